@@ -490,8 +490,9 @@ pub fn small_set(rel: &Release, cx: &CatalogContext) -> Vec<PackageSpec> {
     if let Some(mut p) = c.base("iptables", IPTABLES, "x86_64", base) {
         p = p.file(FileSpec::generated("/usr/sbin/iptables-legacy", 0x1b7 + u64::from(major), 8 * 1024));
         if major == 8 {
-            let evr = eq_evr(&p);
-            p = p.requires(Dep::versioned("iptables-libs", DepOp::Eq, evr));
+            // `>=` rather than the real `=`: a stranded iptables must not block distro-sync, so the
+            // gap shows as a leftover package (the real pin makes dnf fail outright instead).
+            p = p.requires(Dep::versioned("iptables-libs", DepOp::GreaterEq, "1.8.5"));
         }
         c.push(p);
     }

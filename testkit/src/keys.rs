@@ -1,9 +1,7 @@
 //! Deterministic OpenPGP signing keys for synthetic distributions and vendors.
 //!
 //! Each key is derived from a seed made of its file name, so the key material, fingerprint and
-//! key id are the same on every machine and in every run. (The self-signature carries the time
-//! the key was generated, so the armored files differ in those bytes between runs; nothing keys
-//! on them.)
+//! key id, and even the armored files, are the same on every machine and in every run.
 
 use pgp::composed::{KeyType, SecretKeyParamsBuilder, SignedSecretKey};
 use pgp::types::KeyDetails;
@@ -66,7 +64,8 @@ pub fn generate(name: &str, user_id: &str, algorithm: KeyAlgorithm) -> Result<Ke
         .created_at(pgp::types::Timestamp::from_secs(KEY_CREATED_AT))
         .build()
         .map_err(|e| err(e.to_string()))?;
-    let secret: SignedSecretKey = params.generate(&mut rng).map_err(|e| err(e.to_string()))?;
+    let mut secret: SignedSecretKey = params.generate(&mut rng).map_err(|e| err(e.to_string()))?;
+    pin_self_signatures(&mut secret).map_err(|e| err(e.to_string()))?;
     let public = secret.to_public_key();
     let public_armored = public.to_armored_string(Default::default()).map_err(|e| err(e.to_string()))?;
     let secret_armored = secret.to_armored_string(Default::default()).map_err(|e| err(e.to_string()))?;
@@ -80,6 +79,34 @@ pub fn generate(name: &str, user_id: &str, algorithm: KeyAlgorithm) -> Result<Ke
     })
 }
 
+/// The pgp crate stamps self-signatures with the current time; re-sign every user id binding
+/// with [`KEY_CREATED_AT`] so the armored key is the same in every run. RSA PKCS#1 v1.5
+/// signatures are deterministic, so the bytes are then fully reproducible.
+fn pin_self_signatures(key: &mut SignedSecretKey) -> pgp::errors::Result<()> {
+    use pgp::packet::{Subpacket, SubpacketData};
+    use pgp::types::{Password, Tag};
+    let fixed = pgp::types::Timestamp::from_secs(KEY_CREATED_AT);
+    let primary = key.primary_key.clone();
+    for user in &mut key.details.users {
+        let mut resigned = Vec::with_capacity(user.signatures.len());
+        for sig in &user.signatures {
+            let Some(config) = sig.config() else {
+                resigned.push(sig.clone());
+                continue;
+            };
+            let mut config = config.clone();
+            for sp in &mut config.hashed_subpackets {
+                if matches!(sp.data, SubpacketData::SignatureCreationTime(_)) {
+                    *sp = Subpacket::regular(SubpacketData::SignatureCreationTime(fixed))?;
+                }
+            }
+            resigned.push(config.sign_certification(&primary, primary.public_key(), &Password::empty(), Tag::UserId, &user.id)?);
+        }
+        user.signatures = resigned;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,6 +117,7 @@ mod tests {
         let a2 = generate("RPM-GPG-KEY-test-a", "A <a@example.org>", KeyAlgorithm::Rsa(1024)).unwrap();
         let b = generate("RPM-GPG-KEY-test-b", "B <b@example.org>", KeyAlgorithm::Rsa(1024)).unwrap();
         assert_eq!(a.fingerprint, a2.fingerprint);
+        assert_eq!(a.public_armored, a2.public_armored, "armored key is reproducible");
         assert_eq!(a.key_id.len(), 16);
         assert_ne!(a.key_id, b.key_id);
         assert!(a.public_armored.contains("BEGIN PGP PUBLIC KEY BLOCK"));

@@ -166,5 +166,12 @@ pub fn build_to_dir(
         rpm::Error::Io(source) => BuildError::Io { path: path.clone(), source },
         other => BuildError::Rpm { nvra: spec.nvra(), source: other },
     })?;
+    // createrepo_c records the file's mtime in the repodata: pin it for reproducible metadata
+    let when = std::time::UNIX_EPOCH + std::time::Duration::from_secs(u64::from(SOURCE_DATE));
+    std::fs::File::options()
+        .write(true)
+        .open(&path)
+        .and_then(|f| f.set_modified(when))
+        .map_err(|source| BuildError::Io { path: path.clone(), source })?;
     Ok(path)
 }

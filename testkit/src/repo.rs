@@ -93,7 +93,28 @@ pub fn add_modules(dir: &Path, yaml: &str) -> Result<(), CmdError> {
     std::fs::write(&file, yaml).map_err(|source| CmdError::Spawn { program: format!("write {}", file.display()), source })?;
     cmd::run(Command::new("modifyrepo_c").args(["--mdtype=modules", "--compress-type=gz"]).arg(&file).arg(dir.join("repodata")))?;
     std::fs::remove_file(&file).map_err(|source| CmdError::Spawn { program: format!("remove {}", file.display()), source })?;
+    // modifyrepo_c stamps the current time: pin every timestamp to the fixed revision
+    let repomd = dir.join("repodata/repomd.xml");
+    let io = |source| CmdError::Spawn { program: format!("rewrite {}", repomd.display()), source };
+    let text = std::fs::read_to_string(&repomd).map_err(io)?;
+    std::fs::write(&repomd, pin_timestamps(&text)).map_err(io)?;
     Ok(())
+}
+
+/// Replaces the value of every `<timestamp>` element by [`REVISION`].
+fn pin_timestamps(xml: &str) -> String {
+    let mut out = String::with_capacity(xml.len());
+    let mut rest = xml;
+    while let Some(start) = rest.find("<timestamp>") {
+        let after = &rest[start + "<timestamp>".len()..];
+        let Some(end) = after.find("</timestamp>") else { break };
+        out.push_str(&rest[..start]);
+        out.push_str("<timestamp>");
+        out.push_str(REVISION);
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]
@@ -117,5 +138,12 @@ mod tests {
         assert!(y.contains("    - postgresql-server-0:10.23-1.module_el8.10.0+1+a.x86_64\n"));
         assert!(y.contains("document: modulemd-defaults"));
         assert_eq!(y.matches("---\n").count(), 2);
+    }
+
+    #[test]
+    fn timestamps_are_pinned() {
+        let x = "<a><timestamp>1795321184</timestamp><b/><timestamp>1</timestamp></a>";
+        assert_eq!(pin_timestamps(x), format!("<a><timestamp>{REVISION}</timestamp><b/><timestamp>{REVISION}</timestamp></a>"));
+        assert_eq!(pin_timestamps("<timestamp>unterminated"), "<timestamp>unterminated");
     }
 }
