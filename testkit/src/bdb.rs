@@ -47,16 +47,28 @@ pub enum BdbError {
 
 /// Reads every `(instance, header blob)` of an rpm sqlite database.
 pub fn read_sqlite_headers(db: &Path) -> Result<Vec<(u32, Vec<u8>)>, BdbError> {
-    let err = |source| BdbError::Sqlite { path: db.to_path_buf(), source };
-    let conn = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(err)?;
-    let mut stmt = conn.prepare("SELECT hnum, blob FROM Packages ORDER BY hnum").map_err(err)?;
-    let rows = stmt.query_map([], |r| Ok((r.get::<_, u32>(0)?, r.get::<_, Vec<u8>>(1)?))).map_err(err)?;
+    let err = |source| BdbError::Sqlite {
+        path: db.to_path_buf(),
+        source,
+    };
+    let conn =
+        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(err)?;
+    let mut stmt = conn
+        .prepare("SELECT hnum, blob FROM Packages ORDER BY hnum")
+        .map_err(err)?;
+    let rows = stmt
+        .query_map([], |r| Ok((r.get::<_, u32>(0)?, r.get::<_, Vec<u8>>(1)?)))
+        .map_err(err)?;
     rows.collect::<Result<Vec<_>, _>>().map_err(err)
 }
 
 /// The `db_dump`-format text that `db5.3_load` reads, for a database of `kind` (`hash` for
 /// `Packages`, `btree` for the indexes, as rpm creates them) holding `records`.
-pub fn dump_records<'a>(kind: &str, records: impl IntoIterator<Item = (&'a [u8], &'a [u8])>) -> String {
+pub fn dump_records<'a>(
+    kind: &str,
+    records: impl IntoIterator<Item = (&'a [u8], &'a [u8])>,
+) -> String {
     let mut s = format!("VERSION=3\nformat=bytevalue\ntype={kind}\ndb_pagesize=4096\nHEADER=END\n");
     for (key, value) in records {
         let _ = write!(s, " {}\n {}\n", hex::encode(key), hex::encode(value));
@@ -72,21 +84,35 @@ pub fn dump_text(headers: &[(u32, Vec<u8>)]) -> String {
     let counter = (0u32.to_ne_bytes(), (max + 1).to_ne_bytes());
     let keys: Vec<[u8; 4]> = headers.iter().map(|(n, _)| n.to_ne_bytes()).collect();
     let mut records: Vec<(&[u8], &[u8])> = vec![(&counter.0[..], &counter.1[..])];
-    records.extend(keys.iter().zip(headers).map(|(k, (_, blob))| (&k[..], blob.as_slice())));
+    records.extend(
+        keys.iter()
+            .zip(headers)
+            .map(|(k, (_, blob))| (&k[..], blob.as_slice())),
+    );
     dump_records("hash", records)
 }
 
 /// Reads one index table of an rpm sqlite database as BerkeleyDB records: each key maps to
 /// the concatenated native-endian `(instance, tag index)` pairs that rpm stores.
 pub fn read_sqlite_index(db: &Path, table: &str) -> Result<Vec<(Vec<u8>, Vec<u8>)>, BdbError> {
-    let err = |source| BdbError::Sqlite { path: db.to_path_buf(), source };
-    let conn = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(err)?;
-    let sql = format!("SELECT key, hnum, idx FROM '{}' ORDER BY key, hnum, idx", table.replace('\'', ""));
+    let err = |source| BdbError::Sqlite {
+        path: db.to_path_buf(),
+        source,
+    };
+    let conn =
+        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(err)?;
+    let sql = format!(
+        "SELECT key, hnum, idx FROM '{}' ORDER BY key, hnum, idx",
+        table.replace('\'', "")
+    );
     let mut stmt = conn.prepare(&sql).map_err(err)?;
     let rows = stmt
         .query_map([], |r| {
             let key = match r.get_ref(0)? {
-                rusqlite::types::ValueRef::Text(t) | rusqlite::types::ValueRef::Blob(t) => t.to_vec(),
+                rusqlite::types::ValueRef::Text(t) | rusqlite::types::ValueRef::Blob(t) => {
+                    t.to_vec()
+                }
                 rusqlite::types::ValueRef::Integer(i) => (i as u32).to_ne_bytes().to_vec(),
                 _ => Vec::new(),
             };
@@ -112,16 +138,29 @@ pub fn read_sqlite_index(db: &Path, table: &str) -> Result<Vec<(Vec<u8>, Vec<u8>
 }
 
 fn index_tables(db: &Path) -> Result<Vec<String>, BdbError> {
-    let err = |source| BdbError::Sqlite { path: db.to_path_buf(), source };
-    let conn = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(err)?;
-    let mut stmt = conn.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'Packages'").map_err(err)?;
+    let err = |source| BdbError::Sqlite {
+        path: db.to_path_buf(),
+        source,
+    };
+    let conn =
+        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(err)?;
+    let mut stmt = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'Packages'")
+        .map_err(err)?;
     let names = stmt.query_map([], |r| r.get::<_, String>(0)).map_err(err)?;
     let names: Vec<String> = names.collect::<Result<_, _>>().map_err(err)?;
-    Ok(names.into_iter().filter(|n| n.chars().all(|c| c.is_ascii_alphanumeric())).collect())
+    Ok(names
+        .into_iter()
+        .filter(|n| n.chars().all(|c| c.is_ascii_alphanumeric()))
+        .collect())
 }
 
 fn db_load(target: &Path, text: &str) -> Result<(), BdbError> {
-    let load_err = |message: String| BdbError::Load { path: target.to_path_buf(), message };
+    let load_err = |message: String| BdbError::Load {
+        path: target.to_path_buf(),
+        message,
+    };
     let mut child = Command::new("db5.3_load")
         .arg(target)
         .stdin(Stdio::piped())
@@ -130,11 +169,17 @@ fn db_load(target: &Path, text: &str) -> Result<(), BdbError> {
         .spawn()
         .map_err(|e| load_err(e.to_string()))?;
     if let Some(mut stdin) = child.stdin.take() {
-        stdin.write_all(text.as_bytes()).map_err(|e| load_err(e.to_string()))?;
+        stdin
+            .write_all(text.as_bytes())
+            .map_err(|e| load_err(e.to_string()))?;
     }
-    let out = child.wait_with_output().map_err(|e| load_err(e.to_string()))?;
+    let out = child
+        .wait_with_output()
+        .map_err(|e| load_err(e.to_string()))?;
     if !out.status.success() {
-        return Err(load_err(String::from_utf8_lossy(&out.stderr).trim().to_string()));
+        return Err(load_err(
+            String::from_utf8_lossy(&out.stderr).trim().to_string(),
+        ));
     }
     Ok(())
 }
@@ -150,13 +195,24 @@ pub fn convert_to_bdb(dbdir: &Path) -> Result<usize, BdbError> {
     for table in index_tables(&sqlite)? {
         let records = read_sqlite_index(&sqlite, &table)?;
         let text = dump_records(
-            "btree",records.iter().map(|(k, v)| (k.as_slice(), v.as_slice())));
+            "btree",
+            records.iter().map(|(k, v)| (k.as_slice(), v.as_slice())),
+        );
         db_load(&dbdir.join(&table), &text)?;
     }
-    for f in ["rpmdb.sqlite", "rpmdb.sqlite-shm", "rpmdb.sqlite-wal", ".rpm.lock"] {
+    for f in [
+        "rpmdb.sqlite",
+        "rpmdb.sqlite-shm",
+        "rpmdb.sqlite-wal",
+        ".rpm.lock",
+    ] {
         let p = dbdir.join(f);
         if p.exists() {
-            std::fs::remove_file(&p).map_err(|source| BdbError::Io { action: "removing", path: p.clone(), source })?;
+            std::fs::remove_file(&p).map_err(|source| BdbError::Io {
+                action: "removing",
+                path: p.clone(),
+                source,
+            })?;
         }
     }
     Ok(headers.len())
@@ -171,7 +227,11 @@ mod tests {
         let text = dump_text(&[(1, vec![0xde, 0xad]), (7, vec![0xbe])]);
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines[5], format!(" {}", hex::encode(0u32.to_ne_bytes())));
-        assert_eq!(lines[6], format!(" {}", hex::encode(8u32.to_ne_bytes())), "record 0 holds max instance + 1");
+        assert_eq!(
+            lines[6],
+            format!(" {}", hex::encode(8u32.to_ne_bytes())),
+            "record 0 holds max instance + 1"
+        );
         assert_eq!(lines[8], " dead");
         assert_eq!(lines.last().unwrap(), &"DATA=END");
     }

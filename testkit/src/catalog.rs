@@ -48,16 +48,55 @@ impl CatalogContext {
 
 /// Applets of busybox that the `coreutils` package links, so scriptlets find the usual tools.
 pub const COREUTILS_APPLETS: &[&str] = &[
-    "cat", "cp", "ln", "ls", "mkdir", "mv", "rm", "rmdir", "touch", "date", "true", "false", "sed", "grep", "chmod",
-    "chown", "head", "tail", "sort", "uname", "env", "sleep", "test", "install", "sync", "basename", "dirname",
-    "readlink", "stat", "wc", "tr", "cut", "id", "printf", "echo", "find", "xargs", "awk", "md5sum", "sha256sum",
+    "cat",
+    "cp",
+    "ln",
+    "ls",
+    "mkdir",
+    "mv",
+    "rm",
+    "rmdir",
+    "touch",
+    "date",
+    "true",
+    "false",
+    "sed",
+    "grep",
+    "chmod",
+    "chown",
+    "head",
+    "tail",
+    "sort",
+    "uname",
+    "env",
+    "sleep",
+    "test",
+    "install",
+    "sync",
+    "basename",
+    "dirname",
+    "readlink",
+    "stat",
+    "wc",
+    "tr",
+    "cut",
+    "id",
+    "printf",
+    "echo",
+    "find",
+    "xargs",
+    "awk",
+    "md5sum",
+    "sha256sum",
 ];
 
 /// Versions of one package line per major: `(major, epoch, version, release)`.
 type Line = &'static [(u32, Option<u32>, &'static str, &'static str)];
 
 fn pick(line: Line, major: u32) -> Option<(Option<u32>, &'static str, &'static str)> {
-    line.iter().find(|(m, ..)| *m == major).map(|(_, e, v, r)| (*e, *v, *r))
+    line.iter()
+        .find(|(m, ..)| *m == major)
+        .map(|(_, e, v, r)| (*e, *v, *r))
 }
 
 /// Builder of one release's packages.
@@ -94,46 +133,176 @@ fn soname(lib: &str) -> String {
     format!("{lib}()(64bit)")
 }
 
-const FILESYSTEM: Line = &[(7, None, "3.2", "25.el7"), (8, None, "3.8", "6.el8"), (9, None, "3.16", "5.el9"), (10, None, "3.18", "17.el10")];
-const SETUP: Line = &[(7, None, "2.8.71", "11.el7"), (8, None, "2.12.2", "11.el8"), (9, None, "2.13.7", "10.el9"), (10, None, "2.14.5", "7.el10")];
-const BASH: Line = &[(7, None, "4.2.46", "35.el7_9"), (8, None, "4.4.20", "5.el8"), (9, None, "5.1.8", "9.el9"), (10, None, "5.2.26", "6.el10")];
-const COREUTILS: Line = &[(7, None, "8.22", "24.el7_9.2"), (8, None, "8.30", "15.el8"), (9, None, "8.32", "39.el9"), (10, None, "9.5", "6.el10")];
-const GLIBC: Line = &[(7, None, "2.17", "326.el7_9"), (8, None, "2.28", "251.el8_10.2"), (9, None, "2.34", "168.el9_6.14"), (10, None, "2.39", "37.el10")];
-const OPENSSL: Line = &[(7, Some(1), "1.0.2k", "26.el7_9"), (8, Some(1), "1.1.1k", "12.el8_9"), (9, Some(1), "3.2.2", "6.el9_5.1"), (10, Some(1), "3.2.2", "16.el10")];
-const SYSTEMD: Line = &[(7, None, "219", "78.el7_9.9"), (8, None, "239", "82.el8_10.5"), (9, None, "252", "51.el9_6.1"), (10, None, "257", "9.el10")];
-const RPM: Line = &[(7, None, "4.11.3", "48.el7_9"), (8, None, "4.14.3", "31.el8"), (9, None, "4.16.1.3", "37.el9"), (10, None, "4.19.1.1", "12.el10")];
+const FILESYSTEM: Line = &[
+    (7, None, "3.2", "25.el7"),
+    (8, None, "3.8", "6.el8"),
+    (9, None, "3.16", "5.el9"),
+    (10, None, "3.18", "17.el10"),
+];
+const SETUP: Line = &[
+    (7, None, "2.8.71", "11.el7"),
+    (8, None, "2.12.2", "11.el8"),
+    (9, None, "2.13.7", "10.el9"),
+    (10, None, "2.14.5", "7.el10"),
+];
+const BASH: Line = &[
+    (7, None, "4.2.46", "35.el7_9"),
+    (8, None, "4.4.20", "5.el8"),
+    (9, None, "5.1.8", "9.el9"),
+    (10, None, "5.2.26", "6.el10"),
+];
+const COREUTILS: Line = &[
+    (7, None, "8.22", "24.el7_9.2"),
+    (8, None, "8.30", "15.el8"),
+    (9, None, "8.32", "39.el9"),
+    (10, None, "9.5", "6.el10"),
+];
+const GLIBC: Line = &[
+    (7, None, "2.17", "326.el7_9"),
+    (8, None, "2.28", "251.el8_10.2"),
+    (9, None, "2.34", "168.el9_6.14"),
+    (10, None, "2.39", "37.el10"),
+];
+const OPENSSL: Line = &[
+    (7, Some(1), "1.0.2k", "26.el7_9"),
+    (8, Some(1), "1.1.1k", "12.el8_9"),
+    (9, Some(1), "3.2.2", "6.el9_5.1"),
+    (10, Some(1), "3.2.2", "16.el10"),
+];
+const SYSTEMD: Line = &[
+    (7, None, "219", "78.el7_9.9"),
+    (8, None, "239", "82.el8_10.5"),
+    (9, None, "252", "51.el9_6.1"),
+    (10, None, "257", "9.el10"),
+];
+const RPM: Line = &[
+    (7, None, "4.11.3", "48.el7_9"),
+    (8, None, "4.14.3", "31.el8"),
+    (9, None, "4.16.1.3", "37.el9"),
+    (10, None, "4.19.1.1", "12.el10"),
+];
 const YUM7: Line = &[(7, None, "3.4.3", "168.el7.centos")];
-const DNF: Line = &[(8, None, "4.7.0", "20.el8"), (9, None, "4.14.0", "25.el9"), (10, None, "4.20.0", "14.el10")];
+const DNF: Line = &[
+    (8, None, "4.7.0", "20.el8"),
+    (9, None, "4.14.0", "25.el9"),
+    (10, None, "4.20.0", "14.el10"),
+];
 const PYTHON2: Line = &[(7, None, "2.7.5", "94.el7_9")];
 const PLATFORM_PYTHON: Line = &[(8, None, "3.6.8", "62.el8_10")];
-const PYTHON3: Line = &[(9, None, "3.9.21", "2.el9_6"), (10, None, "3.12.9", "1.el10")];
-const PYTHON3_LIBS: Line = &[(8, None, "3.6.8", "62.el8_10"), (9, None, "3.9.21", "2.el9_6"), (10, None, "3.12.9", "1.el10")];
-const GRUB2: Line = &[(7, Some(1), "2.02", "0.87.el7.centos.14"), (8, Some(1), "2.02", "158.el8_10"), (9, Some(1), "2.06", "94.el9_6"), (10, Some(1), "2.12", "15.el10")];
-const OPENSSH: Line = &[(7, None, "7.4p1", "23.el7_9"), (8, None, "8.0p1", "25.el8_10"), (9, None, "8.7p1", "45.el9"), (10, None, "9.9p1", "7.el10")];
-const SUDO: Line = &[(7, None, "1.8.23", "10.el7_9.3"), (8, None, "1.9.5p2", "1.el8_9"), (9, None, "1.9.5p2", "10.el9_6"), (10, None, "1.9.15", "8.p5.el10")];
-const NM: Line = &[(7, Some(1), "1.18.8", "2.el7_9"), (8, Some(1), "1.40.16", "18.el8_10"), (9, Some(1), "1.52.0", "4.el9_6"), (10, Some(1), "1.52.0", "1.el10")];
-const INITSCRIPTS: Line = &[(7, None, "9.49.53", "1.el7_9.1"), (8, None, "10.00.18", "1.el8"), (9, None, "10.11.8", "4.el9")];
+const PYTHON3: Line = &[
+    (9, None, "3.9.21", "2.el9_6"),
+    (10, None, "3.12.9", "1.el10"),
+];
+const PYTHON3_LIBS: Line = &[
+    (8, None, "3.6.8", "62.el8_10"),
+    (9, None, "3.9.21", "2.el9_6"),
+    (10, None, "3.12.9", "1.el10"),
+];
+const GRUB2: Line = &[
+    (7, Some(1), "2.02", "0.87.el7.centos.14"),
+    (8, Some(1), "2.02", "158.el8_10"),
+    (9, Some(1), "2.06", "94.el9_6"),
+    (10, Some(1), "2.12", "15.el10"),
+];
+const OPENSSH: Line = &[
+    (7, None, "7.4p1", "23.el7_9"),
+    (8, None, "8.0p1", "25.el8_10"),
+    (9, None, "8.7p1", "45.el9"),
+    (10, None, "9.9p1", "7.el10"),
+];
+const SUDO: Line = &[
+    (7, None, "1.8.23", "10.el7_9.3"),
+    (8, None, "1.9.5p2", "1.el8_9"),
+    (9, None, "1.9.5p2", "10.el9_6"),
+    (10, None, "1.9.15", "8.p5.el10"),
+];
+const NM: Line = &[
+    (7, Some(1), "1.18.8", "2.el7_9"),
+    (8, Some(1), "1.40.16", "18.el8_10"),
+    (9, Some(1), "1.52.0", "4.el9_6"),
+    (10, Some(1), "1.52.0", "1.el10"),
+];
+const INITSCRIPTS: Line = &[
+    (7, None, "9.49.53", "1.el7_9.1"),
+    (8, None, "10.00.18", "1.el8"),
+    (9, None, "10.11.8", "4.el9"),
+];
 const NETWORK_SCRIPTS: Line = &[(8, None, "10.00.18", "1.el8")];
 const DHCLIENT: Line = &[(7, Some(12), "4.2.5", "83.el7.centos.2")];
-const DHCP_CLIENT: Line = &[(8, Some(12), "4.3.6", "50.el8_10"), (9, Some(12), "4.4.2", "19.b1.el9")];
+const DHCP_CLIENT: Line = &[
+    (8, Some(12), "4.3.6", "50.el8_10"),
+    (9, Some(12), "4.4.2", "19.b1.el9"),
+];
 const DHCPCD: Line = &[(10, None, "10.0.6", "5.el10")];
 const NTP: Line = &[(7, None, "4.2.6p5", "29.el7.centos.2")];
-const CHRONY: Line = &[(8, None, "4.5", "2.el8_10"), (9, None, "4.6.1", "1.el9"), (10, None, "4.6.1", "1.el10")];
-const NTPSTAT: Line = &[(8, None, "0.5", "2.el8"), (9, None, "0.6", "2.el9"), (10, None, "0.6", "7.el10")];
+const CHRONY: Line = &[
+    (8, None, "4.5", "2.el8_10"),
+    (9, None, "4.6.1", "1.el9"),
+    (10, None, "4.6.1", "1.el10"),
+];
+const NTPSTAT: Line = &[
+    (8, None, "0.5", "2.el8"),
+    (9, None, "0.6", "2.el9"),
+    (10, None, "0.6", "7.el10"),
+];
 const YUM_UTILS: Line = &[(7, None, "1.1.31", "54.el7_8")];
-const DNF_UTILS: Line = &[(8, None, "4.0.21", "25.el8"), (9, None, "4.3.0", "20.el9"), (10, None, "4.7.0", "8.el10")];
+const DNF_UTILS: Line = &[
+    (8, None, "4.0.21", "25.el8"),
+    (9, None, "4.3.0", "20.el9"),
+    (10, None, "4.7.0", "8.el10"),
+];
 const TCP_WRAPPERS: Line = &[(7, None, "7.6", "77.el7")];
 const BRIDGE_UTILS: Line = &[(7, None, "1.5", "9.el7")];
-const IPTABLES: Line = &[(7, None, "1.4.21", "35.el7"), (8, None, "1.8.5", "11.el8_9")];
-const IPTABLES_LIBS: Line = &[(8, None, "1.8.5", "11.el8_9"), (9, None, "1.8.10", "11.el9"), (10, None, "1.8.11", "8.el10")];
-const IPTABLES_NFT: Line = &[(9, None, "1.8.10", "11.el9"), (10, None, "1.8.11", "8.el10")];
-const UTIL_LINUX: Line = &[(7, None, "2.23.2", "65.el7_9.1"), (8, None, "2.32.1", "46.el8"), (9, None, "2.37.4", "20.el9"), (10, None, "2.40.2", "10.el10")];
-const UTIL_LINUX_CORE: Line = &[(9, None, "2.37.4", "20.el9"), (10, None, "2.40.2", "10.el10")];
-const PROCPS: Line = &[(7, None, "3.3.10", "28.el7"), (8, None, "3.3.15", "14.el8"), (9, None, "3.3.17", "14.el9"), (10, None, "4.0.4", "7.el10")];
-const POSTGRES_PLAIN: Line = &[(7, None, "9.2.24", "9.el7_9"), (9, None, "13.20", "1.el9_5"), (10, None, "16.8", "1.el10")];
-const NODEJS_PLAIN: Line = &[(9, Some(1), "16.20.2", "8.el9_4"), (10, Some(1), "22.13.1", "2.el10")];
-const EPEL_RELEASE: Line = &[(7, None, "7", "14"), (8, None, "8", "21.el8"), (9, None, "9", "9.el9"), (10, None, "10", "6.el10")];
-const HTOP: Line = &[(7, None, "2.2.0", "3.el7"), (8, None, "3.2.1", "1.el8"), (9, None, "3.3.0", "1.el9"), (10, None, "3.3.0", "5.el10")];
+const IPTABLES: Line = &[
+    (7, None, "1.4.21", "35.el7"),
+    (8, None, "1.8.5", "11.el8_9"),
+];
+const IPTABLES_LIBS: Line = &[
+    (8, None, "1.8.5", "11.el8_9"),
+    (9, None, "1.8.10", "11.el9"),
+    (10, None, "1.8.11", "8.el10"),
+];
+const IPTABLES_NFT: Line = &[
+    (9, None, "1.8.10", "11.el9"),
+    (10, None, "1.8.11", "8.el10"),
+];
+const UTIL_LINUX: Line = &[
+    (7, None, "2.23.2", "65.el7_9.1"),
+    (8, None, "2.32.1", "46.el8"),
+    (9, None, "2.37.4", "20.el9"),
+    (10, None, "2.40.2", "10.el10"),
+];
+const UTIL_LINUX_CORE: Line = &[
+    (9, None, "2.37.4", "20.el9"),
+    (10, None, "2.40.2", "10.el10"),
+];
+const PROCPS: Line = &[
+    (7, None, "3.3.10", "28.el7"),
+    (8, None, "3.3.15", "14.el8"),
+    (9, None, "3.3.17", "14.el9"),
+    (10, None, "4.0.4", "7.el10"),
+];
+const POSTGRES_PLAIN: Line = &[
+    (7, None, "9.2.24", "9.el7_9"),
+    (9, None, "13.20", "1.el9_5"),
+    (10, None, "16.8", "1.el10"),
+];
+const NODEJS_PLAIN: Line = &[
+    (9, Some(1), "16.20.2", "8.el9_4"),
+    (10, Some(1), "22.13.1", "2.el10"),
+];
+const EPEL_RELEASE: Line = &[
+    (7, None, "7", "14"),
+    (8, None, "8", "21.el8"),
+    (9, None, "9", "9.el9"),
+    (10, None, "10", "6.el10"),
+];
+const HTOP: Line = &[
+    (7, None, "2.2.0", "3.el7"),
+    (8, None, "3.2.1", "1.el8"),
+    (9, None, "3.3.0", "1.el9"),
+    (10, None, "3.3.0", "5.el10"),
+];
 
 /// Kernel versions per major: `(version, release)`, oldest first; both are installed in the
 /// default root so that "newest kernel not running" has something to find.
@@ -148,13 +317,20 @@ fn kernel_versions(major: u32) -> &'static [(&'static str, &'static str)] {
 
 /// Kernel release strings (`uname -r`) of the kernels a release ships, oldest first.
 pub fn kernel_releases(major: u32) -> Vec<String> {
-    kernel_versions(major).iter().map(|(v, r)| format!("{v}-{r}.x86_64")).collect()
+    kernel_versions(major)
+        .iter()
+        .map(|(v, r)| format!("{v}-{r}.x86_64"))
+        .collect()
 }
 
 /// Every package of the small scenario set for `rel` (distribution packages, EPEL-like and
 /// MariaDB-like vendor packages, an unsigned third-party package and the opt-in fault packages).
 pub fn small_set(rel: &Release, cx: &CatalogContext) -> Vec<PackageSpec> {
-    let mut c = Ctx { rel, key: rel.key.file.clone(), out: Vec::new() };
+    let mut c = Ctx {
+        rel,
+        key: rel.key.file.clone(),
+        out: Vec::new(),
+    };
     let base = rel.base_repo();
     let app = rel.appstream_repo();
     let major = rel.major;
@@ -162,19 +338,60 @@ pub fn small_set(rel: &Release, cx: &CatalogContext) -> Vec<PackageSpec> {
     // filesystem and setup
     if let Some(mut p) = c.base("filesystem", FILESYSTEM, "x86_64", base) {
         for d in [
-            "/boot", "/boot/grub2", "/dev", "/etc", "/etc/pki", "/etc/pki/rpm-gpg", "/etc/yum.repos.d", "/etc/sysconfig",
-            "/etc/default", "/etc/yum", "/etc/yum/vars", "/home", "/media", "/mnt", "/opt", "/proc", "/root", "/run",
-            "/srv", "/sys", "/tmp", "/usr", "/usr/bin", "/usr/lib", "/usr/lib64", "/usr/libexec", "/usr/sbin",
-            "/usr/share", "/usr/lib/modules", "/var", "/var/cache", "/var/lib", "/var/log", "/var/tmp",
+            "/boot",
+            "/boot/grub2",
+            "/dev",
+            "/etc",
+            "/etc/pki",
+            "/etc/pki/rpm-gpg",
+            "/etc/yum.repos.d",
+            "/etc/sysconfig",
+            "/etc/default",
+            "/etc/yum",
+            "/etc/yum/vars",
+            "/home",
+            "/media",
+            "/mnt",
+            "/opt",
+            "/proc",
+            "/root",
+            "/run",
+            "/srv",
+            "/sys",
+            "/tmp",
+            "/usr",
+            "/usr/bin",
+            "/usr/lib",
+            "/usr/lib64",
+            "/usr/libexec",
+            "/usr/sbin",
+            "/usr/share",
+            "/usr/lib/modules",
+            "/var",
+            "/var/cache",
+            "/var/lib",
+            "/var/log",
+            "/var/tmp",
         ] {
             p = p.file(FileSpec::dir(d));
         }
         if major >= 8 {
-            for d in ["/boot/loader", "/boot/loader/entries", "/etc/dnf", "/etc/dnf/vars", "/etc/dnf/modules.d"] {
+            for d in [
+                "/boot/loader",
+                "/boot/loader/entries",
+                "/etc/dnf",
+                "/etc/dnf/vars",
+                "/etc/dnf/modules.d",
+            ] {
                 p = p.file(FileSpec::dir(d));
             }
         }
-        for (l, t) in [("/bin", "usr/bin"), ("/sbin", "usr/sbin"), ("/lib", "usr/lib"), ("/lib64", "usr/lib64")] {
+        for (l, t) in [
+            ("/bin", "usr/bin"),
+            ("/sbin", "usr/sbin"),
+            ("/lib", "usr/lib"),
+            ("/lib64", "usr/lib64"),
+        ] {
             p = p.file(FileSpec::symlink(l, t));
         }
         p = p.requires(Dep::any("setup").when(DepWhen::Pre));
@@ -191,11 +408,16 @@ pub fn small_set(rel: &Release, cx: &CatalogContext) -> Vec<PackageSpec> {
     // bash carries the busybox binary so that /bin/sh really runs scriptlets in a root.
     if let Some(mut p) = c.base("bash", BASH, "x86_64", base) {
         p = p
-            .file(FileSpec::exec("/usr/bin/busybox", crate::spec::Content::Shared(cx.busybox.clone())))
+            .file(FileSpec::exec(
+                "/usr/bin/busybox",
+                crate::spec::Content::Shared(cx.busybox.clone()),
+            ))
             .file(FileSpec::symlink("/usr/bin/sh", "busybox"))
             .file(FileSpec::exec(
                 "/usr/bin/bash",
-                crate::spec::Content::Text("#!/usr/bin/sh\nexec /usr/bin/busybox sh \"$@\"\n".into()),
+                crate::spec::Content::Text(
+                    "#!/usr/bin/sh\nexec /usr/bin/busybox sh \"$@\"\n".into(),
+                ),
             ))
             .provides(Dep::any("/bin/sh"))
             .provides(Dep::any("/bin/bash"))
@@ -206,15 +428,25 @@ pub fn small_set(rel: &Release, cx: &CatalogContext) -> Vec<PackageSpec> {
         for a in COREUTILS_APPLETS {
             p = p.file(FileSpec::symlink(format!("/usr/bin/{a}"), "busybox"));
         }
-        p = p.requires(Dep::any("bash")).requires(Dep::any(soname("libc.so.6")));
+        p = p
+            .requires(Dep::any("bash"))
+            .requires(Dep::any(soname("libc.so.6")));
         c.push(p);
     }
     // glibc
     if let Some(mut p) = c.base("glibc", GLIBC, "x86_64", base) {
         let evr = eq_evr(&p);
         p = p
-            .file(FileSpec::generated("/usr/lib64/libc.so.6", 0x6c1b + u64::from(major), 24 * 1024))
-            .file(FileSpec::generated("/usr/lib64/ld-linux-x86-64.so.2", 0x1d + u64::from(major), 8 * 1024))
+            .file(FileSpec::generated(
+                "/usr/lib64/libc.so.6",
+                0x6c1b + u64::from(major),
+                24 * 1024,
+            ))
+            .file(FileSpec::generated(
+                "/usr/lib64/ld-linux-x86-64.so.2",
+                0x1d + u64::from(major),
+                8 * 1024,
+            ))
             .provides(Dep::any(soname("libc.so.6")))
             .provides(Dep::any("libc.so.6(GLIBC_2.14)(64bit)"))
             .requires(Dep::any("filesystem"))
@@ -222,18 +454,24 @@ pub fn small_set(rel: &Release, cx: &CatalogContext) -> Vec<PackageSpec> {
         c.push(p);
     }
     if let Some(mut p) = c.base("glibc-common", GLIBC, "x86_64", base) {
-        p = p.file(FileSpec::generated("/usr/share/i18n/charmaps/UTF-8", 0x8, 4096));
+        p = p.file(FileSpec::generated(
+            "/usr/share/i18n/charmaps/UTF-8",
+            0x8,
+            4096,
+        ));
         c.push(p);
     }
     if major >= 8
         && let Some(mut p) = c.base("glibc-langpack-en", GLIBC, "x86_64", base)
     {
         let evr = eq_evr(&p);
-        p = p.file(FileSpec::generated("/usr/lib/locale/en_US.utf8/LC_CTYPE", 0xe, 4096)).requires(Dep::versioned(
-            "glibc",
-            DepOp::Eq,
-            evr,
-        ));
+        p = p
+            .file(FileSpec::generated(
+                "/usr/lib/locale/en_US.utf8/LC_CTYPE",
+                0xe,
+                4096,
+            ))
+            .requires(Dep::versioned("glibc", DepOp::Eq, evr));
         c.push(p);
     }
     // openssl-libs: the soname changes every major, which is what strands third-party binaries.
@@ -244,8 +482,16 @@ pub fn small_set(rel: &Release, cx: &CatalogContext) -> Vec<PackageSpec> {
     };
     if let Some(mut p) = c.base("openssl-libs", OPENSSL, "x86_64", base) {
         p = p
-            .file(FileSpec::generated(format!("/usr/lib64/libssl.so.{ssl_soname}"), 0x55 + u64::from(major), 16 * 1024))
-            .file(FileSpec::generated(format!("/usr/lib64/libcrypto.so.{ssl_soname}"), 0xc0 + u64::from(major), 32 * 1024))
+            .file(FileSpec::generated(
+                format!("/usr/lib64/libssl.so.{ssl_soname}"),
+                0x55 + u64::from(major),
+                16 * 1024,
+            ))
+            .file(FileSpec::generated(
+                format!("/usr/lib64/libcrypto.so.{ssl_soname}"),
+                0xc0 + u64::from(major),
+                32 * 1024,
+            ))
             .provides(Dep::any(soname(&format!("libssl.so.{ssl_soname}"))))
             .provides(Dep::any(soname(&format!("libcrypto.so.{ssl_soname}"))))
             .requires(Dep::any(soname("libc.so.6")));
@@ -253,8 +499,17 @@ pub fn small_set(rel: &Release, cx: &CatalogContext) -> Vec<PackageSpec> {
     }
     if let Some(mut p) = c.base("systemd", SYSTEMD, "x86_64", base) {
         p = p
-            .file(FileSpec::exec("/usr/lib/systemd/systemd", crate::spec::Content::Generated { seed: 0x5d, size: 48 * 1024 }))
-            .file(FileSpec::config("/etc/systemd/system.conf", "[Manager]\n#LogLevel=info\n"))
+            .file(FileSpec::exec(
+                "/usr/lib/systemd/systemd",
+                crate::spec::Content::Generated {
+                    seed: 0x5d,
+                    size: 48 * 1024,
+                },
+            ))
+            .file(FileSpec::config(
+                "/etc/systemd/system.conf",
+                "[Manager]\n#LogLevel=info\n",
+            ))
             .file(FileSpec::dir("/etc/systemd"))
             .file(FileSpec::dir("/etc/systemd/system"))
             .file(FileSpec::dir("/usr/lib/systemd/system"))
@@ -265,7 +520,13 @@ pub fn small_set(rel: &Release, cx: &CatalogContext) -> Vec<PackageSpec> {
     }
     if let Some(mut p) = c.base("rpm", RPM, "x86_64", base) {
         p = p
-            .file(FileSpec::exec("/usr/bin/rpm", crate::spec::Content::Generated { seed: 0x4e, size: 16 * 1024 }))
+            .file(FileSpec::exec(
+                "/usr/bin/rpm",
+                crate::spec::Content::Generated {
+                    seed: 0x4e,
+                    size: 16 * 1024,
+                },
+            ))
             .file(FileSpec::dir(rel.dbpath))
             .requires(Dep::any(soname(&format!("libcrypto.so.{ssl_soname}"))));
         if major >= 10 {
@@ -301,30 +562,58 @@ pub fn small_set(rel: &Release, cx: &CatalogContext) -> Vec<PackageSpec> {
     if let Some(mut p) = c.base("python", PYTHON2, "x86_64", base) {
         let evr = eq_evr(&p);
         p = p
-            .file(FileSpec::exec("/usr/bin/python2.7", crate::spec::Content::Generated { seed: 0x27, size: 8 * 1024 }))
+            .file(FileSpec::exec(
+                "/usr/bin/python2.7",
+                crate::spec::Content::Generated {
+                    seed: 0x27,
+                    size: 8 * 1024,
+                },
+            ))
             .file(FileSpec::symlink("/usr/bin/python", "python2.7"))
             .requires(Dep::versioned("python-libs", DepOp::Eq, evr));
         c.push(p);
     }
     if let Some(mut p) = c.base("python-libs", PYTHON2, "x86_64", base) {
         p = p
-            .file(FileSpec::generated("/usr/lib64/libpython2.7.so.1.0", 0x2701, 32 * 1024))
+            .file(FileSpec::generated(
+                "/usr/lib64/libpython2.7.so.1.0",
+                0x2701,
+                32 * 1024,
+            ))
             .provides(Dep::any(soname("libpython2.7.so.1.0")));
         c.push(p);
     }
     if let Some(mut p) = c.base("platform-python", PLATFORM_PYTHON, "x86_64", base) {
         // Unversioned on purpose: a stranded platform-python must not pin python3-libs.
         p = p
-            .file(FileSpec::exec("/usr/libexec/platform-python3.6", crate::spec::Content::Generated { seed: 0x36, size: 8 * 1024 }))
-            .file(FileSpec::symlink("/usr/libexec/platform-python", "platform-python3.6"))
+            .file(FileSpec::exec(
+                "/usr/libexec/platform-python3.6",
+                crate::spec::Content::Generated {
+                    seed: 0x36,
+                    size: 8 * 1024,
+                },
+            ))
+            .file(FileSpec::symlink(
+                "/usr/libexec/platform-python",
+                "platform-python3.6",
+            ))
             .requires(Dep::any("python3-libs"));
         c.push(p);
     }
     if let Some(mut p) = c.base("python3", PYTHON3, "x86_64", base) {
         let short = if major == 9 { "3.9" } else { "3.12" };
         p = p
-            .file(FileSpec::exec(format!("/usr/bin/python{short}"), crate::spec::Content::Generated { seed: 0x39, size: 8 * 1024 }))
-            .file(FileSpec::symlink("/usr/bin/python3", format!("python{short}")))
+            .file(FileSpec::exec(
+                format!("/usr/bin/python{short}"),
+                crate::spec::Content::Generated {
+                    seed: 0x39,
+                    size: 8 * 1024,
+                },
+            ))
+            .file(FileSpec::symlink(
+                "/usr/bin/python3",
+                format!("python{short}"),
+            ))
             .requires(Dep::any("python3-libs"));
         c.push(p);
     }
@@ -334,13 +623,23 @@ pub fn small_set(rel: &Release, cx: &CatalogContext) -> Vec<PackageSpec> {
             9 => "libpython3.9.so.1.0",
             _ => "libpython3.12.so.1.0",
         };
-        p = p.file(FileSpec::generated(format!("/usr/lib64/{lib}"), 0x3000 + u64::from(major), 32 * 1024)).provides(Dep::any(soname(lib)));
+        p = p
+            .file(FileSpec::generated(
+                format!("/usr/lib64/{lib}"),
+                0x3000 + u64::from(major),
+                32 * 1024,
+            ))
+            .provides(Dep::any(soname(lib)));
         c.push(p);
     }
     // kernels (installonly)
     kernels(&mut c, base);
     if let Some(mut p) = c.base("grub2-tools", GRUB2, "x86_64", base) {
-        let bls = if major >= 8 { "GRUB_ENABLE_BLSCFG=true\n" } else { "" };
+        let bls = if major >= 8 {
+            "GRUB_ENABLE_BLSCFG=true\n"
+        } else {
+            ""
+        };
         p = p
             .file(FileSpec::config(
                 "/etc/default/grub",
@@ -352,12 +651,18 @@ pub fn small_set(rel: &Release, cx: &CatalogContext) -> Vec<PackageSpec> {
     }
     // openssh: config(noreplace) + all five logged scriptlets
     if let Some(mut p) = c.base("openssh", OPENSSH, "x86_64", base) {
-        p = p.file(FileSpec::generated("/usr/bin/ssh-keygen", 0x55f, 8 * 1024)).requires(Dep::any(soname(&format!("libcrypto.so.{ssl_soname}"))));
+        p = p
+            .file(FileSpec::generated("/usr/bin/ssh-keygen", 0x55f, 8 * 1024))
+            .requires(Dep::any(soname(&format!("libcrypto.so.{ssl_soname}"))));
         c.push(p);
     }
     if let Some(mut p) = c.base("openssh-server", OPENSSH, "x86_64", base) {
         let evr = eq_evr(&p);
-        let permit = if major >= 9 { "#PermitRootLogin prohibit-password" } else { "#PermitRootLogin yes" };
+        let permit = if major >= 9 {
+            "#PermitRootLogin prohibit-password"
+        } else {
+            "#PermitRootLogin yes"
+        };
         p = p
             .file(FileSpec::config(
                 "/etc/ssh/sshd_config",
@@ -382,7 +687,10 @@ pub fn small_set(rel: &Release, cx: &CatalogContext) -> Vec<PackageSpec> {
     if let Some(mut p) = c.base("openssh-clients", OPENSSH, "x86_64", base) {
         let evr = eq_evr(&p);
         p = p
-            .file(FileSpec::config("/etc/ssh/ssh_config", "Host *\n    GSSAPIAuthentication yes\n"))
+            .file(FileSpec::config(
+                "/etc/ssh/ssh_config",
+                "Host *\n    GSSAPIAuthentication yes\n",
+            ))
             .file(FileSpec::generated("/usr/bin/ssh", 0x55c, 16 * 1024))
             .requires(Dep::versioned("openssh", DepOp::Eq, evr));
         c.push(p);
@@ -391,41 +699,78 @@ pub fn small_set(rel: &Release, cx: &CatalogContext) -> Vec<PackageSpec> {
         p.files.push(FileSpec {
             path: "/etc/sudoers".into(),
             kind: crate::spec::FileKind::Regular {
-                content: crate::spec::Content::Text("root ALL=(ALL) ALL\n%wheel ALL=(ALL) ALL\n".into()),
+                content: crate::spec::Content::Text(
+                    "root ALL=(ALL) ALL\n%wheel ALL=(ALL) ALL\n".into(),
+                ),
                 mode: 0o440,
                 config_noreplace: true,
             },
         });
-        p = p.file(FileSpec::generated("/usr/bin/sudo", 0x5d0, 8 * 1024)).requires(Dep::any(soname("libc.so.6")));
+        p = p
+            .file(FileSpec::generated("/usr/bin/sudo", 0x5d0, 8 * 1024))
+            .requires(Dep::any(soname("libc.so.6")));
         c.push(p);
     }
     if let Some(mut p) = c.base("NetworkManager", NM, "x86_64", base) {
         p = p
-            .file(FileSpec::config("/etc/NetworkManager/NetworkManager.conf", "[main]\n#plugins=keyfile,ifcfg-rh\n"))
+            .file(FileSpec::config(
+                "/etc/NetworkManager/NetworkManager.conf",
+                "[main]\n#plugins=keyfile,ifcfg-rh\n",
+            ))
             .file(FileSpec::dir("/etc/NetworkManager"))
-            .file(FileSpec::generated("/usr/sbin/NetworkManager", 0x4e4d, 24 * 1024))
+            .file(FileSpec::generated(
+                "/usr/sbin/NetworkManager",
+                0x4e4d,
+                24 * 1024,
+            ))
             .requires(Dep::any("systemd"));
         c.push(p);
     }
     if let Some(mut p) = c.base("initscripts", INITSCRIPTS, "x86_64", base) {
-        p = p.file(FileSpec::config("/etc/sysconfig/network-scripts/ifcfg-lo", "DEVICE=lo\nIPADDR=127.0.0.1\nNETMASK=255.0.0.0\nONBOOT=yes\n")).file(FileSpec::dir("/etc/sysconfig/network-scripts"));
+        p = p
+            .file(FileSpec::config(
+                "/etc/sysconfig/network-scripts/ifcfg-lo",
+                "DEVICE=lo\nIPADDR=127.0.0.1\nNETMASK=255.0.0.0\nONBOOT=yes\n",
+            ))
+            .file(FileSpec::dir("/etc/sysconfig/network-scripts"));
         if major == 7 {
-            p = p.file(FileSpec::exec("/etc/sysconfig/network-scripts/ifup-eth", crate::spec::Content::Text("#!/usr/bin/sh\n# ifup-eth (leapfrog testkit)\n".into())));
+            p = p.file(FileSpec::exec(
+                "/etc/sysconfig/network-scripts/ifup-eth",
+                crate::spec::Content::Text("#!/usr/bin/sh\n# ifup-eth (leapfrog testkit)\n".into()),
+            ));
         }
         c.push(p);
     }
     if let Some(mut p) = c.base("network-scripts", NETWORK_SCRIPTS, "x86_64", base) {
         p = p
-            .file(FileSpec::exec("/etc/sysconfig/network-scripts/ifup-eth", crate::spec::Content::Text("#!/usr/bin/sh\n# ifup-eth (leapfrog testkit)\n".into())))
-            .file(FileSpec::exec("/usr/sbin/ifup", crate::spec::Content::Text("#!/usr/bin/sh\n# ifup (leapfrog testkit)\n".into())))
+            .file(FileSpec::exec(
+                "/etc/sysconfig/network-scripts/ifup-eth",
+                crate::spec::Content::Text("#!/usr/bin/sh\n# ifup-eth (leapfrog testkit)\n".into()),
+            ))
+            .file(FileSpec::exec(
+                "/usr/sbin/ifup",
+                crate::spec::Content::Text("#!/usr/bin/sh\n# ifup (leapfrog testkit)\n".into()),
+            ))
             .requires(Dep::any("initscripts"));
         c.push(p);
     }
     // renames
-    for (name, line) in [("dhclient", DHCLIENT), ("dhcp-client", DHCP_CLIENT), ("dhcpcd", DHCPCD)] {
+    for (name, line) in [
+        ("dhclient", DHCLIENT),
+        ("dhcp-client", DHCP_CLIENT),
+        ("dhcpcd", DHCPCD),
+    ] {
         if let Some(mut p) = c.base(name, line, "x86_64", base) {
-            let bin = if name == "dhcpcd" { "/usr/sbin/dhcpcd" } else { "/usr/sbin/dhclient" };
-            p = p.file(FileSpec::generated(bin, 0xd4c + u64::from(major), 12 * 1024));
+            let bin = if name == "dhcpcd" {
+                "/usr/sbin/dhcpcd"
+            } else {
+                "/usr/sbin/dhclient"
+            };
+            p = p.file(FileSpec::generated(
+                bin,
+                0xd4c + u64::from(major),
+                12 * 1024,
+            ));
             c.push(p);
         }
     }
@@ -433,7 +778,10 @@ pub fn small_set(rel: &Release, cx: &CatalogContext) -> Vec<PackageSpec> {
     if let Some(mut p) = c.base("ntp", NTP, "x86_64", base) {
         let evr = eq_evr(&p);
         p = p
-            .file(FileSpec::config("/etc/ntp.conf", "server 0.centos.pool.ntp.org iburst\n"))
+            .file(FileSpec::config(
+                "/etc/ntp.conf",
+                "server 0.centos.pool.ntp.org iburst\n",
+            ))
             .file(FileSpec::generated("/usr/sbin/ntpd", 0x47, 12 * 1024))
             .requires(Dep::versioned("ntpdate", DepOp::Eq, evr));
         c.push(p);
@@ -443,43 +791,86 @@ pub fn small_set(rel: &Release, cx: &CatalogContext) -> Vec<PackageSpec> {
         c.push(p);
     }
     if let Some(mut p) = c.base("chrony", CHRONY, "x86_64", base) {
-        p = p.file(FileSpec::config("/etc/chrony.conf", "pool 2.pool.ntp.org iburst\n")).file(FileSpec::generated("/usr/sbin/chronyd", 0xc4 + u64::from(major), 12 * 1024));
+        p = p
+            .file(FileSpec::config(
+                "/etc/chrony.conf",
+                "pool 2.pool.ntp.org iburst\n",
+            ))
+            .file(FileSpec::generated(
+                "/usr/sbin/chronyd",
+                0xc4 + u64::from(major),
+                12 * 1024,
+            ));
         c.push(p);
     }
     if let Some(mut p) = c.base("ntpstat", NTPSTAT, "noarch", base) {
-        p = p.file(FileSpec::exec("/usr/bin/ntpstat", crate::spec::Content::Text("#!/usr/bin/sh\necho synchronised\n".into())));
+        p = p.file(FileSpec::exec(
+            "/usr/bin/ntpstat",
+            crate::spec::Content::Text("#!/usr/bin/sh\necho synchronised\n".into()),
+        ));
         c.push(p);
     }
     // yum-utils -> dnf-utils; the versionlock plugin that does carry Obsoletes
     if let Some(mut p) = c.base("yum-utils", YUM_UTILS, "noarch", base) {
-        p = p.file(FileSpec::exec("/usr/bin/package-cleanup", crate::spec::Content::Text("#!/usr/bin/python\n".into()))).requires(Dep::any("yum"));
+        p = p
+            .file(FileSpec::exec(
+                "/usr/bin/package-cleanup",
+                crate::spec::Content::Text("#!/usr/bin/python\n".into()),
+            ))
+            .requires(Dep::any("yum"));
         c.push(p);
     }
     if let Some(mut p) = c.base("yum-plugin-versionlock", YUM_UTILS, "noarch", base) {
-        p = p.file(FileSpec::config("/etc/yum/pluginconf.d/versionlock.conf", "[main]\nenabled = 1\n")).requires(Dep::any("yum"));
+        p = p
+            .file(FileSpec::config(
+                "/etc/yum/pluginconf.d/versionlock.conf",
+                "[main]\nenabled = 1\n",
+            ))
+            .requires(Dep::any("yum"));
         c.push(p);
     }
     if let Some(mut p) = c.base("dnf-utils", DNF_UTILS, "noarch", base) {
-        p = p.file(FileSpec::exec("/usr/bin/package-cleanup", crate::spec::Content::Text("#!/usr/bin/sh\n".into()))).requires(Dep::any("dnf"));
+        p = p
+            .file(FileSpec::exec(
+                "/usr/bin/package-cleanup",
+                crate::spec::Content::Text("#!/usr/bin/sh\n".into()),
+            ))
+            .requires(Dep::any("dnf"));
         c.push(p);
     }
     if let Some(mut p) = c.base("python3-dnf-plugin-versionlock", DNF_UTILS, "noarch", base) {
         let evr = eq_evr(&p);
         p = p
-            .file(FileSpec::config("/etc/dnf/plugins/versionlock.conf", "[main]\nenabled = 1\n"))
-            .provides(Dep::versioned("yum-plugin-versionlock", DepOp::Eq, evr.clone()))
+            .file(FileSpec::config(
+                "/etc/dnf/plugins/versionlock.conf",
+                "[main]\nenabled = 1\n",
+            ))
+            .provides(Dep::versioned(
+                "yum-plugin-versionlock",
+                DepOp::Eq,
+                evr.clone(),
+            ))
             .requires(Dep::any("dnf"));
-        p.obsoletes.push(Dep::versioned("yum-plugin-versionlock", DepOp::Less, evr));
+        p.obsoletes
+            .push(Dep::versioned("yum-plugin-versionlock", DepOp::Less, evr));
         c.push(p);
     }
     // removals without replacement
     if let Some(mut p) = c.base("tcp_wrappers-libs", TCP_WRAPPERS, "x86_64", base) {
-        p = p.file(FileSpec::generated("/usr/lib64/libwrap.so.0", 0x7c9, 8 * 1024)).provides(Dep::any(soname("libwrap.so.0")));
+        p = p
+            .file(FileSpec::generated(
+                "/usr/lib64/libwrap.so.0",
+                0x7c9,
+                8 * 1024,
+            ))
+            .provides(Dep::any(soname("libwrap.so.0")));
         c.push(p);
     }
     if let Some(mut p) = c.base("tcp_wrappers", TCP_WRAPPERS, "x86_64", base) {
         let evr = eq_evr(&p);
-        p = p.file(FileSpec::generated("/usr/sbin/tcpd", 0x7cd, 4 * 1024)).requires(Dep::versioned("tcp_wrappers-libs", DepOp::Eq, evr));
+        p = p
+            .file(FileSpec::generated("/usr/sbin/tcpd", 0x7cd, 4 * 1024))
+            .requires(Dep::versioned("tcp_wrappers-libs", DepOp::Eq, evr));
         c.push(p);
     }
     if let Some(mut p) = c.base("bridge-utils", BRIDGE_UTILS, "x86_64", base) {
@@ -488,7 +879,11 @@ pub fn small_set(rel: &Release, cx: &CatalogContext) -> Vec<PackageSpec> {
     }
     // iptables: merge at 9
     if let Some(mut p) = c.base("iptables", IPTABLES, "x86_64", base) {
-        p = p.file(FileSpec::generated("/usr/sbin/iptables-legacy", 0x1b7 + u64::from(major), 8 * 1024));
+        p = p.file(FileSpec::generated(
+            "/usr/sbin/iptables-legacy",
+            0x1b7 + u64::from(major),
+            8 * 1024,
+        ));
         if major == 8 {
             // `>=` rather than the real `=`: a stranded iptables must not block distro-sync, so the
             // gap shows as a leftover package (the real pin makes dnf fail outright instead).
@@ -497,27 +892,49 @@ pub fn small_set(rel: &Release, cx: &CatalogContext) -> Vec<PackageSpec> {
         c.push(p);
     }
     if major == 8 {
-        for (name, bin) in [("iptables-ebtables", "/usr/sbin/ebtables-legacy"), ("iptables-arptables", "/usr/sbin/arptables-legacy")] {
+        for (name, bin) in [
+            ("iptables-ebtables", "/usr/sbin/ebtables-legacy"),
+            ("iptables-arptables", "/usr/sbin/arptables-legacy"),
+        ] {
             if let Some(mut p) = c.base(name, IPTABLES, "x86_64", base) {
                 let evr = eq_evr(&p);
-                p = p.file(FileSpec::generated(bin, 0xeb7, 4 * 1024)).requires(Dep::versioned("iptables", DepOp::Eq, evr));
+                p = p
+                    .file(FileSpec::generated(bin, 0xeb7, 4 * 1024))
+                    .requires(Dep::versioned("iptables", DepOp::Eq, evr));
                 c.push(p);
             }
         }
     }
     if let Some(mut p) = c.base("iptables-libs", IPTABLES_LIBS, "x86_64", base) {
-        p = p.file(FileSpec::generated(format!("/usr/lib64/libxtables.so.{}", if major == 8 { 12 } else { 12 + major - 8 }), 0x1b1, 8 * 1024));
+        p = p.file(FileSpec::generated(
+            format!(
+                "/usr/lib64/libxtables.so.{}",
+                if major == 8 { 12 } else { 12 + major - 8 }
+            ),
+            0x1b1,
+            8 * 1024,
+        ));
         c.push(p);
     }
     if let Some(mut p) = c.base("iptables-nft", IPTABLES_NFT, "x86_64", base) {
         let evr = eq_evr(&p);
-        p = p.file(FileSpec::generated("/usr/sbin/iptables-nft", 0x1bf, 8 * 1024)).requires(Dep::versioned("iptables-libs", DepOp::Eq, evr));
+        p = p
+            .file(FileSpec::generated(
+                "/usr/sbin/iptables-nft",
+                0x1bf,
+                8 * 1024,
+            ))
+            .requires(Dep::versioned("iptables-libs", DepOp::Eq, evr));
         c.push(p);
     }
     // util-linux splits off util-linux-core at 9 (with a real Requires, so dnf follows it)
     if let Some(mut p) = c.base("util-linux", UTIL_LINUX, "x86_64", base) {
         let evr = eq_evr(&p);
-        p = p.file(FileSpec::generated("/usr/bin/lsblk", 0x8121 + u64::from(major), 8 * 1024));
+        p = p.file(FileSpec::generated(
+            "/usr/bin/lsblk",
+            0x8121 + u64::from(major),
+            8 * 1024,
+        ));
         if major >= 9 {
             p = p.requires(Dep::versioned("util-linux-core", DepOp::Eq, evr));
         }
@@ -546,11 +963,18 @@ pub fn small_set(rel: &Release, cx: &CatalogContext) -> Vec<PackageSpec> {
             p.vendor = rel.vendor.to_string();
             p.signing = Signing::Key(c.key.clone());
             p.repo = app.to_string();
-            p.module = Some(ModuleStream { name: m.module.into(), stream: m.stream.into() });
+            p.module = Some(ModuleStream {
+                name: m.module.into(),
+                stream: m.stream.into(),
+            });
             if m.module == "postgresql" {
                 postgres_pair(&mut c, p, m.context_seed.into());
             } else {
-                p = p.file(FileSpec::generated("/usr/bin/node", 0x0de + u64::from(m.context_seed), 16 * 1024));
+                p = p.file(FileSpec::generated(
+                    "/usr/bin/node",
+                    0x0de + u64::from(m.context_seed),
+                    16 * 1024,
+                ));
                 c.push(p);
             }
         }
@@ -599,14 +1023,62 @@ impl ModuleDef {
 fn module_streams(major: u32) -> Vec<ModuleDef> {
     match major {
         8 => vec![
-            ModuleDef { module: "postgresql", stream: "10", package: "postgresql", epoch: None, version: "10.23", release_tail: "module_el8.10.0+3858+6ad51f9f", context_seed: 1 },
-            ModuleDef { module: "postgresql", stream: "13", package: "postgresql", epoch: None, version: "13.20", release_tail: "module_el8.10.0+3961+4b3e4b2b", context_seed: 2 },
-            ModuleDef { module: "nodejs", stream: "10", package: "nodejs", epoch: Some(1), version: "10.24.0", release_tail: "module_el8.3.0+2047+b07ac3d6", context_seed: 3 },
-            ModuleDef { module: "nodejs", stream: "20", package: "nodejs", epoch: Some(1), version: "20.18.2", release_tail: "module_el8.10.0+3946+b4e8e9f7", context_seed: 4 },
+            ModuleDef {
+                module: "postgresql",
+                stream: "10",
+                package: "postgresql",
+                epoch: None,
+                version: "10.23",
+                release_tail: "module_el8.10.0+3858+6ad51f9f",
+                context_seed: 1,
+            },
+            ModuleDef {
+                module: "postgresql",
+                stream: "13",
+                package: "postgresql",
+                epoch: None,
+                version: "13.20",
+                release_tail: "module_el8.10.0+3961+4b3e4b2b",
+                context_seed: 2,
+            },
+            ModuleDef {
+                module: "nodejs",
+                stream: "10",
+                package: "nodejs",
+                epoch: Some(1),
+                version: "10.24.0",
+                release_tail: "module_el8.3.0+2047+b07ac3d6",
+                context_seed: 3,
+            },
+            ModuleDef {
+                module: "nodejs",
+                stream: "20",
+                package: "nodejs",
+                epoch: Some(1),
+                version: "20.18.2",
+                release_tail: "module_el8.10.0+3946+b4e8e9f7",
+                context_seed: 4,
+            },
         ],
         9 => vec![
-            ModuleDef { module: "postgresql", stream: "15", package: "postgresql", epoch: None, version: "15.12", release_tail: "module_el9.6.0+42+3cb0a33a", context_seed: 5 },
-            ModuleDef { module: "nodejs", stream: "20", package: "nodejs", epoch: Some(1), version: "20.19.1", release_tail: "module_el9.6.0+60+5c6e3e4f", context_seed: 6 },
+            ModuleDef {
+                module: "postgresql",
+                stream: "15",
+                package: "postgresql",
+                epoch: None,
+                version: "15.12",
+                release_tail: "module_el9.6.0+42+3cb0a33a",
+                context_seed: 5,
+            },
+            ModuleDef {
+                module: "nodejs",
+                stream: "20",
+                package: "nodejs",
+                epoch: Some(1),
+                version: "20.19.1",
+                release_tail: "module_el9.6.0+60+5c6e3e4f",
+                context_seed: 6,
+            },
         ],
         _ => Vec::new(),
     }
@@ -614,7 +1086,11 @@ fn module_streams(major: u32) -> Vec<ModuleDef> {
 
 /// The default stream of each module on a release (EL8 only: EL9 streams are non-default).
 pub fn module_defaults(major: u32) -> Vec<(&'static str, &'static str)> {
-    if major == 8 { vec![("postgresql", "10"), ("nodejs", "10")] } else { Vec::new() }
+    if major == 8 {
+        vec![("postgresql", "10"), ("nodejs", "10")]
+    } else {
+        Vec::new()
+    }
 }
 
 /// Module name, stream and artifact NEVRAs of every module stream in `packages`.
@@ -633,9 +1109,17 @@ fn postgres_pair(c: &mut Ctx<'_>, client: PackageSpec, seed: Option<u32>) {
     let mut server = client.clone();
     server.name = "postgresql-server".into();
     let evr = client.evr();
-    let client = client.file(FileSpec::generated("/usr/bin/psql", 0x9500 + seed, 12 * 1024));
+    let client = client.file(FileSpec::generated(
+        "/usr/bin/psql",
+        0x9500 + seed,
+        12 * 1024,
+    ));
     server = server
-        .file(FileSpec::generated("/usr/bin/postgres", 0x9501 + seed, 24 * 1024))
+        .file(FileSpec::generated(
+            "/usr/bin/postgres",
+            0x9501 + seed,
+            24 * 1024,
+        ))
         .file(FileSpec::dir("/var/lib/pgsql"))
         .requires(Dep::versioned("postgresql", DepOp::Eq, evr))
         .requires(sh_req(DepWhen::Pre))
@@ -701,11 +1185,15 @@ fn kernels(c: &mut Ctx<'_>, repo: &str) {
                 )
             };
             let preun = if major >= 8 {
-                format!("MID=$(cat /etc/machine-id 2>/dev/null || echo testkit)\nrm -f /boot/vmlinuz-{kver} /boot/initramfs-{kver}.img /boot/loader/entries/$MID-{kver}.conf\n")
+                format!(
+                    "MID=$(cat /etc/machine-id 2>/dev/null || echo testkit)\nrm -f /boot/vmlinuz-{kver} /boot/initramfs-{kver}.img /boot/loader/entries/$MID-{kver}.conf\n"
+                )
             } else {
                 format!("rm -f /boot/initramfs-{kver}.img\n")
             };
-            let mut p = p.requires(Dep::any("coreutils").when(DepWhen::Post)).requires(sh_req(DepWhen::Preun));
+            let mut p = p
+                .requires(Dep::any("coreutils").when(DepWhen::Post))
+                .requires(sh_req(DepWhen::Preun));
             p.requires.push(Dep::any("coreutils"));
             p.scripts.posttrans = Some(post);
             p.scripts.preun = Some(preun);
@@ -714,24 +1202,48 @@ fn kernels(c: &mut Ctx<'_>, repo: &str) {
         let seed = 0x4b00 + (u64::from(major) << 4) + i as u64;
         if major == 7 {
             let p = mk("kernel")
-                .file(FileSpec::generated(format!("/boot/vmlinuz-{kver}"), seed, 64 * 1024))
-                .file(FileSpec::generated(format!("/boot/System.map-{kver}"), seed + 1, 8 * 1024))
+                .file(FileSpec::generated(
+                    format!("/boot/vmlinuz-{kver}"),
+                    seed,
+                    64 * 1024,
+                ))
+                .file(FileSpec::generated(
+                    format!("/boot/System.map-{kver}"),
+                    seed + 1,
+                    8 * 1024,
+                ))
                 .file(FileSpec::ghost(format!("/boot/initramfs-{kver}.img")))
                 .file(FileSpec::dir(format!("/lib/modules/{kver}")))
-                .file(FileSpec::generated(format!("/lib/modules/{kver}/kernel/drivers/net/e1000.ko.xz"), seed + 2, 8 * 1024));
+                .file(FileSpec::generated(
+                    format!("/lib/modules/{kver}/kernel/drivers/net/e1000.ko.xz"),
+                    seed + 2,
+                    8 * 1024,
+                ));
             let p = boot_scripts(p, "");
             c.push(p);
         } else {
             let core = mk("kernel-core")
                 .file(FileSpec::dir(format!("/lib/modules/{kver}")))
-                .file(FileSpec::generated(format!("/lib/modules/{kver}/vmlinuz"), seed, 64 * 1024))
-                .file(FileSpec::generated(format!("/lib/modules/{kver}/System.map"), seed + 1, 8 * 1024))
+                .file(FileSpec::generated(
+                    format!("/lib/modules/{kver}/vmlinuz"),
+                    seed,
+                    64 * 1024,
+                ))
+                .file(FileSpec::generated(
+                    format!("/lib/modules/{kver}/System.map"),
+                    seed + 1,
+                    8 * 1024,
+                ))
                 .file(FileSpec::ghost(format!("/boot/vmlinuz-{kver}")))
                 .file(FileSpec::ghost(format!("/boot/initramfs-{kver}.img")));
             let core = boot_scripts(core, &format!("/lib/modules/{kver}/vmlinuz"));
             let evr = core.evr();
             let modules = mk("kernel-modules")
-                .file(FileSpec::generated(format!("/lib/modules/{kver}/kernel/drivers/net/e1000.ko.xz"), seed + 2, 8 * 1024))
+                .file(FileSpec::generated(
+                    format!("/lib/modules/{kver}/kernel/drivers/net/e1000.ko.xz"),
+                    seed + 2,
+                    8 * 1024,
+                ))
                 .requires(Dep::versioned("kernel-core", DepOp::Eq, evr.clone()));
             let meta = mk("kernel")
                 .requires(Dep::versioned("kernel-core", DepOp::Eq, evr.clone()))
@@ -753,20 +1265,49 @@ fn release_packages(c: &mut Ctx<'_>, cx: &CatalogContext) {
     let releasever = rel.major.to_string();
     let rel_file = format!("/etc/{}-release", rel.os_id);
     p = p
-        .provides(Dep::versioned("redhat-release", DepOp::Eq, format!("{version}-{release}")))
-        .provides(Dep::versioned("system-release", DepOp::Eq, format!("{version}-{release}")))
-        .provides(Dep::versioned("system-release(releasever)", DepOp::Eq, releasever))
+        .provides(Dep::versioned(
+            "redhat-release",
+            DepOp::Eq,
+            format!("{version}-{release}"),
+        ))
+        .provides(Dep::versioned(
+            "system-release",
+            DepOp::Eq,
+            format!("{version}-{release}"),
+        ))
+        .provides(Dep::versioned(
+            "system-release(releasever)",
+            DepOp::Eq,
+            releasever,
+        ))
         .file(FileSpec::text("/usr/lib/os-release", rel.os_release()))
-        .file(FileSpec::symlink("/etc/os-release", "../usr/lib/os-release"))
-        .file(FileSpec::text("/etc/system-release-cpe", format!("{}\n", rel.cpe_name)))
-        .file(FileSpec::text(format!("/etc/pki/rpm-gpg/{}", rel.key.file), cx.public_key(&rel.key.file)));
+        .file(FileSpec::symlink(
+            "/etc/os-release",
+            "../usr/lib/os-release",
+        ))
+        .file(FileSpec::text(
+            "/etc/system-release-cpe",
+            format!("{}\n", rel.cpe_name),
+        ))
+        .file(FileSpec::text(
+            format!("/etc/pki/rpm-gpg/{}", rel.key.file),
+            cx.public_key(&rel.key.file),
+        ));
     for (path, text) in &rel.extra_release_files {
         p = p.file(FileSpec::text(*path, format!("{text}\n")));
     }
-    if rel_file != "/etc/redhat-release" && !rel.extra_release_files.iter().any(|(f, _)| *f == "/etc/redhat-release") {
+    if rel_file != "/etc/redhat-release"
+        && !rel
+            .extra_release_files
+            .iter()
+            .any(|(f, _)| *f == "/etc/redhat-release")
+    {
         // /etc/redhat-release is the distribution's release file on every EL but Oracle (a file there).
         if rel.os_id == "ol" {
-            p = p.file(FileSpec::text("/etc/redhat-release", format!("{}\n", rel.redhat_release)));
+            p = p.file(FileSpec::text(
+                "/etc/redhat-release",
+                format!("{}\n", rel.redhat_release),
+            ));
             p = p.file(FileSpec::symlink("/etc/system-release", "oracle-release"));
         } else {
             let target = rel.extra_release_files[0].0.trim_start_matches("/etc/");
@@ -799,7 +1340,13 @@ fn release_packages(c: &mut Ctx<'_>, cx: &CatalogContext) {
     l.signing = Signing::Key(c.key.clone());
     l.repo = rel.base_repo().to_string();
     l.license = "Licensed only for approved usage".into();
-    l = l.file(FileSpec::generated(format!("/usr/share/pixmaps/{}-logo.png", rel.os_id), 0x1060, 6 * 1024)).provides(Dep::any("system-logos"));
+    l = l
+        .file(FileSpec::generated(
+            format!("/usr/share/pixmaps/{}-logo.png", rel.os_id),
+            0x1060,
+            6 * 1024,
+        ))
+        .provides(Dep::any("system-logos"));
     c.push(l);
 }
 
@@ -825,18 +1372,38 @@ fn vendor_packages(rel: &Release) -> Vec<PackageSpec> {
         match v.repo_id {
             "epel" => {
                 if let Some((_, ver, relx)) = pick(HTOP, major) {
-                    out.push(mk("htop", ver, relx, "x86_64").file(FileSpec::generated("/usr/bin/htop", 0x470 + u64::from(major), 12 * 1024)).requires(Dep::any(soname("libc.so.6"))));
+                    out.push(
+                        mk("htop", ver, relx, "x86_64")
+                            .file(FileSpec::generated(
+                                "/usr/bin/htop",
+                                0x470 + u64::from(major),
+                                12 * 1024,
+                            ))
+                            .requires(Dep::any(soname("libc.so.6"))),
+                    );
                 }
             }
             "mariadb" => {
                 let release = format!("1.{el}");
-                let common = mk("MariaDB-common", "10.11.10", &release, "x86_64").file(FileSpec::config("/etc/my.cnf", "[client-server]\n!includedir /etc/my.cnf.d\n"));
+                let common =
+                    mk("MariaDB-common", "10.11.10", &release, "x86_64").file(FileSpec::config(
+                        "/etc/my.cnf",
+                        "[client-server]\n!includedir /etc/my.cnf.d\n",
+                    ));
                 let client = mk("MariaDB-client", "10.11.10", &release, "x86_64")
-                    .file(FileSpec::generated("/usr/bin/mariadb", 0x3a1 + u64::from(major), 16 * 1024))
+                    .file(FileSpec::generated(
+                        "/usr/bin/mariadb",
+                        0x3a1 + u64::from(major),
+                        16 * 1024,
+                    ))
                     .requires(Dep::any("MariaDB-common"))
                     .requires(Dep::any(soname(ssl)));
                 let server = mk("MariaDB-server", "10.11.10", &release, "x86_64")
-                    .file(FileSpec::generated("/usr/sbin/mariadbd", 0x3a2 + u64::from(major), 32 * 1024))
+                    .file(FileSpec::generated(
+                        "/usr/sbin/mariadbd",
+                        0x3a2 + u64::from(major),
+                        32 * 1024,
+                    ))
                     .file(FileSpec::dir("/var/lib/mysql"))
                     .requires(Dep::any("MariaDB-client"))
                     .requires(Dep::any(soname(ssl)))
@@ -860,9 +1427,16 @@ fn third_party_and_faults(rel: &Release) -> Vec<PackageSpec> {
     acme.signing = Signing::Unsigned;
     acme.license = "Proprietary".into();
     acme = acme
-        .file(FileSpec::config("/etc/acme/agent.conf", "endpoint=https://acme.example.invalid/\n"))
+        .file(FileSpec::config(
+            "/etc/acme/agent.conf",
+            "endpoint=https://acme.example.invalid/\n",
+        ))
         .file(FileSpec::dir("/etc/acme"))
-        .file(FileSpec::generated("/opt/acme/bin/acme-agent", 0xac3e, 16 * 1024))
+        .file(FileSpec::generated(
+            "/opt/acme/bin/acme-agent",
+            0xac3e,
+            16 * 1024,
+        ))
         .file(FileSpec::dir("/opt/acme"))
         .file(FileSpec::dir("/opt/acme/bin"))
         .requires(sh_req(DepWhen::Post))
@@ -874,7 +1448,16 @@ fn third_party_and_faults(rel: &Release) -> Vec<PackageSpec> {
         p.repo = "faults".into();
         p.signing = Signing::Key(rel.key.file.clone());
         p.summary = format!("Opt-in fault: its %{stage} fails (leapfrog testkit)");
-        p = p.file(FileSpec::text(format!("/usr/share/testkit-faults/{name}"), "fault package\n")).requires(sh_req(if stage == "pre" { DepWhen::Pre } else { DepWhen::Post }));
+        p = p
+            .file(FileSpec::text(
+                format!("/usr/share/testkit-faults/{name}"),
+                "fault package\n",
+            ))
+            .requires(sh_req(if stage == "pre" {
+                DepWhen::Pre
+            } else {
+                DepWhen::Post
+            }));
         if stage == "pre" {
             p.scripts.pre = Some(script.to_string());
         } else {
@@ -884,8 +1467,16 @@ fn third_party_and_faults(rel: &Release) -> Vec<PackageSpec> {
     };
     vec![
         acme,
-        fault("failing-post", "echo \"post failing-post $* (failing on purpose)\" >> /var/log/testkit-scriptlets.log\nexit 1\n", "post"),
-        fault("failing-pre", "echo \"pre failing-pre $* (failing on purpose)\" >> /var/log/testkit-scriptlets.log\nexit 1\n", "pre"),
+        fault(
+            "failing-post",
+            "echo \"post failing-post $* (failing on purpose)\" >> /var/log/testkit-scriptlets.log\nexit 1\n",
+            "post",
+        ),
+        fault(
+            "failing-pre",
+            "echo \"pre failing-pre $* (failing on purpose)\" >> /var/log/testkit-scriptlets.log\nexit 1\n",
+            "pre",
+        ),
     ]
 }
 
@@ -904,12 +1495,18 @@ pub fn default_root_packages(all: &[PackageSpec]) -> Vec<&PackageSpec> {
 
 fn module_defaults_contains(p: &PackageSpec, m: &ModuleStream) -> bool {
     let major = if p.release.contains("el8") { 8 } else { 9 };
-    module_defaults(major).iter().any(|(n, s)| *n == m.name && *s == m.stream)
+    module_defaults(major)
+        .iter()
+        .any(|(n, s)| *n == m.name && *s == m.stream)
 }
 
 /// Module streams enabled in the default root (`/etc/dnf/modules.d`).
 pub fn default_root_modules(major: u32) -> Vec<(&'static str, &'static str)> {
-    if major == 8 { vec![("postgresql", "10")] } else { Vec::new() }
+    if major == 8 {
+        vec![("postgresql", "10")]
+    } else {
+        Vec::new()
+    }
 }
 
 #[cfg(test)]
@@ -918,11 +1515,18 @@ mod tests {
     use crate::release;
 
     fn cx() -> CatalogContext {
-        CatalogContext { busybox: Arc::new(b"\x7fELF".to_vec()), world_var: "$testkit_world", public_keys: Default::default() }
+        CatalogContext {
+            busybox: Arc::new(b"\x7fELF".to_vec()),
+            world_var: "$testkit_world",
+            public_keys: Default::default(),
+        }
     }
 
     fn names(rel: &str) -> Vec<String> {
-        small_set(&release::by_id(rel).unwrap(), &cx()).into_iter().map(|p| p.name).collect()
+        small_set(&release::by_id(rel).unwrap(), &cx())
+            .into_iter()
+            .map(|p| p.name)
+            .collect()
     }
 
     #[test]
@@ -932,8 +1536,17 @@ mod tests {
             let has = |n: &str| set.iter().any(|p| p.name == n);
             assert!(has(rel.release_package.0), "{}", rel.id);
             assert!(has(rel.logos_package.0), "{}", rel.id);
-            assert!(has("kernel") && has("bash") && has("filesystem"), "{}", rel.id);
-            assert_eq!(set.iter().filter(|p| p.name == "kernel").count(), 2, "{}: two installonly kernels", rel.id);
+            assert!(
+                has("kernel") && has("bash") && has("filesystem"),
+                "{}",
+                rel.id
+            );
+            assert_eq!(
+                set.iter().filter(|p| p.name == "kernel").count(),
+                2,
+                "{}: two installonly kernels",
+                rel.id
+            );
             let mut nvras: Vec<_> = set.iter().map(|p| (p.nvra(), p.repo.clone())).collect();
             nvras.sort();
             let n = nvras.len();
@@ -957,7 +1570,10 @@ mod tests {
         let set9 = small_set(&release::by_id("almalinux-9.6").unwrap(), &cx());
         for p in &set9 {
             for o in &p.obsoletes {
-                assert_eq!(o.name, "yum-plugin-versionlock", "only the real Obsoletes is carried");
+                assert_eq!(
+                    o.name, "yum-plugin-versionlock",
+                    "only the real Obsoletes is carried"
+                );
             }
         }
     }
@@ -966,10 +1582,22 @@ mod tests {
     fn el8_has_module_streams_with_defaults() {
         let set = small_set(&release::by_id("almalinux-8.10").unwrap(), &cx());
         let idx = module_index(&set);
-        let streams: Vec<_> = idx.iter().map(|(m, _)| format!("{}:{}", m.name, m.stream)).collect();
-        assert_eq!(streams, ["nodejs:10", "nodejs:20", "postgresql:10", "postgresql:13"]);
+        let streams: Vec<_> = idx
+            .iter()
+            .map(|(m, _)| format!("{}:{}", m.name, m.stream))
+            .collect();
+        assert_eq!(
+            streams,
+            ["nodejs:10", "nodejs:20", "postgresql:10", "postgresql:13"]
+        );
         assert_eq!(idx[2].1.len(), 2, "postgresql:10 has client and server");
         assert_eq!(module_defaults(8), [("postgresql", "10"), ("nodejs", "10")]);
-        assert!(module_index(&small_set(&release::by_id("almalinux-10.0").unwrap(), &cx())).is_empty());
+        assert!(
+            module_index(&small_set(
+                &release::by_id("almalinux-10.0").unwrap(),
+                &cx()
+            ))
+            .is_empty()
+        );
     }
 }

@@ -59,7 +59,13 @@ pub fn copy_root(src: &Path, dst: &Path, method: CloneMethod) -> Result<(), CmdE
         CloneMethod::Reflink => "--reflink=always",
         _ => "--reflink=auto",
     };
-    cmd::run(Command::new("cp").args(["-a", reflink, "--no-target-directory"]).arg(src).arg(dst)).map(|_| ())
+    cmd::run(
+        Command::new("cp")
+            .args(["-a", reflink, "--no-target-directory"])
+            .arg(src)
+            .arg(dst),
+    )
+    .map(|_| ())
 }
 
 /// Mounts an overlay of `lower` at `dir/merged`, with `dir/upper` and `dir/work`.
@@ -68,9 +74,25 @@ pub fn overlay_root(lower: &Path, dir: &Path) -> Result<Overlay, CmdError> {
     let upper = dir.join("upper");
     let work = dir.join("work");
     for d in [&merged, &upper, &work] {
-        std::fs::create_dir_all(d).map_err(|source| CmdError::Spawn { program: format!("mkdir {}", d.display()), source })?;
+        std::fs::create_dir_all(d).map_err(|source| CmdError::Spawn {
+            program: format!("mkdir {}", d.display()),
+            source,
+        })?;
     }
-    let opts = format!("lowerdir={},upperdir={},workdir={}", lower.display(), upper.display(), work.display());
-    cmd::run(Command::new("mount").args(["-t", "overlay", "overlay", "-o", &opts]).arg(&merged))?;
-    Ok(Overlay { merged, upper, mounted: true })
+    let opts = format!(
+        "lowerdir={},upperdir={},workdir={}",
+        lower.display(),
+        upper.display(),
+        work.display()
+    );
+    cmd::run(
+        Command::new("mount")
+            .args(["-t", "overlay", "overlay", "-o", &opts])
+            .arg(&merged),
+    )?;
+    Ok(Overlay {
+        merged,
+        upper,
+        mounted: true,
+    })
 }

@@ -46,10 +46,21 @@ fn tail(bytes: &[u8]) -> String {
 /// Runs `cmd`, returning its output when it exits 0.
 pub fn run(cmd: &mut Command) -> Result<Output, CmdError> {
     tracing::debug!(cmd = %cmdline(cmd), "running");
-    let out = cmd.output().map_err(|source| CmdError::Spawn { program: cmd.get_program().to_string_lossy().into_owned(), source })?;
+    let out = cmd.output().map_err(|source| CmdError::Spawn {
+        program: cmd.get_program().to_string_lossy().into_owned(),
+        source,
+    })?;
     if !out.status.success() {
-        let stderr_tail = if out.stderr.iter().all(u8::is_ascii_whitespace) { tail(&out.stdout) } else { tail(&out.stderr) };
-        return Err(CmdError::Failed { cmdline: cmdline(cmd), status: out.status, stderr_tail });
+        let stderr_tail = if out.stderr.iter().all(u8::is_ascii_whitespace) {
+            tail(&out.stdout)
+        } else {
+            tail(&out.stderr)
+        };
+        return Err(CmdError::Failed {
+            cmdline: cmdline(cmd),
+            status: out.status,
+            stderr_tail,
+        });
     }
     Ok(out)
 }

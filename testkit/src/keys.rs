@@ -52,7 +52,10 @@ const KEY_CREATED_AT: u32 = 1_577_836_800;
 
 /// Generates the key called `name` with `user_id`, deterministically.
 pub fn generate(name: &str, user_id: &str, algorithm: KeyAlgorithm) -> Result<KeyPair, KeyError> {
-    let err = |message: String| KeyError::Generate { name: name.to_string(), message };
+    let err = |message: String| KeyError::Generate {
+        name: name.to_string(),
+        message,
+    };
     let seed: [u8; 32] = Sha256::digest(format!("leapfrog-testkit-key:{name}").as_bytes()).into();
     let mut rng = ChaCha20Rng::from_seed(seed);
     let KeyAlgorithm::Rsa(bits) = algorithm;
@@ -67,8 +70,12 @@ pub fn generate(name: &str, user_id: &str, algorithm: KeyAlgorithm) -> Result<Ke
     let mut secret: SignedSecretKey = params.generate(&mut rng).map_err(|e| err(e.to_string()))?;
     pin_self_signatures(&mut secret).map_err(|e| err(e.to_string()))?;
     let public = secret.to_public_key();
-    let public_armored = public.to_armored_string(Default::default()).map_err(|e| err(e.to_string()))?;
-    let secret_armored = secret.to_armored_string(Default::default()).map_err(|e| err(e.to_string()))?;
+    let public_armored = public
+        .to_armored_string(Default::default())
+        .map_err(|e| err(e.to_string()))?;
+    let secret_armored = secret
+        .to_armored_string(Default::default())
+        .map_err(|e| err(e.to_string()))?;
     Ok(KeyPair {
         name: name.to_string(),
         user_id: user_id.to_string(),
@@ -100,7 +107,13 @@ fn pin_self_signatures(key: &mut SignedSecretKey) -> pgp::errors::Result<()> {
                     *sp = Subpacket::regular(SubpacketData::SignatureCreationTime(fixed))?;
                 }
             }
-            resigned.push(config.sign_certification(&primary, primary.public_key(), &Password::empty(), Tag::UserId, &user.id)?);
+            resigned.push(config.sign_certification(
+                &primary,
+                primary.public_key(),
+                &Password::empty(),
+                Tag::UserId,
+                &user.id,
+            )?);
         }
         user.signatures = resigned;
     }
@@ -113,11 +126,29 @@ mod tests {
 
     #[test]
     fn keys_are_deterministic_and_distinct() {
-        let a = generate("RPM-GPG-KEY-test-a", "A <a@example.org>", KeyAlgorithm::Rsa(1024)).unwrap();
-        let a2 = generate("RPM-GPG-KEY-test-a", "A <a@example.org>", KeyAlgorithm::Rsa(1024)).unwrap();
-        let b = generate("RPM-GPG-KEY-test-b", "B <b@example.org>", KeyAlgorithm::Rsa(1024)).unwrap();
+        let a = generate(
+            "RPM-GPG-KEY-test-a",
+            "A <a@example.org>",
+            KeyAlgorithm::Rsa(2048),
+        )
+        .unwrap();
+        let a2 = generate(
+            "RPM-GPG-KEY-test-a",
+            "A <a@example.org>",
+            KeyAlgorithm::Rsa(2048),
+        )
+        .unwrap();
+        let b = generate(
+            "RPM-GPG-KEY-test-b",
+            "B <b@example.org>",
+            KeyAlgorithm::Rsa(2048),
+        )
+        .unwrap();
         assert_eq!(a.fingerprint, a2.fingerprint);
-        assert_eq!(a.public_armored, a2.public_armored, "armored key is reproducible");
+        assert_eq!(
+            a.public_armored, a2.public_armored,
+            "armored key is reproducible"
+        );
         assert_eq!(a.key_id.len(), 16);
         assert_ne!(a.key_id, b.key_id);
         assert!(a.public_armored.contains("BEGIN PGP PUBLIC KEY BLOCK"));

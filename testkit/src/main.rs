@@ -116,7 +116,11 @@ enum Command {
     },
 }
 
-fn print<T: serde::Serialize>(json: bool, value: &T, human: impl FnOnce() -> String) -> anyhow::Result<()> {
+fn print<T: serde::Serialize>(
+    json: bool,
+    value: &T,
+    human: impl FnOnce() -> String,
+) -> anyhow::Result<()> {
     if json {
         println!("{}", serde_json::to_string_pretty(value)?);
     } else {
@@ -131,14 +135,27 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Releases => {
             let rels = release::all();
             print(json, &rels, || {
-                rels.iter().map(|r| format!("{:<18} {} (rpmdb {}, {:?})\n", r.id, r.pretty_name, r.dbpath, r.native_rpmdb)).collect()
+                rels.iter()
+                    .map(|r| {
+                        format!(
+                            "{:<18} {} (rpmdb {}, {:?})\n",
+                            r.id, r.pretty_name, r.dbpath, r.native_rpmdb
+                        )
+                    })
+                    .collect()
             })
         }
-        Command::World { out, scale, releases, busybox } => {
+        Command::World {
+            out,
+            scale,
+            releases,
+            busybox,
+        } => {
             let mut opts = world::WorldOptions::new(&out, scale);
             opts.releases = releases;
             opts.busybox = busybox;
-            let r = world::build_world(&opts).with_context(|| format!("building the world in {}", out.display()))?;
+            let r = world::build_world(&opts)
+                .with_context(|| format!("building the world in {}", out.display()))?;
             print(json, &r, || {
                 format!(
                     "world {}: {} releases, {} packages in {:.1} s (keys {:.1} s, rpms {:.1} s, repodata {:.1} s)\n",
@@ -152,7 +169,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 )
             })
         }
-        Command::Root { world, release, out, target, packages, all_packages, bdb, base_url } => {
+        Command::Root {
+            world,
+            release,
+            out,
+            target,
+            packages,
+            all_packages,
+            bdb,
+            base_url,
+        } => {
             let mut opts = root::RootOptions::new(&world, &release, &out);
             opts.target = target;
             opts.bdb = bdb;
@@ -161,11 +187,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 opts.packages = root::PackageSelection::All;
             }
             if let Some(list) = packages {
-                let text = std::fs::read_to_string(&list).with_context(|| format!("reading {}", list.display()))?;
-                let parsed = nevra::parse_list(&text).with_context(|| format!("parsing {}", list.display()))?;
+                let text = std::fs::read_to_string(&list)
+                    .with_context(|| format!("reading {}", list.display()))?;
+                let parsed = nevra::parse_list(&text)
+                    .with_context(|| format!("parsing {}", list.display()))?;
                 opts.packages = root::PackageSelection::List(parsed);
             }
-            let r = root::build_root(&opts).with_context(|| format!("creating the {release} root in {}", out.display()))?;
+            let r = root::build_root(&opts)
+                .with_context(|| format!("creating the {release} root in {}", out.display()))?;
             print(json, &r, || {
                 let mut s = format!(
                     "root {} ({}): {} packages, rpmdb {} ({}), {:.1} s\n",
@@ -182,16 +211,32 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 s
             })
         }
-        Command::PesWorld { pes, source, target, out, installed, busybox } => {
+        Command::PesWorld {
+            pes,
+            source,
+            target,
+            out,
+            installed,
+            busybox,
+        } => {
             let installed = match installed {
                 Some(f) => {
-                    let text = std::fs::read_to_string(&f).with_context(|| format!("reading {}", f.display()))?;
+                    let text = std::fs::read_to_string(&f)
+                        .with_context(|| format!("reading {}", f.display()))?;
                     nevra::parse_list(&text).with_context(|| format!("parsing {}", f.display()))?
                 }
                 None => Vec::new(),
             };
-            let opts = pes::PesWorldOptions { pes, source, target, out: out.clone(), installed, busybox };
-            let r = pes::build_pes_world(&opts).with_context(|| format!("building the PES world in {}", out.display()))?;
+            let opts = pes::PesWorldOptions {
+                pes,
+                source,
+                target,
+                out: out.clone(),
+                installed,
+                busybox,
+            };
+            let r = pes::build_pes_world(&opts)
+                .with_context(|| format!("building the PES world in {}", out.display()))?;
             print(json, &r, || {
                 format!(
                     "PES world {}: {} of {} events used; {} source and {} target packages synthesised, {} extra names; {:.1} s\n",
@@ -207,7 +252,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Clone { from, to, method } => {
             let where_ = match method {
-                clone::CloneMethod::Overlay => clone::overlay_root(&from, &to).context("mounting the overlay")?.keep(),
+                clone::CloneMethod::Overlay => clone::overlay_root(&from, &to)
+                    .context("mounting the overlay")?
+                    .keep(),
                 _ => {
                     clone::copy_root(&from, &to, method).context("copying the root")?;
                     to.clone()
@@ -217,9 +264,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             print(json, &v, || format!("{}\n", where_.display()))
         }
         Command::Serve { world, port } => {
-            let srv = serve::serve(&world, port).with_context(|| format!("serving {}", world.display()))?;
+            let srv = serve::serve(&world, port)
+                .with_context(|| format!("serving {}", world.display()))?;
             let v = serde_json::json!({ "url": srv.url });
-            print(json, &v, || format!("serving {} at {}\n", world.display(), srv.url))?;
+            print(json, &v, || {
+                format!("serving {} at {}\n", world.display(), srv.url)
+            })?;
             use std::io::Write as _;
             std::io::stdout().flush()?;
             srv.wait();
@@ -237,7 +287,10 @@ fn main() -> ExitCode {
     };
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("TESTKIT_LOG").unwrap_or_else(|_| level.into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("TESTKIT_LOG")
+                .unwrap_or_else(|_| level.into()),
+        )
         .init();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,

@@ -27,7 +27,9 @@ pub struct NevraError {
     pub text: String,
 }
 
-const ARCHES: &[&str] = &["x86_64", "noarch", "i686", "i386", "aarch64", "ppc64le", "s390x", "src"];
+const ARCHES: &[&str] = &[
+    "x86_64", "noarch", "i686", "i386", "aarch64", "ppc64le", "s390x", "src",
+];
 
 /// Parses one NEVRA such as `openssl-libs-1:1.1.1k-12.el8_9.x86_64`.
 pub fn parse(text: &str) -> Option<Nevra> {
@@ -44,10 +46,16 @@ pub fn parse(text: &str) -> Option<Nevra> {
         None => (None, ev),
     };
     let valid = |s: &str| !s.is_empty() && !s.contains(char::is_whitespace);
-    if !valid(name) || !valid(version) || !valid(release) {
+    if !valid(name) || !valid(version) || !valid(release) || version.contains(':') {
         return None;
     }
-    Some(Nevra { name: name.into(), epoch, version: version.into(), release: release.into(), arch })
+    Some(Nevra {
+        name: name.into(),
+        epoch,
+        version: version.into(),
+        release: release.into(),
+        arch,
+    })
 }
 
 /// Parses `rpm -qa` output, skipping blank lines and `#` comments.
@@ -55,7 +63,12 @@ pub fn parse_list(text: &str) -> Result<Vec<Nevra>, NevraError> {
     text.lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
-        .map(|(i, l)| parse(l).ok_or_else(|| NevraError { line: i + 1, text: l.to_string() }))
+        .map(|(i, l)| {
+            parse(l).ok_or_else(|| NevraError {
+                line: i + 1,
+                text: l.to_string(),
+            })
+        })
         .collect()
 }
 
@@ -66,12 +79,24 @@ mod tests {
     #[test]
     fn parses_real_forms() {
         let n = parse("openssl-libs-1:1.1.1k-12.el8_9.x86_64").unwrap();
-        assert_eq!((n.name.as_str(), n.epoch, n.version.as_str(), n.release.as_str(), n.arch.as_str()), ("openssl-libs", Some(1), "1.1.1k", "12.el8_9", "x86_64"));
+        assert_eq!(
+            (
+                n.name.as_str(),
+                n.epoch,
+                n.version.as_str(),
+                n.release.as_str(),
+                n.arch.as_str()
+            ),
+            ("openssl-libs", Some(1), "1.1.1k", "12.el8_9", "x86_64")
+        );
         let n = parse("python3-dnf-plugin-versionlock-4.0.21-25.el8.noarch").unwrap();
         assert_eq!(n.name, "python3-dnf-plugin-versionlock");
         let n = parse("gpg-pubkey-c21ad6ea-5f4f3b2d").unwrap();
         assert_eq!((n.name.as_str(), n.arch.as_str()), ("gpg-pubkey", "noarch"));
-        assert_eq!(parse("kernel-3.10.0-1160.el7.x86_64.rpm").unwrap().version, "3.10.0");
+        assert_eq!(
+            parse("kernel-3.10.0-1160.el7.x86_64.rpm").unwrap().version,
+            "3.10.0"
+        );
     }
 
     #[test]

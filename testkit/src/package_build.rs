@@ -74,15 +74,27 @@ pub fn build(
     signer_for: &dyn Fn(&str) -> Option<rpm::signature::pgp::Signer>,
 ) -> Result<rpm::Package, BuildError> {
     let nvra = spec.nvra();
-    let rpm_err = |source| BuildError::Rpm { nvra: nvra.clone(), source };
+    let rpm_err = |source| BuildError::Rpm {
+        nvra: nvra.clone(),
+        source,
+    };
     let config = rpm::BuildConfig::default()
         .compression(CompressionWithLevel::Zstd(ZSTD_LEVEL))
         .source_date(SOURCE_DATE)
         .reserved_space(None);
-    let mut b = PackageBuilder::new(&spec.name, &spec.version, &spec.license, &spec.arch, &spec.summary);
+    let mut b = PackageBuilder::new(
+        &spec.name,
+        &spec.version,
+        &spec.license,
+        &spec.arch,
+        &spec.summary,
+    );
     b.using_config(config)
         .release(spec.release.clone())
-        .description(format!("{}\n\nBuilt by the leapfrog testkit; it imitates the real package of the same name.", spec.summary))
+        .description(format!(
+            "{}\n\nBuilt by the leapfrog testkit; it imitates the real package of the same name.",
+            spec.summary
+        ))
         .build_host("testkit.leapfrog.invalid");
     if let Some(e) = spec.epoch {
         b.epoch(e);
@@ -105,27 +117,39 @@ pub fn build(
     let mtime = rpm::Timestamp::from(SOURCE_DATE);
     for f in &spec.files {
         match &f.kind {
-            FileKind::Regular { content, mode, config_noreplace } => {
+            FileKind::Regular {
+                content,
+                mode,
+                config_noreplace,
+            } => {
                 let bytes = match content {
                     Content::Text(t) => t.clone().into_bytes(),
                     Content::Shared(b) => b.as_ref().clone(),
                     Content::Generated { seed, size } => payload::pseudo_text(*seed, *size),
                 };
-                let mut opts = FileOptions::new(&f.path).mode(FileMode::regular(*mode)).modified_at(mtime);
+                let mut opts = FileOptions::new(&f.path)
+                    .mode(FileMode::regular(*mode))
+                    .modified_at(mtime);
                 if *config_noreplace {
                     opts = opts.config().noreplace();
                 }
                 b.with_file_contents(bytes, opts).map_err(rpm_err)?;
             }
             FileKind::Dir { mode } => {
-                b.with_dir_entry(FileOptions::dir(&f.path).mode(FileMode::dir(*mode)).modified_at(mtime))
-                    .map_err(rpm_err)?;
+                b.with_dir_entry(
+                    FileOptions::dir(&f.path)
+                        .mode(FileMode::dir(*mode))
+                        .modified_at(mtime),
+                )
+                .map_err(rpm_err)?;
             }
             FileKind::Symlink { target } => {
-                b.with_symlink(FileOptions::symlink(&f.path, target).modified_at(mtime)).map_err(rpm_err)?;
+                b.with_symlink(FileOptions::symlink(&f.path, target).modified_at(mtime))
+                    .map_err(rpm_err)?;
             }
             FileKind::Ghost => {
-                b.with_ghost(FileOptions::ghost(&f.path).modified_at(mtime)).map_err(rpm_err)?;
+                b.with_ghost(FileOptions::ghost(&f.path).modified_at(mtime))
+                    .map_err(rpm_err)?;
             }
         }
     }
@@ -148,7 +172,10 @@ pub fn build(
     match &spec.signing {
         Signing::Unsigned => b.build().map_err(rpm_err),
         Signing::Key(key) => {
-            let signer = signer_for(key).ok_or_else(|| BuildError::UnknownKey { nvra: nvra.clone(), key: key.clone() })?;
+            let signer = signer_for(key).ok_or_else(|| BuildError::UnknownKey {
+                nvra: nvra.clone(),
+                key: key.clone(),
+            })?;
             b.build_and_sign(signer).map_err(rpm_err)
         }
     }
@@ -163,8 +190,14 @@ pub fn build_to_dir(
     let pkg = build(spec, signer_for)?;
     let path = dir.join(spec.file_name());
     pkg.write_file(&path).map_err(|e| match e {
-        rpm::Error::Io(source) => BuildError::Io { path: path.clone(), source },
-        other => BuildError::Rpm { nvra: spec.nvra(), source: other },
+        rpm::Error::Io(source) => BuildError::Io {
+            path: path.clone(),
+            source,
+        },
+        other => BuildError::Rpm {
+            nvra: spec.nvra(),
+            source: other,
+        },
     })?;
     // createrepo_c records the file's mtime in the repodata: pin it for reproducible metadata
     let when = std::time::UNIX_EPOCH + std::time::Duration::from_secs(u64::from(SOURCE_DATE));
@@ -172,6 +205,9 @@ pub fn build_to_dir(
         .write(true)
         .open(&path)
         .and_then(|f| f.set_modified(when))
-        .map_err(|source| BuildError::Io { path: path.clone(), source })?;
+        .map_err(|source| BuildError::Io {
+            path: path.clone(),
+            source,
+        })?;
     Ok(path)
 }

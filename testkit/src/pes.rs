@@ -69,15 +69,23 @@ pub struct PesEvent {
 
 fn module_of(pkg: &Value) -> Option<ModuleStream> {
     // both the old singular `module_stream` and the newer `modulestreams` keys exist in real files
-    let v = pkg.get("modulestreams").or_else(|| pkg.get("module_stream"))?;
+    let v = pkg
+        .get("modulestreams")
+        .or_else(|| pkg.get("module_stream"))?;
     let first = match v {
         Value::Array(a) => a.first()?,
         other => other,
     };
     let name = first.get("name")?.as_str()?;
     let stream = first.get("stream")?;
-    let stream = stream.as_str().map(str::to_string).unwrap_or_else(|| stream.to_string());
-    Some(ModuleStream { name: name.to_string(), stream })
+    let stream = stream
+        .as_str()
+        .map(str::to_string)
+        .unwrap_or_else(|| stream.to_string());
+    Some(ModuleStream {
+        name: name.to_string(),
+        stream,
+    })
 }
 
 fn packages(set: Option<&Value>) -> Vec<PesPackage> {
@@ -88,7 +96,11 @@ fn packages(set: Option<&Value>) -> Vec<PesPackage> {
         .filter_map(|p| {
             Some(PesPackage {
                 name: p.get("name")?.as_str()?.to_string(),
-                repository: p.get("repository").and_then(Value::as_str).unwrap_or("").to_string(),
+                repository: p
+                    .get("repository")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string(),
                 module: module_of(p),
             })
         })
@@ -105,13 +117,21 @@ fn number(v: Option<&Value>) -> Option<u32> {
 
 /// Reads the events of a PES file (skipping entries too malformed to use).
 pub fn read_events(path: &Path) -> Result<Vec<PesEvent>, PesError> {
-    let text = std::fs::read_to_string(path).map_err(|source| PesError::Read { path: path.to_path_buf(), source })?;
-    let doc: Value =
-        serde_json::from_str(&text).map_err(|e| PesError::Format { path: path.to_path_buf(), message: e.to_string() })?;
+    let text = std::fs::read_to_string(path).map_err(|source| PesError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let doc: Value = serde_json::from_str(&text).map_err(|e| PesError::Format {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
     let list = doc
         .get("packageinfo")
         .and_then(Value::as_array)
-        .ok_or_else(|| PesError::Format { path: path.to_path_buf(), message: "no `packageinfo` array".into() })?;
+        .ok_or_else(|| PesError::Format {
+            path: path.to_path_buf(),
+            message: "no `packageinfo` array".into(),
+        })?;
     Ok(list
         .iter()
         .filter_map(|e| {
@@ -122,11 +142,18 @@ pub fn read_events(path: &Path) -> Result<Vec<PesEvent>, PesError> {
                     other => other.to_string(),
                 },
                 action: number(e.get("action"))?,
-                release: (number(rel.get("major_version"))?, number(rel.get("minor_version")).unwrap_or(0)),
+                release: (
+                    number(rel.get("major_version"))?,
+                    number(rel.get("minor_version")).unwrap_or(0),
+                ),
                 architectures: e
                     .get("architectures")
                     .and_then(Value::as_array)
-                    .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|x| x.as_str().map(str::to_string))
+                            .collect()
+                    })
                     .unwrap_or_default(),
                 in_packages: packages(e.get("in_packageset")),
                 out_packages: packages(e.get("out_packageset")),
@@ -172,7 +199,12 @@ pub struct PesWorldReport {
 /// Maps a PESID to a repository id of `rel`.
 pub fn repo_for_pesid(rel: &Release, pesid: &str) -> String {
     let p = pesid.to_ascii_lowercase();
-    let find = |needles: &[&str]| rel.repos.iter().find(|r| needles.iter().any(|n| r.id.contains(n))).map(|r| r.id.to_string());
+    let find = |needles: &[&str]| {
+        rel.repos
+            .iter()
+            .find(|r| needles.iter().any(|n| r.id.contains(n)))
+            .map(|r| r.id.to_string())
+    };
     if p == "base" || p.contains("baseos") {
         return rel.base_repo().to_string();
     }
@@ -187,7 +219,16 @@ pub fn repo_for_pesid(rel: &Release, pesid: &str) -> String {
     if p.contains("extras") {
         return rel.extras_repo().to_string();
     }
-    let safe: String = p.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
+    let safe: String = p
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
     format!("pes-{safe}")
 }
 
@@ -196,7 +237,11 @@ fn version_le(a: (u32, u32), b: (u32, u32)) -> bool {
 }
 
 /// Events that apply to going from `source` to `target` on x86_64: `source < release <= target`.
-pub fn relevant_events<'a>(events: &'a [PesEvent], source: &Release, target: &Release) -> Vec<&'a PesEvent> {
+pub fn relevant_events<'a>(
+    events: &'a [PesEvent],
+    source: &Release,
+    target: &Release,
+) -> Vec<&'a PesEvent> {
     let src = (source.major, source.minor);
     let tgt = (target.major, target.minor);
     events
@@ -206,10 +251,20 @@ pub fn relevant_events<'a>(events: &'a [PesEvent], source: &Release, target: &Re
         .collect()
 }
 
-fn synth(rel: &Release, p: &PesPackage, version: &str, release: &str, epoch: Option<u32>) -> PackageSpec {
+fn synth(
+    rel: &Release,
+    p: &PesPackage,
+    version: &str,
+    release: &str,
+    epoch: Option<u32>,
+) -> PackageSpec {
     let modular = p.module.is_some() && rel.major == 8 || p.module.is_some() && rel.major == 9;
     let release = match (&p.module, modular) {
-        (Some(m), true) => format!("{release}.module_{}+{}", rel.el(), m.stream.replace(['-', '.'], "_")),
+        (Some(m), true) => format!(
+            "{release}.module_{}+{}",
+            rel.el(),
+            m.stream.replace(['-', '.'], "_")
+        ),
         _ => release.to_string(),
     };
     let mut s = PackageSpec::new(&p.name, epoch, version, &release, "x86_64");
@@ -218,21 +273,32 @@ fn synth(rel: &Release, p: &PesPackage, version: &str, release: &str, epoch: Opt
     s.repo = repo_for_pesid(rel, &p.repository);
     s.summary = format!("{} synthesised from PES data (leapfrog testkit)", p.name);
     s.module = if modular { p.module.clone() } else { None };
-    s.files.push(FileSpec::text(format!("/usr/share/doc/{}/README.pes", p.name), format!("{} ({})\n", p.name, rel.id)));
+    s.files.push(FileSpec::text(
+        format!("/usr/share/doc/{}/README.pes", p.name),
+        format!("{} ({})\n", p.name, rel.id),
+    ));
     s
 }
 
 /// Builds the PES-derived world.
 pub fn build_pes_world(opts: &PesWorldOptions) -> Result<PesWorldReport, crate::root::RootError> {
     let t0 = std::time::Instant::now();
-    let source = release::by_id(&opts.source).ok_or_else(|| WorldError::UnknownRelease(opts.source.clone()))?;
-    let target = release::by_id(&opts.target).ok_or_else(|| WorldError::UnknownRelease(opts.target.clone()))?;
-    let events = read_events(&opts.pes).map_err(|e| WorldError::Manifest { path: opts.pes.clone(), message: e.to_string() })?;
+    let source = release::by_id(&opts.source)
+        .ok_or_else(|| WorldError::UnknownRelease(opts.source.clone()))?;
+    let target = release::by_id(&opts.target)
+        .ok_or_else(|| WorldError::UnknownRelease(opts.target.clone()))?;
+    let events = read_events(&opts.pes).map_err(|e| WorldError::Manifest {
+        path: opts.pes.clone(),
+        message: e.to_string(),
+    })?;
     let used = relevant_events(&events, &source, &target);
 
-    let busybox = std::sync::Arc::new(
-        std::fs::read(&opts.busybox).map_err(|source| WorldError::Busybox { path: opts.busybox.clone(), source })?,
-    );
+    let busybox = std::sync::Arc::new(std::fs::read(&opts.busybox).map_err(|source| {
+        WorldError::Busybox {
+            path: opts.busybox.clone(),
+            source,
+        }
+    })?);
     let releases = vec![source.clone(), target.clone()];
     let keys = world::generate_keys(&releases)?;
     let cx: CatalogContext = world::catalog_context(&keys, busybox);
@@ -240,7 +306,11 @@ pub fn build_pes_world(opts: &PesWorldOptions) -> Result<PesWorldReport, crate::
     let mut tgt_specs = catalog::small_set(&target, &cx);
     let base_src: BTreeSet<String> = src_specs.iter().map(|p| p.name.clone()).collect();
     let base_tgt: BTreeSet<String> = tgt_specs.iter().map(|p| p.name.clone()).collect();
-    let listed: BTreeMap<&str, &Nevra> = opts.installed.iter().map(|n| (n.name.as_str(), n)).collect();
+    let listed: BTreeMap<&str, &Nevra> = opts
+        .installed
+        .iter()
+        .map(|n| (n.name.as_str(), n))
+        .collect();
 
     let mut seen_src: BTreeSet<(String, Option<ModuleStream>)> = BTreeSet::new();
     let mut seen_tgt: BTreeSet<(String, Option<ModuleStream>)> = BTreeSet::new();
@@ -264,7 +334,13 @@ pub fn build_pes_world(opts: &PesWorldOptions) -> Result<PesWorldReport, crate::
             if base_tgt.contains(&p.name) || !seen_tgt.insert((p.name.clone(), p.module.clone())) {
                 continue;
             }
-            tgt_specs.push(synth(&target, p, "2.0", &format!("1.{}", target.el()), None));
+            tgt_specs.push(synth(
+                &target,
+                p,
+                "2.0",
+                &format!("1.{}", target.el()),
+                None,
+            ));
             n_tgt += 1;
         }
     }
@@ -273,7 +349,11 @@ pub fn build_pes_world(opts: &PesWorldOptions) -> Result<PesWorldReport, crate::
         if n.name == "gpg-pubkey" || evented.contains(&n.name) || base_src.contains(&n.name) {
             continue;
         }
-        let p = PesPackage { name: n.name.clone(), repository: "base".into(), module: None };
+        let p = PesPackage {
+            name: n.name.clone(),
+            repository: "base".into(),
+            module: None,
+        };
         if seen_src.insert((n.name.clone(), None)) {
             let mut s = synth(&source, &p, &n.version, &n.release, n.epoch);
             s.arch = n.arch.clone();
@@ -281,12 +361,23 @@ pub fn build_pes_world(opts: &PesWorldOptions) -> Result<PesWorldReport, crate::
             extra += 1;
         }
         if !base_tgt.contains(&n.name) && seen_tgt.insert((n.name.clone(), None)) {
-            let mut t = synth(&target, &p, &format!("{}.1", n.version), &format!("1.{}", target.el()), n.epoch);
+            let mut t = synth(
+                &target,
+                &p,
+                &format!("{}.1", n.version),
+                &format!("1.{}", target.el()),
+                n.epoch,
+            );
             t.arch = n.arch.clone();
             tgt_specs.push(t);
         }
     }
-    world::build_world_from(&opts.out, world::Scale::Small, vec![(source, src_specs), (target, tgt_specs)], &keys)?;
+    world::build_world_from(
+        &opts.out,
+        world::Scale::Small,
+        vec![(source, src_specs), (target, tgt_specs)],
+        &keys,
+    )?;
     let report = PesWorldReport {
         events_total: events.len(),
         events_used: used.len(),
@@ -296,9 +387,12 @@ pub fn build_pes_world(opts: &PesWorldOptions) -> Result<PesWorldReport, crate::
         seconds: t0.elapsed().as_secs_f64(),
     };
     let path = opts.out.join("pes-world.json");
-    std::fs::write(&path, serde_json::to_string_pretty(&report).expect("report serialises"))
-        .map_err(world::io_err("writing", &path))
-        .map_err(crate::root::RootError::World)?;
+    std::fs::write(
+        &path,
+        serde_json::to_string_pretty(&report).expect("report serialises"),
+    )
+    .map_err(world::io_err("writing", &path))
+    .map_err(crate::root::RootError::World)?;
     Ok(report)
 }
 
@@ -326,7 +420,13 @@ mod tests {
         assert_eq!(ev.len(), 2);
         assert_eq!(ev[0].id, "9003");
         assert_eq!(ev[0].in_packages[0].module, None);
-        assert_eq!(ev[0].out_packages[0].module, Some(ModuleStream { name: "m".into(), stream: "1".into() }));
+        assert_eq!(
+            ev[0].out_packages[0].module,
+            Some(ModuleStream {
+                name: "m".into(),
+                stream: "1".into()
+            })
+        );
         let c7 = release::by_id("centos-7.9").unwrap();
         let a8 = release::by_id("almalinux-8.10").unwrap();
         let used = relevant_events(&ev, &c7, &a8);
@@ -345,6 +445,9 @@ mod tests {
         assert!(matches!(read_events(&f), Err(PesError::Format { .. })));
         std::fs::write(&f, "not json").unwrap();
         assert!(matches!(read_events(&f), Err(PesError::Format { .. })));
-        assert!(matches!(read_events(&dir.path().join("missing")), Err(PesError::Read { .. })));
+        assert!(matches!(
+            read_events(&dir.path().join("missing")),
+            Err(PesError::Read { .. })
+        ));
     }
 }

@@ -117,12 +117,18 @@ impl Release {
 
     /// The id of the application stream repository (`base` on EL7).
     pub fn appstream_repo(&self) -> &'static str {
-        self.repos.iter().find(|r| r.id.contains("appstream")).map_or(self.repos[0].id, |r| r.id)
+        self.repos
+            .iter()
+            .find(|r| r.id.contains("appstream"))
+            .map_or(self.repos[0].id, |r| r.id)
     }
 
     /// The id of the extras repository (where `epel-release` lives).
     pub fn extras_repo(&self) -> &'static str {
-        self.repos.iter().find(|r| r.id.contains("extras")).map_or(self.repos[0].id, |r| r.id)
+        self.repos
+            .iter()
+            .find(|r| r.id.contains("extras"))
+            .map_or(self.repos[0].id, |r| r.id)
     }
 
     /// The dist tag component: `el8`.
@@ -132,7 +138,13 @@ impl Release {
 }
 
 fn repo(id: &'static str, name: impl Into<String>, enabled: bool, file: &'static str) -> RepoDef {
-    RepoDef { id, name: name.into(), enabled, file, modular: false }
+    RepoDef {
+        id,
+        name: name.into(),
+        enabled,
+        file,
+        modular: false,
+    }
 }
 
 fn modular(mut r: RepoDef) -> RepoDef {
@@ -142,7 +154,15 @@ fn modular(mut r: RepoDef) -> RepoDef {
 
 /// Every release the testkit knows, in a stable order.
 pub fn all() -> Vec<Release> {
-    vec![centos_7(), almalinux(8), almalinux(9), almalinux(10), rocky(8), rocky(9), oraclelinux_8()]
+    vec![
+        centos_7(),
+        almalinux(8),
+        almalinux(9),
+        almalinux(10),
+        rocky(8),
+        rocky(9),
+        oraclelinux_8(),
+    ]
 }
 
 /// The release with this id, if the testkit knows it.
@@ -169,11 +189,17 @@ fn centos_7() -> Release {
         pretty_name: "CentOS Linux 7 (Core)",
         cpe_name: "cpe:/o:centos:centos:7",
         redhat_release: "CentOS Linux release 7.9.2009 (Core)",
-        extra_release_files: vec![("/etc/centos-release", "CentOS Linux release 7.9.2009 (Core)")],
+        extra_release_files: vec![(
+            "/etc/centos-release",
+            "CentOS Linux release 7.9.2009 (Core)",
+        )],
         release_package: ("centos-release", "7", "9.2009.1.el7.centos"),
         logos_package: ("centos-logos", "70.0.6", "3.el7.centos"),
         vendor: "CentOS",
-        key: KeyDef { file: "RPM-GPG-KEY-CentOS-7".into(), user_id: "CentOS-7 Key (leapfrog testkit) <security@centos.org>".into() },
+        key: KeyDef {
+            file: "RPM-GPG-KEY-CentOS-7".into(),
+            user_id: "CentOS-7 Key (leapfrog testkit) <security@centos.org>".into(),
+        },
         repos: vec![
             repo("base", "CentOS-7 - Base", true, "CentOS-Base.repo"),
             repo("updates", "CentOS-7 - Updates", true, "CentOS-Base.repo"),
@@ -222,7 +248,12 @@ fn almalinux(major: u32) -> Release {
     };
     let extra = if major == 8 { "powertools" } else { "crb" };
     let extra_name = if major == 8 { "PowerTools" } else { "CRB" };
-    let mut appstream = repo("appstream", format!("AlmaLinux {version_id} - AppStream"), true, "almalinux-appstream.repo");
+    let mut appstream = repo(
+        "appstream",
+        format!("AlmaLinux {version_id} - AppStream"),
+        true,
+        "almalinux-appstream.repo",
+    );
     if major == 8 {
         appstream = modular(appstream);
     }
@@ -230,7 +261,11 @@ fn almalinux(major: u32) -> Release {
         id,
         distro: "almalinux",
         major,
-        minor: version_id.split('.').nth(1).and_then(|m| m.parse().ok()).unwrap_or(0),
+        minor: version_id
+            .split('.')
+            .nth(1)
+            .and_then(|m| m.parse().ok())
+            .unwrap_or(0),
         os_name: "AlmaLinux",
         os_id: "almalinux",
         id_like: "rhel centos fedora",
@@ -243,15 +278,45 @@ fn almalinux(major: u32) -> Release {
         release_package: rel_pkg,
         logos_package: logos,
         vendor: "AlmaLinux",
-        key: KeyDef { file: key.into(), user_id: format!("AlmaLinux OS {major} (leapfrog testkit) <packager@almalinux.org>") },
+        key: KeyDef {
+            file: key.into(),
+            user_id: format!("AlmaLinux OS {major} (leapfrog testkit) <packager@almalinux.org>"),
+        },
         repos: vec![
-            repo("baseos", format!("AlmaLinux {version_id} - BaseOS"), true, "almalinux-baseos.repo"),
+            repo(
+                "baseos",
+                format!("AlmaLinux {version_id} - BaseOS"),
+                true,
+                "almalinux-baseos.repo",
+            ),
             appstream,
-            repo("extras", format!("AlmaLinux {version_id} - Extras"), true, "almalinux-extras.repo"),
-            repo(extra, format!("AlmaLinux {version_id} - {extra_name}"), false, if major == 8 { "almalinux-powertools.repo" } else { "almalinux-crb.repo" }),
+            repo(
+                "extras",
+                format!("AlmaLinux {version_id} - Extras"),
+                true,
+                "almalinux-extras.repo",
+            ),
+            repo(
+                extra,
+                format!("AlmaLinux {version_id} - {extra_name}"),
+                false,
+                if major == 8 {
+                    "almalinux-powertools.repo"
+                } else {
+                    "almalinux-crb.repo"
+                },
+            ),
         ],
-        dbpath: if major >= 10 { "/usr/lib/sysimage/rpm" } else { "/var/lib/rpm" },
-        native_rpmdb: if major >= 9 { RpmdbBackend::Sqlite } else { RpmdbBackend::BerkeleyDb },
+        dbpath: if major >= 10 {
+            "/usr/lib/sysimage/rpm"
+        } else {
+            "/var/lib/rpm"
+        },
+        native_rpmdb: if major >= 9 {
+            RpmdbBackend::Sqlite
+        } else {
+            RpmdbBackend::BerkeleyDb
+        },
     }
 }
 
@@ -280,7 +345,12 @@ fn rocky(major: u32) -> Release {
         )
     };
     let file = |el8: &'static str, el9: &'static str| if major == 8 { el8 } else { el9 };
-    let mut appstream = repo("appstream", format!("Rocky Linux {major} - AppStream"), true, file("Rocky-AppStream.repo", "rocky.repo"));
+    let mut appstream = repo(
+        "appstream",
+        format!("Rocky Linux {major} - AppStream"),
+        true,
+        file("Rocky-AppStream.repo", "rocky.repo"),
+    );
     if major == 8 {
         appstream = modular(appstream);
     }
@@ -299,21 +369,49 @@ fn rocky(major: u32) -> Release {
         redhat_release: redhat,
         extra_release_files: vec![("/etc/rocky-release", redhat)],
         release_package: rel_pkg,
-        logos_package: ("rocky-logos", if major == 8 { "86.3" } else { "90.16" }, if major == 8 { "1.el8" } else { "1.el9" }),
+        logos_package: (
+            "rocky-logos",
+            if major == 8 { "86.3" } else { "90.16" },
+            if major == 8 { "1.el8" } else { "1.el9" },
+        ),
         vendor: "Rocky Enterprise Software Foundation",
-        key: KeyDef { file: key.into(), user_id: format!("Rocky Enterprise Software Foundation - Release key {major} (leapfrog testkit) <infrastructure@rockylinux.org>") },
+        key: KeyDef {
+            file: key.into(),
+            user_id: format!(
+                "Rocky Enterprise Software Foundation - Release key {major} (leapfrog testkit) <infrastructure@rockylinux.org>"
+            ),
+        },
         repos: vec![
-            repo("baseos", format!("Rocky Linux {major} - BaseOS"), true, file("Rocky-BaseOS.repo", "rocky.repo")),
+            repo(
+                "baseos",
+                format!("Rocky Linux {major} - BaseOS"),
+                true,
+                file("Rocky-BaseOS.repo", "rocky.repo"),
+            ),
             appstream,
-            repo("extras", format!("Rocky Linux {major} - Extras"), true, file("Rocky-Extras.repo", "rocky-extras.repo")),
+            repo(
+                "extras",
+                format!("Rocky Linux {major} - Extras"),
+                true,
+                file("Rocky-Extras.repo", "rocky-extras.repo"),
+            ),
             if major == 8 {
-                repo("powertools", "Rocky Linux 8 - PowerTools", false, "Rocky-PowerTools.repo")
+                repo(
+                    "powertools",
+                    "Rocky Linux 8 - PowerTools",
+                    false,
+                    "Rocky-PowerTools.repo",
+                )
             } else {
                 repo("crb", "Rocky Linux 9 - CRB", false, "rocky.repo")
             },
         ],
         dbpath: "/var/lib/rpm",
-        native_rpmdb: if major >= 9 { RpmdbBackend::Sqlite } else { RpmdbBackend::BerkeleyDb },
+        native_rpmdb: if major >= 9 {
+            RpmdbBackend::Sqlite
+        } else {
+            RpmdbBackend::BerkeleyDb
+        },
     }
 }
 
@@ -335,12 +433,35 @@ fn oraclelinux_8() -> Release {
         release_package: ("oraclelinux-release", "8.10", "1.0.6.el8"),
         logos_package: ("oracle-logos", "84.5", "1.0.1.el8"),
         vendor: "Oracle America",
-        key: KeyDef { file: "RPM-GPG-KEY-oracle".into(), user_id: "Oracle OSS group (leapfrog testkit) <build@oss.oracle.com>".into() },
+        key: KeyDef {
+            file: "RPM-GPG-KEY-oracle".into(),
+            user_id: "Oracle OSS group (leapfrog testkit) <build@oss.oracle.com>".into(),
+        },
         repos: vec![
-            repo("ol8_baseos_latest", "Oracle Linux 8 BaseOS Latest (x86_64)", true, "oracle-linux-ol8.repo"),
-            modular(repo("ol8_appstream", "Oracle Linux 8 Application Stream (x86_64)", true, "oracle-linux-ol8.repo")),
-            repo("ol8_addons", "Oracle Linux 8 Addons (x86_64)", true, "oracle-linux-ol8.repo"),
-            repo("ol8_codeready_builder", "Oracle Linux 8 CodeReady Builder (x86_64)", false, "oracle-linux-ol8.repo"),
+            repo(
+                "ol8_baseos_latest",
+                "Oracle Linux 8 BaseOS Latest (x86_64)",
+                true,
+                "oracle-linux-ol8.repo",
+            ),
+            modular(repo(
+                "ol8_appstream",
+                "Oracle Linux 8 Application Stream (x86_64)",
+                true,
+                "oracle-linux-ol8.repo",
+            )),
+            repo(
+                "ol8_addons",
+                "Oracle Linux 8 Addons (x86_64)",
+                true,
+                "oracle-linux-ol8.repo",
+            ),
+            repo(
+                "ol8_codeready_builder",
+                "Oracle Linux 8 CodeReady Builder (x86_64)",
+                false,
+                "oracle-linux-ol8.repo",
+            ),
         ],
         dbpath: "/var/lib/rpm",
         native_rpmdb: RpmdbBackend::BerkeleyDb,
@@ -407,7 +528,10 @@ mod tests {
         let a9 = by_id("almalinux-9.6").unwrap();
         assert!(a9.os_release().contains("PLATFORM_ID=\"platform:el9\""));
         assert!(a9.os_release().contains("VERSION_ID=\"9.6\""));
-        assert_eq!(by_id("almalinux-10.0").unwrap().dbpath, "/usr/lib/sysimage/rpm");
+        assert_eq!(
+            by_id("almalinux-10.0").unwrap().dbpath,
+            "/usr/lib/sysimage/rpm"
+        );
         assert_eq!(by_id("rocky-8.10").unwrap().minor, 10);
         assert_eq!(by_id("rocky-9.6").unwrap().minor, 6);
     }
@@ -415,7 +539,10 @@ mod tests {
     #[test]
     fn repo_roles() {
         let c7 = by_id("centos-7.9").unwrap();
-        assert_eq!((c7.base_repo(), c7.appstream_repo(), c7.extras_repo()), ("base", "base", "extras"));
+        assert_eq!(
+            (c7.base_repo(), c7.appstream_repo(), c7.extras_repo()),
+            ("base", "base", "extras")
+        );
         let ol = by_id("oraclelinux-8.10").unwrap();
         assert_eq!(ol.appstream_repo(), "ol8_appstream");
         assert!(ol.repo("ol8_appstream").unwrap().modular);

@@ -17,7 +17,15 @@ const REVISION: &str = "1704067200";
 pub fn createrepo(dir: &Path) -> Result<(), CmdError> {
     cmd::run(
         Command::new("createrepo_c")
-            .args(["--quiet", "--no-database", "--workers", "1", "--revision", REVISION, "--set-timestamp-to-revision"])
+            .args([
+                "--quiet",
+                "--no-database",
+                "--workers",
+                "1",
+                "--revision",
+                REVISION,
+                "--set-timestamp-to-revision",
+            ])
             .arg(dir),
     )?;
     Ok(())
@@ -90,12 +98,26 @@ pub fn modules_yaml(docs: &[ModuleDoc], defaults: &[(&str, &str)]) -> String {
 /// Adds `yaml` as the `modules` metadata of the repository at `dir`.
 pub fn add_modules(dir: &Path, yaml: &str) -> Result<(), CmdError> {
     let file = dir.join("modules.yaml");
-    std::fs::write(&file, yaml).map_err(|source| CmdError::Spawn { program: format!("write {}", file.display()), source })?;
-    cmd::run(Command::new("modifyrepo_c").args(["--mdtype=modules", "--compress-type=gz"]).arg(&file).arg(dir.join("repodata")))?;
-    std::fs::remove_file(&file).map_err(|source| CmdError::Spawn { program: format!("remove {}", file.display()), source })?;
+    std::fs::write(&file, yaml).map_err(|source| CmdError::Spawn {
+        program: format!("write {}", file.display()),
+        source,
+    })?;
+    cmd::run(
+        Command::new("modifyrepo_c")
+            .args(["--mdtype=modules", "--compress-type=gz"])
+            .arg(&file)
+            .arg(dir.join("repodata")),
+    )?;
+    std::fs::remove_file(&file).map_err(|source| CmdError::Spawn {
+        program: format!("remove {}", file.display()),
+        source,
+    })?;
     // modifyrepo_c stamps the current time: pin every timestamp to the fixed revision
     let repomd = dir.join("repodata/repomd.xml");
-    let io = |source| CmdError::Spawn { program: format!("rewrite {}", repomd.display()), source };
+    let io = |source| CmdError::Spawn {
+        program: format!("rewrite {}", repomd.display()),
+        source,
+    };
     let text = std::fs::read_to_string(&repomd).map_err(io)?;
     std::fs::write(&repomd, pin_timestamps(&text)).map_err(io)?;
     Ok(())
@@ -107,7 +129,9 @@ fn pin_timestamps(xml: &str) -> String {
     let mut rest = xml;
     while let Some(start) = rest.find("<timestamp>") {
         let after = &rest[start + "<timestamp>".len()..];
-        let Some(end) = after.find("</timestamp>") else { break };
+        let Some(end) = after.find("</timestamp>") else {
+            break;
+        };
         out.push_str(&rest[..start]);
         out.push_str("<timestamp>");
         out.push_str(REVISION);
@@ -124,7 +148,10 @@ mod tests {
     #[test]
     fn modules_yaml_lists_artifacts_and_defaults() {
         let docs = vec![ModuleDoc {
-            stream: ModuleStream { name: "postgresql".into(), stream: "10".into() },
+            stream: ModuleStream {
+                name: "postgresql".into(),
+                stream: "10".into(),
+            },
             artifacts: vec![
                 "postgresql-0:10.23-1.module_el8.10.0+1+a.x86_64".into(),
                 "postgresql-server-0:10.23-1.module_el8.10.0+1+a.x86_64".into(),
@@ -143,7 +170,15 @@ mod tests {
     #[test]
     fn timestamps_are_pinned() {
         let x = "<a><timestamp>1795321184</timestamp><b/><timestamp>1</timestamp></a>";
-        assert_eq!(pin_timestamps(x), format!("<a><timestamp>{REVISION}</timestamp><b/><timestamp>{REVISION}</timestamp></a>"));
-        assert_eq!(pin_timestamps("<timestamp>unterminated"), "<timestamp>unterminated");
+        assert_eq!(
+            pin_timestamps(x),
+            format!(
+                "<a><timestamp>{REVISION}</timestamp><b/><timestamp>{REVISION}</timestamp></a>"
+            )
+        );
+        assert_eq!(
+            pin_timestamps("<timestamp>unterminated"),
+            "<timestamp>unterminated"
+        );
     }
 }

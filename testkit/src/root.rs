@@ -129,7 +129,12 @@ fn release_in_world(world_dir: &Path, id: &str) -> Result<(Release, WorldManifes
         return Err(RootError::ReleaseNotInWorld {
             release: id.to_string(),
             world: world_dir.to_path_buf(),
-            have: manifest.releases.iter().map(|r| r.id.as_str()).collect::<Vec<_>>().join(", "),
+            have: manifest
+                .releases
+                .iter()
+                .map(|r| r.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
         });
     }
     Ok((rel, manifest))
@@ -137,23 +142,38 @@ fn release_in_world(world_dir: &Path, id: &str) -> Result<(Release, WorldManifes
 
 /// A private HOME for rpm so no `~/.rpmmacros` of the machine leaks into the root.
 fn rpm_home(root: &Path) -> Result<tempfile::TempDir, RootError> {
-    let parent = root.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let parent = root
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     tempfile::Builder::new()
         .prefix(".testkit-home-")
         .tempdir_in(parent)
-        .map_err(|e| RootError::World(WorldError::Io { action: "creating temp dir in", path: parent.to_path_buf(), source: e }))
+        .map_err(|e| {
+            RootError::World(WorldError::Io {
+                action: "creating temp dir in",
+                path: parent.to_path_buf(),
+                source: e,
+            })
+        })
 }
 
 /// The specs of a release, without payload bytes that need busybox (selection only).
 fn specs_for_selection(rel: &Release, scale: Scale) -> Vec<PackageSpec> {
-    let cx = CatalogContext { busybox: Arc::new(Vec::new()), world_var: world::WORLD_VAR, public_keys: BTreeMap::new() };
+    let cx = CatalogContext {
+        busybox: Arc::new(Vec::new()),
+        world_var: world::WORLD_VAR,
+        public_keys: BTreeMap::new(),
+    };
     world::release_packages(rel, &cx, scale)
 }
 
 /// Builds the root described by `opts`.
 pub fn build_root(opts: &RootOptions) -> Result<RootReport, RootError> {
     let t0 = std::time::Instant::now();
-    let world_dir = std::path::absolute(&opts.world).map_err(io_err("resolving", &opts.world)).map_err(RootError::World)?;
+    let world_dir = std::path::absolute(&opts.world)
+        .map_err(io_err("resolving", &opts.world))
+        .map_err(RootError::World)?;
     let (rel, manifest) = release_in_world(&world_dir, &opts.release)?;
     if opts.bdb && rel.native_rpmdb != RpmdbBackend::BerkeleyDb {
         return Err(RootError::BdbNotNative(rel.id.to_string()));
@@ -162,8 +182,15 @@ pub fn build_root(opts: &RootOptions) -> Result<RootReport, RootError> {
         Some(t) => Some(release_in_world(&world_dir, t)?.0),
         None => None,
     };
-    let root = std::path::absolute(&opts.out).map_err(io_err("resolving", &opts.out)).map_err(RootError::World)?;
-    if root.exists() && std::fs::read_dir(&root).map_err(io_err("reading", &root))?.next().is_some() {
+    let root = std::path::absolute(&opts.out)
+        .map_err(io_err("resolving", &opts.out))
+        .map_err(RootError::World)?;
+    if root.exists()
+        && std::fs::read_dir(&root)
+            .map_err(io_err("reading", &root))?
+            .next()
+            .is_some()
+    {
         return Err(RootError::NotEmpty(root));
     }
     std::fs::create_dir_all(&root).map_err(io_err("creating", &root))?;
@@ -179,12 +206,23 @@ pub fn build_root(opts: &RootOptions) -> Result<RootReport, RootError> {
         PackageSelection::Default | PackageSelection::All => {
             let mut chosen = catalog::default_root_packages(&specs);
             if matches!(opts.packages, PackageSelection::All) {
-                chosen.extend(specs.iter().filter(|p| p.summary.starts_with("Scale package")));
+                chosen.extend(
+                    specs
+                        .iter()
+                        .filter(|p| p.summary.starts_with("Scale package")),
+                );
             }
-            files.extend(chosen.iter().map(|p| rel_dir.join(&p.repo).join("Packages").join(p.file_name())));
+            files.extend(
+                chosen
+                    .iter()
+                    .map(|p| rel_dir.join(&p.repo).join("Packages").join(p.file_name())),
+            );
         }
         PackageSelection::List(list) => {
-            let dir = tempfile::Builder::new().prefix(".testkit-synth-").tempdir_in(home.path()).map_err(io_err("creating", home.path()))?;
+            let dir = tempfile::Builder::new()
+                .prefix(".testkit-synth-")
+                .tempdir_in(home.path())
+                .map_err(io_err("creating", home.path()))?;
             files.extend(synthesise_list(&rel, &specs, list, &rel_dir, dir.path())?);
             synth_dir = Some(dir);
             nodeps = true;
@@ -200,7 +238,11 @@ pub fn build_root(opts: &RootOptions) -> Result<RootReport, RootError> {
         keyfiles.push(rel_dir.join((v.key_file)(rel.major)));
     }
     let mut import = rpm("rpmkeys");
-    import.arg("--root").arg(&root).arg("--import").args(&keyfiles);
+    import
+        .arg("--root")
+        .arg(&root)
+        .arg("--import")
+        .args(&keyfiles);
     cmd::run(&mut import)?;
     let mut install = rpm("rpm");
     install.arg("--root").arg(&root).arg("-i").arg("--quiet");
@@ -215,11 +257,15 @@ pub fn build_root(opts: &RootOptions) -> Result<RootReport, RootError> {
         // EL10 keeps the rpmdb under /usr and leaves a compatibility link at the old place.
         let link = root.join("var/lib/rpm");
         if !link.exists() {
-            std::os::unix::fs::symlink("../../usr/lib/sysimage/rpm", &link).map_err(io_err("linking", &link))?;
+            std::os::unix::fs::symlink("../../usr/lib/sysimage/rpm", &link)
+                .map_err(io_err("linking", &link))?;
         }
     }
-    let base_url = opts.base_url.clone().unwrap_or_else(|| format!("file://{}", world_dir.display()));
-    finish_root(&root, &rel, &base_url)?;
+    let base_url = opts
+        .base_url
+        .clone()
+        .unwrap_or_else(|| format!("file://{}", world_dir.display()));
+    finish_root(&root, &rel, &world_dir, &base_url)?;
     let target_repo_file = match &target {
         Some(t) => Some(write_target_repos(&root, t, &world_dir, &base_url)?),
         None => None,
@@ -227,10 +273,15 @@ pub fn build_root(opts: &RootOptions) -> Result<RootReport, RootError> {
 
     // what rpm now says is installed
     let mut q = rpm("rpm");
-    q.arg("--root").arg(&root).args(["-qa", "--qf", "%{NAME}-%{VERSION}-%{RELEASE}.%{ARCH}\\n"]);
+    q.arg("--root")
+        .arg(&root)
+        .args(["-qa", "--qf", "%{NAME}-%{VERSION}-%{RELEASE}.%{ARCH}\\n"]);
     let out = cmd::run(&mut q)?;
-    let mut installed: Vec<String> =
-        String::from_utf8_lossy(&out.stdout).lines().filter(|l| !l.starts_with("gpg-pubkey-")).map(str::to_string).collect();
+    let mut installed: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| !l.starts_with("gpg-pubkey-"))
+        .map(str::to_string)
+        .collect();
     installed.sort();
 
     let backend = if opts.bdb {
@@ -257,29 +308,53 @@ fn prepare_root(root: &Path, rel: &Release) -> Result<(), RootError> {
         if let Some(d) = p.parent() {
             std::fs::create_dir_all(d).map_err(io_err("creating", d))?;
         }
-        std::fs::write(&p, text).map_err(io_err("writing", &p)).map_err(RootError::World)
+        std::fs::write(&p, text)
+            .map_err(io_err("writing", &p))
+            .map_err(RootError::World)
     };
-    let machine_id = hex::encode(&sha2::Digest::finalize(<sha2::Sha256 as sha2::Digest>::new_with_prefix(rel.id.as_bytes()))[..16]);
+    let machine_id = hex::encode(
+        &sha2::Digest::finalize(<sha2::Sha256 as sha2::Digest>::new_with_prefix(
+            rel.id.as_bytes(),
+        ))[..16],
+    );
     w("etc/machine-id", &format!("{machine_id}\n"))?;
     w("var/log/testkit-scriptlets.log", "")?;
     let dev = root.join("dev");
     std::fs::create_dir_all(&dev).map_err(io_err("creating", &dev))?;
     // /dev/null for scriptlets' redirections; needs root (CAP_MKNOD), harmless to skip otherwise.
-    let _ = std::process::Command::new("mknod").args(["-m", "666"]).arg(dev.join("null")).args(["c", "1", "3"]).status();
+    let _ = std::process::Command::new("mknod")
+        .args(["-m", "666"])
+        .arg(dev.join("null"))
+        .args(["c", "1", "3"])
+        .status();
     Ok(())
 }
 
 /// Files an installer writes after packages are in.
-fn finish_root(root: &Path, rel: &Release, base_url: &str) -> Result<(), RootError> {
+fn finish_root(
+    root: &Path,
+    rel: &Release,
+    world_dir: &Path,
+    base_url: &str,
+) -> Result<(), RootError> {
     let w = |rel_path: &str, text: &str| -> Result<(), RootError> {
         let p = root.join(rel_path);
         if let Some(d) = p.parent() {
             std::fs::create_dir_all(d).map_err(io_err("creating", d))?;
         }
-        std::fs::write(&p, text).map_err(io_err("writing", &p)).map_err(RootError::World)
+        std::fs::write(&p, text)
+            .map_err(io_err("writing", &p))
+            .map_err(RootError::World)
     };
-    let var_dir = if rel.major >= 8 { "etc/dnf/vars" } else { "etc/yum/vars" };
-    w(&format!("{var_dir}/{}", world::WORLD_VAR_FILE), &format!("{base_url}\n"))?;
+    let var_dir = if rel.major >= 8 {
+        "etc/dnf/vars"
+    } else {
+        "etc/yum/vars"
+    };
+    w(
+        &format!("{var_dir}/{}", world::WORLD_VAR_FILE),
+        &format!("{base_url}\n"),
+    )?;
     w(
         "etc/yum.repos.d/mariadb.repo",
         &format!(
@@ -289,33 +364,60 @@ fn finish_root(root: &Path, rel: &Release, base_url: &str) -> Result<(), RootErr
         ),
     )?;
     // the MariaDB key is not shipped by a package: the setup script drops it
-    let mariadb_key = root.join("etc/pki/rpm-gpg/RPM-GPG-KEY-MariaDB");
-    let world_key = PathBuf::from(base_url.trim_start_matches("file://")).join(rel.id).join("RPM-GPG-KEY-MariaDB");
-    if let Ok(text) = std::fs::read_to_string(&world_key) {
-        std::fs::write(&mariadb_key, text).map_err(io_err("writing", &mariadb_key))?;
-    }
+    let world_key = world_dir.join(rel.id).join("RPM-GPG-KEY-MariaDB");
+    let key_text = std::fs::read_to_string(&world_key).map_err(io_err("reading", &world_key))?;
+    w("etc/pki/rpm-gpg/RPM-GPG-KEY-MariaDB", &key_text)?;
     w(
         "etc/yum.repos.d/acme.repo",
-        &format!("[acme]\nname=ACME Hosting agent\nbaseurl={}/{}/acme/\nenabled=1\ngpgcheck=0\n", world::WORLD_VAR, rel.id),
+        &format!(
+            "[acme]\nname=ACME Hosting agent\nbaseurl={}/{}/acme/\nenabled=1\ngpgcheck=0\n",
+            world::WORLD_VAR,
+            rel.id
+        ),
     )?;
     w(
         "etc/fstab",
         "# /etc/fstab (leapfrog testkit)\nUUID=0b7f4b8e-0000-4000-8000-000000000001 /     xfs  defaults 0 0\nUUID=0b7f4b8e-0000-4000-8000-000000000002 /boot xfs  defaults 0 0\n",
     )?;
-    w("etc/hostname", &format!("{}.testkit.invalid\n", rel.id.replace('.', "-")))?;
-    w("etc/selinux/config", "SELINUX=enforcing\nSELINUXTYPE=targeted\n")?;
-    w("etc/sysconfig/kernel", &format!("UPDATEDEFAULT=yes\nDEFAULTKERNEL={}\n", if rel.major >= 8 { "kernel-core" } else { "kernel" }))?;
+    w(
+        "etc/hostname",
+        &format!("{}.testkit.invalid\n", rel.id.replace('.', "-")),
+    )?;
+    w(
+        "etc/selinux/config",
+        "SELINUX=enforcing\nSELINUXTYPE=targeted\n",
+    )?;
+    w(
+        "etc/sysconfig/kernel",
+        &format!(
+            "UPDATEDEFAULT=yes\nDEFAULTKERNEL={}\n",
+            if rel.major >= 8 {
+                "kernel-core"
+            } else {
+                "kernel"
+            }
+        ),
+    )?;
     w(
         "etc/sysconfig/network-scripts/ifcfg-eth0",
         "TYPE=Ethernet\nBOOTPROTO=dhcp\nNAME=eth0\nDEVICE=eth0\nONBOOT=yes\n",
     )?;
     for (module, stream) in catalog::default_root_modules(rel.major) {
-        w(&format!("etc/dnf/modules.d/{module}.module"), &format!("[{module}]\nname={module}\nstream={stream}\nprofiles=\nstate=enabled\n"))?;
+        w(
+            &format!("etc/dnf/modules.d/{module}.module"),
+            &format!("[{module}]\nname={module}\nstream={stream}\nprofiles=\nstate=enabled\n"),
+        )?;
     }
     // default boot entry: the newest kernel, as the installer / grubby leaves it
-    let newest = catalog::kernel_releases(rel.major).pop().unwrap_or_default();
+    let newest = catalog::kernel_releases(rel.major)
+        .pop()
+        .unwrap_or_default();
     let machine_id = std::fs::read_to_string(root.join("etc/machine-id")).unwrap_or_default();
-    let saved = if rel.major >= 8 { format!("{}-{newest}", machine_id.trim()) } else { format!("{} ({newest}) {}", rel.os_name, rel.os_version) };
+    let saved = if rel.major >= 8 {
+        format!("{}-{newest}", machine_id.trim())
+    } else {
+        format!("{} ({newest}) {}", rel.os_name, rel.os_version)
+    };
     let mut grubenv = format!("# GRUB Environment Block\nsaved_entry={saved}\nboot_success=0\n");
     if rel.major >= 8 {
         grubenv.push_str("kernelopts=root=/dev/mapper/almalinux-root ro crashkernel=auto resume=/dev/mapper/almalinux-swap rhgb quiet\n");
@@ -329,10 +431,19 @@ fn finish_root(root: &Path, rel: &Release, base_url: &str) -> Result<(), RootErr
 }
 
 /// Writes `etc/leapfrog/target.repos.d/testkit.repo` with the target release's repositories.
-fn write_target_repos(root: &Path, target: &Release, world_dir: &Path, base_url: &str) -> Result<PathBuf, RootError> {
+fn write_target_repos(
+    root: &Path,
+    target: &Release,
+    world_dir: &Path,
+    base_url: &str,
+) -> Result<PathBuf, RootError> {
     let tdir = world_dir.join(target.id);
     let key_url = |file: &str| format!("file://{}", tdir.join(file).display());
-    let mut text = format!("# Target repositories of {} in the testkit world at {}\n", target.id, world_dir.display());
+    let mut text = format!(
+        "# Target repositories of {} in the testkit world at {}\n",
+        target.id,
+        world_dir.display()
+    );
     for r in &target.repos {
         text.push_str(&format!(
             "\n[testkit-{id}-{repo}]\nname={name} (testkit target)\nbaseurl={base_url}/{id}/{repo}/\nenabled={en}\ngpgcheck=1\ngpgkey={key}\n",
@@ -357,14 +468,27 @@ fn write_target_repos(root: &Path, target: &Release, world_dir: &Path, base_url:
         id = target.id
     ));
     let path = root.join("etc/leapfrog/target.repos.d/testkit.repo");
-    std::fs::create_dir_all(path.parent().expect("has parent")).map_err(io_err("creating", &path))?;
+    std::fs::create_dir_all(path.parent().expect("has parent"))
+        .map_err(io_err("creating", &path))?;
     std::fs::write(&path, text).map_err(io_err("writing", &path))?;
     Ok(path)
 }
 
 /// Finds or synthesises an RPM for every NEVRA of `list`; returns their paths.
-fn synthesise_list(rel: &Release, specs: &[PackageSpec], list: &[Nevra], rel_dir: &Path, out: &Path) -> Result<Vec<PathBuf>, RootError> {
-    let busybox = Arc::new(std::fs::read("/bin/busybox").map_err(|source| WorldError::Busybox { path: "/bin/busybox".into(), source })?);
+fn synthesise_list(
+    rel: &Release,
+    specs: &[PackageSpec],
+    list: &[Nevra],
+    rel_dir: &Path,
+    out: &Path,
+) -> Result<Vec<PathBuf>, RootError> {
+    let busybox =
+        Arc::new(
+            std::fs::read("/bin/busybox").map_err(|source| WorldError::Busybox {
+                path: "/bin/busybox".into(),
+                source,
+            })?,
+        );
     let mut paths = Vec::new();
     let mut to_build = Vec::new();
     for n in list.iter().filter(|n| n.name != "gpg-pubkey") {
@@ -383,8 +507,12 @@ fn synthesise_list(rel: &Release, specs: &[PackageSpec], list: &[Nevra], rel_dir
         to_build.push(synthesised_spec(rel, specs, n, &busybox));
     }
     // sign with the release key (keys are deterministic), like the distribution packages they stand for
-    let key = crate::keys::generate(&rel.key.file, &rel.key.user_id, crate::keys::KeyAlgorithm::Rsa(2048))
-        .map_err(WorldError::from)?;
+    let key = crate::keys::generate(
+        &rel.key.file,
+        &rel.key.user_id,
+        crate::keys::KeyAlgorithm::Rsa(2048),
+    )
+    .map_err(WorldError::from)?;
     let signer = rpm::signature::pgp::Signer::from_asc(&key.secret_armored).ok();
     let signer_for = |_: &str| signer.clone();
     for spec in &to_build {
@@ -396,14 +524,26 @@ fn synthesise_list(rel: &Release, specs: &[PackageSpec], list: &[Nevra], rel_dir
 /// A package with exactly the NEVRA `n`: the world's recipe for that name where the recipe does
 /// not depend on the version (shell, filesystem, coreutils), otherwise a plain package with a
 /// documentation file (kernels get their image paths so boot facts see them).
-fn synthesised_spec(rel: &Release, specs: &[PackageSpec], n: &Nevra, busybox: &Arc<Vec<u8>>) -> PackageSpec {
-    let template = specs.iter().find(|p| p.name == n.name && ["bash", "filesystem", "coreutils", "setup"].contains(&p.name.as_str()));
+fn synthesised_spec(
+    rel: &Release,
+    specs: &[PackageSpec],
+    n: &Nevra,
+    busybox: &Arc<Vec<u8>>,
+) -> PackageSpec {
+    let template = specs.iter().find(|p| {
+        p.name == n.name && ["bash", "filesystem", "coreutils", "setup"].contains(&p.name.as_str())
+    });
     let mut p = match template {
         Some(t) => {
             let mut t = t.clone();
-            t.requires.retain(|d| d.name.starts_with('/') || d.name == "filesystem");
+            t.requires
+                .retain(|d| d.name.starts_with('/') || d.name == "filesystem");
             for f in &mut t.files {
-                if let crate::spec::FileKind::Regular { content: crate::spec::Content::Shared(b), .. } = &mut f.kind {
+                if let crate::spec::FileKind::Regular {
+                    content: crate::spec::Content::Shared(b),
+                    ..
+                } = &mut f.kind
+                {
                     *b = busybox.clone();
                 }
             }
@@ -411,11 +551,22 @@ fn synthesised_spec(rel: &Release, specs: &[PackageSpec], n: &Nevra, busybox: &A
         }
         None => {
             let mut p = PackageSpec::new(&n.name, None, &n.version, &n.release, &n.arch);
-            p.files.push(FileSpec::text(format!("/usr/share/doc/{}/README.testkit", n.name), format!("{} (synthesised from a package list)\n", n.name)));
+            p.files.push(FileSpec::text(
+                format!("/usr/share/doc/{}/README.testkit", n.name),
+                format!("{} (synthesised from a package list)\n", n.name),
+            ));
             if n.name == "kernel" || n.name == "kernel-core" {
                 let kver = format!("{}-{}.{}", n.version, n.release, n.arch);
-                p.files.push(FileSpec::generated(format!("/lib/modules/{kver}/vmlinuz"), 0x4b, 4096));
-                p.files.push(FileSpec::generated(format!("/boot/vmlinuz-{kver}"), 0x4b, 4096));
+                p.files.push(FileSpec::generated(
+                    format!("/lib/modules/{kver}/vmlinuz"),
+                    0x4b,
+                    4096,
+                ));
+                p.files.push(FileSpec::generated(
+                    format!("/boot/vmlinuz-{kver}"),
+                    0x4b,
+                    4096,
+                ));
                 p.provides.push(Dep::any("installonlypkg(kernel)"));
             }
             p

@@ -14,9 +14,9 @@ use crate::release::Release;
 use crate::spec::{Dep, DepOp, FileSpec, PackageSpec, Signing};
 
 const WORDS: &[&str] = &[
-    "alpha", "bolt", "cedar", "delta", "ember", "flint", "garnet", "harbor", "iris", "jade", "kelp", "lumen", "maple",
-    "nectar", "onyx", "pulse", "quartz", "raven", "sable", "tundra", "umber", "vortex", "willow", "xenon", "yarrow",
-    "zephyr",
+    "alpha", "bolt", "cedar", "delta", "ember", "flint", "garnet", "harbor", "iris", "jade",
+    "kelp", "lumen", "maple", "nectar", "onyx", "pulse", "quartz", "raven", "sable", "tundra",
+    "umber", "vortex", "willow", "xenon", "yarrow", "zephyr",
 ];
 
 /// What happens to a scale line when it crosses into `major`.
@@ -51,7 +51,11 @@ pub fn evolution(i: usize, major: u32) -> Evolution {
 pub fn line_name(i: usize) -> String {
     let a = WORDS[i % WORDS.len()];
     let b = WORDS[(i / WORDS.len()) % WORDS.len()];
-    if i < 75 { format!("lib{a}{b}{i}") } else { format!("sc-{a}-{b}-{i}") }
+    if i < 75 {
+        format!("lib{a}{b}{i}")
+    } else {
+        format!("sc-{a}-{b}-{i}")
+    }
 }
 
 /// The names line `i` has in `major`, following the evolution since EL7 (empty once removed).
@@ -62,7 +66,10 @@ pub fn names_in_major(i: usize, major: u32) -> Vec<String> {
             Evolution::Kept => names,
             Evolution::Renamed => names.into_iter().map(|n| format!("{n}-ng")).collect(),
             Evolution::Removed => Vec::new(),
-            Evolution::Split => names.into_iter().flat_map(|n| [format!("{n}-core"), format!("{n}-tools")]).collect(),
+            Evolution::Split => names
+                .into_iter()
+                .flat_map(|n| [format!("{n}-core"), format!("{n}-tools")])
+                .collect(),
         };
     }
     names
@@ -80,17 +87,30 @@ pub fn scale_set(rel: &Release, count: usize) -> Vec<PackageSpec> {
             continue;
         }
         let mut rng = ChaCha8Rng::seed_from_u64((i as u64) << 16 | u64::from(major) << 4 | 0x5);
-        let version = format!("{}.{}.{}", major as usize + i % 7, (i * 7 + major as usize) % 23, rng.gen_range(0..9));
+        let version = format!(
+            "{}.{}.{}",
+            major as usize + i % 7,
+            (i * 7 + major as usize) % 23,
+            rng.gen_range(0..9)
+        );
         let release = format!("{}.{el}", rng.gen_range(1..30));
         // requirements on lower lines: hubs get most of the edges (realistic fan-in)
         let mut requires = Vec::new();
         if i > 0 {
             let edges = rng.gen_range(0..=6usize).min(i);
             for _ in 0..edges {
-                let target = if rng.gen_bool(0.6) { rng.gen_range(0..i.min(75)) } else { rng.gen_range(0..i) };
+                let target = if rng.gen_bool(0.6) {
+                    rng.gen_range(0..i.min(75))
+                } else {
+                    rng.gen_range(0..i)
+                };
                 let target_names = names_in_major(target, major);
                 if let Some(t) = target_names.first() {
-                    let dep = if target < 75 { Dep::any(format!("{}.so.{}()(64bit)", line_name(target), major)) } else { Dep::any(t.clone()) };
+                    let dep = if target < 75 {
+                        Dep::any(format!("{}.so.{}()(64bit)", line_name(target), major))
+                    } else {
+                        Dep::any(t.clone())
+                    };
                     if !requires.contains(&dep) {
                         requires.push(dep);
                     }
@@ -98,10 +118,21 @@ pub fn scale_set(rel: &Release, count: usize) -> Vec<PackageSpec> {
             }
         }
         for (k, name) in names.iter().enumerate() {
-            let mut p = PackageSpec::new(name, None, &version, &release, if i % 9 == 0 { "noarch" } else { "x86_64" });
+            let mut p = PackageSpec::new(
+                name,
+                None,
+                &version,
+                &release,
+                if i % 9 == 0 { "noarch" } else { "x86_64" },
+            );
             p.vendor = rel.vendor.to_string();
             p.signing = Signing::Key(rel.key.file.clone());
-            p.repo = if i % 3 == 0 { rel.base_repo() } else { rel.appstream_repo() }.to_string();
+            p.repo = if i % 3 == 0 {
+                rel.base_repo()
+            } else {
+                rel.appstream_repo()
+            }
+            .to_string();
             p.summary = format!("Scale package {name} (leapfrog testkit)");
             p.requires = requires.clone();
             if i < 75 {
@@ -122,10 +153,17 @@ pub fn scale_set(rel: &Release, count: usize) -> Vec<PackageSpec> {
                     1 => format!("/usr/lib64/{name}"),
                     _ => format!("/usr/libexec/{name}"),
                 };
-                p = p.file(FileSpec::generated(format!("{dir}/file{f}"), rng.r#gen(), size));
+                p = p.file(FileSpec::generated(
+                    format!("{dir}/file{f}"),
+                    rng.r#gen(),
+                    size,
+                ));
             }
             if i % 5 == 0 {
-                p = p.file(FileSpec::config(format!("/etc/{name}.conf"), format!("# {name} configuration\nenabled=1\n")));
+                p = p.file(FileSpec::config(
+                    format!("/etc/{name}.conf"),
+                    format!("# {name} configuration\nenabled=1\n"),
+                ));
             }
             out.push(p);
         }
@@ -144,7 +182,11 @@ mod tests {
         let a = scale_set(&rel, 1500);
         let b = scale_set(&rel, 1500);
         assert_eq!(a.len(), b.len());
-        assert!(a.iter().zip(&b).all(|(x, y)| x.nvra() == y.nvra() && x.requires == y.requires));
+        assert!(
+            a.iter()
+                .zip(&b)
+                .all(|(x, y)| x.nvra() == y.nvra() && x.requires == y.requires)
+        );
         assert!((1400..=1600).contains(&a.len()), "{}", a.len());
         let mut names: Vec<_> = a.iter().map(|p| &p.name).collect();
         names.sort();
@@ -159,21 +201,38 @@ mod tests {
         let renamed = kinds.iter().filter(|k| **k == Evolution::Renamed).count();
         let removed = kinds.iter().filter(|k| **k == Evolution::Removed).count();
         let split = kinds.iter().filter(|k| **k == Evolution::Split).count();
-        assert!(renamed > 20 && removed > 10 && split > 3, "{renamed} {removed} {split}");
-        let i = (75..1500).find(|i| evolution(*i, 9) == Evolution::Renamed).unwrap();
+        assert!(
+            renamed > 20 && removed > 10 && split > 3,
+            "{renamed} {removed} {split}"
+        );
+        let i = (75..1500)
+            .find(|i| evolution(*i, 9) == Evolution::Renamed)
+            .unwrap();
         assert_eq!(names_in_major(i, 9), vec![format!("{}-ng", line_name(i))]);
-        assert!(names_in_major(i, 8).len() == 1 && names_in_major(i, 8)[0] == line_name(i) || evolution(i, 8) != Evolution::Kept);
+        assert!(
+            names_in_major(i, 8).len() == 1 && names_in_major(i, 8)[0] == line_name(i)
+                || evolution(i, 8) != Evolution::Kept
+        );
     }
 
     #[test]
     fn dependencies_resolve_within_the_release() {
         let rel = release::by_id("almalinux-9.6").unwrap();
         let set = scale_set(&rel, 600);
-        let mut provided: std::collections::HashSet<String> = set.iter().map(|p| p.name.clone()).collect();
-        provided.extend(set.iter().flat_map(|p| p.provides.iter().map(|d| d.name.clone())));
+        let mut provided: std::collections::HashSet<String> =
+            set.iter().map(|p| p.name.clone()).collect();
+        provided.extend(
+            set.iter()
+                .flat_map(|p| p.provides.iter().map(|d| d.name.clone())),
+        );
         for p in &set {
             for r in &p.requires {
-                assert!(provided.contains(&r.name), "{} requires {} which nothing provides", p.name, r.name);
+                assert!(
+                    provided.contains(&r.name),
+                    "{} requires {} which nothing provides",
+                    p.name,
+                    r.name
+                );
             }
         }
     }

@@ -15,7 +15,9 @@ pub struct WorldServer {
 
 impl std::fmt::Debug for WorldServer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WorldServer").field("url", &self.url).finish_non_exhaustive()
+        f.debug_struct("WorldServer")
+            .field("url", &self.url)
+            .finish_non_exhaustive()
     }
 }
 
@@ -64,22 +66,34 @@ pub fn resolve(root: &Path, url_path: &str) -> Option<PathBuf> {
 pub fn serve(root: &Path, port: u16) -> std::io::Result<WorldServer> {
     let addr: SocketAddr = ([127, 0, 0, 1], port).into();
     let server = Arc::new(tiny_http::Server::http(addr).map_err(std::io::Error::other)?);
-    let local = server.server_addr().to_ip().ok_or_else(|| std::io::Error::other("no IP address"))?;
+    let local = server
+        .server_addr()
+        .to_ip()
+        .ok_or_else(|| std::io::Error::other("no IP address"))?;
     let url = format!("http://{local}");
     let root = root.to_path_buf();
     let s = server.clone();
     let thread = std::thread::spawn(move || {
         for req in s.incoming_requests() {
-            let resp = match resolve(&root, req.url()).filter(|p| p.is_file()).and_then(|p| std::fs::File::open(p).ok()) {
+            let resp = match resolve(&root, req.url())
+                .filter(|p| p.is_file())
+                .and_then(|p| std::fs::File::open(p).ok())
+            {
                 Some(f) => req.respond(tiny_http::Response::from_file(f)),
-                None => req.respond(tiny_http::Response::from_string("not found").with_status_code(404)),
+                None => {
+                    req.respond(tiny_http::Response::from_string("not found").with_status_code(404))
+                }
             };
             if let Err(e) = resp {
                 tracing::debug!("serving: {e}");
             }
         }
     });
-    Ok(WorldServer { url, server, thread: Some(thread) })
+    Ok(WorldServer {
+        url,
+        server,
+        thread: Some(thread),
+    })
 }
 
 #[cfg(test)]
@@ -109,7 +123,10 @@ mod tests {
             out
         };
         let ok = get("/hello.txt");
-        assert!(ok.starts_with("HTTP/1.1 200") || ok.starts_with("HTTP/1.0 200"), "{ok}");
+        assert!(
+            ok.starts_with("HTTP/1.1 200") || ok.starts_with("HTTP/1.0 200"),
+            "{ok}"
+        );
         assert!(ok.ends_with("hi"));
         assert!(get("/missing").contains(" 404 "));
         assert!(get("/../etc/passwd").contains(" 404 "));

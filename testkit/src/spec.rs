@@ -53,11 +53,21 @@ pub struct Dep {
 impl Dep {
     /// A dependency on a name with no version.
     pub fn any(name: impl Into<String>) -> Self {
-        Self { name: name.into(), op: DepOp::Any, evr: String::new(), when: DepWhen::Runtime }
+        Self {
+            name: name.into(),
+            op: DepOp::Any,
+            evr: String::new(),
+            when: DepWhen::Runtime,
+        }
     }
     /// A dependency with a version comparison.
     pub fn versioned(name: impl Into<String>, op: DepOp, evr: impl Into<String>) -> Self {
-        Self { name: name.into(), op, evr: evr.into(), when: DepWhen::Runtime }
+        Self {
+            name: name.into(),
+            op,
+            evr: evr.into(),
+            when: DepWhen::Runtime,
+        }
     }
     /// Turns this requirement into a scriptlet requirement.
     pub fn when(mut self, when: DepWhen) -> Self {
@@ -123,38 +133,68 @@ impl FileSpec {
     pub fn text(path: impl Into<String>, text: impl Into<String>) -> Self {
         Self {
             path: path.into(),
-            kind: FileKind::Regular { content: Content::Text(text.into()), mode: 0o644, config_noreplace: false },
+            kind: FileKind::Regular {
+                content: Content::Text(text.into()),
+                mode: 0o644,
+                config_noreplace: false,
+            },
         }
     }
     /// A `%config(noreplace)` 0644 file.
     pub fn config(path: impl Into<String>, text: impl Into<String>) -> Self {
         Self {
             path: path.into(),
-            kind: FileKind::Regular { content: Content::Text(text.into()), mode: 0o644, config_noreplace: true },
+            kind: FileKind::Regular {
+                content: Content::Text(text.into()),
+                mode: 0o644,
+                config_noreplace: true,
+            },
         }
     }
     /// An executable (0755) file.
     pub fn exec(path: impl Into<String>, content: Content) -> Self {
-        Self { path: path.into(), kind: FileKind::Regular { content, mode: 0o755, config_noreplace: false } }
+        Self {
+            path: path.into(),
+            kind: FileKind::Regular {
+                content,
+                mode: 0o755,
+                config_noreplace: false,
+            },
+        }
     }
     /// A generated data file.
     pub fn generated(path: impl Into<String>, seed: u64, size: usize) -> Self {
         Self {
             path: path.into(),
-            kind: FileKind::Regular { content: Content::Generated { seed, size }, mode: 0o644, config_noreplace: false },
+            kind: FileKind::Regular {
+                content: Content::Generated { seed, size },
+                mode: 0o644,
+                config_noreplace: false,
+            },
         }
     }
     /// A directory.
     pub fn dir(path: impl Into<String>) -> Self {
-        Self { path: path.into(), kind: FileKind::Dir { mode: 0o755 } }
+        Self {
+            path: path.into(),
+            kind: FileKind::Dir { mode: 0o755 },
+        }
     }
     /// A symlink.
     pub fn symlink(path: impl Into<String>, target: impl Into<String>) -> Self {
-        Self { path: path.into(), kind: FileKind::Symlink { target: target.into() } }
+        Self {
+            path: path.into(),
+            kind: FileKind::Symlink {
+                target: target.into(),
+            },
+        }
     }
     /// A `%ghost` file.
     pub fn ghost(path: impl Into<String>) -> Self {
-        Self { path: path.into(), kind: FileKind::Ghost }
+        Self {
+            path: path.into(),
+            kind: FileKind::Ghost,
+        }
     }
 }
 
@@ -280,7 +320,10 @@ impl PackageSpec {
 
     /// `name-version-release.arch`, the form `rpm -qa` prints.
     pub fn nvra(&self) -> String {
-        format!("{}-{}-{}.{}", self.name, self.version, self.release, self.arch)
+        format!(
+            "{}-{}-{}.{}",
+            self.name, self.version, self.release, self.arch
+        )
     }
 
     /// File name of the built RPM.
@@ -290,14 +333,23 @@ impl PackageSpec {
 
     /// `name-epoch:version-release.arch` with an explicit epoch (modulemd artifact form).
     pub fn nevra_with_epoch(&self) -> String {
-        format!("{}-{}:{}-{}.{}", self.name, self.epoch.unwrap_or(0), self.version, self.release, self.arch)
+        format!(
+            "{}-{}:{}-{}.{}",
+            self.name,
+            self.epoch.unwrap_or(0),
+            self.version,
+            self.release,
+            self.arch
+        )
     }
 
     /// Adds scriptlets that append `<stage> <nvra> <args>` to `/var/log/testkit-scriptlets.log`
     /// for all five stages, with the `/bin/sh` requirements real packages carry.
     pub fn with_logging_scriptlets(mut self) -> Self {
         let nvra = self.nvra();
-        let line = |stage: &str| format!("echo \"{stage} {nvra} $*\" >> /var/log/testkit-scriptlets.log\n");
+        let line = |stage: &str| {
+            format!("echo \"{stage} {nvra} $*\" >> /var/log/testkit-scriptlets.log\n")
+        };
         self.scripts.pre = Some(line("pre"));
         self.scripts.post = Some(line("post"));
         self.scripts.preun = Some(line("preun"));
@@ -334,19 +386,35 @@ mod tests {
         let mut p = PackageSpec::new("openssl-libs", Some(1), "1.1.1k", "12.el8_9", "x86_64");
         assert_eq!(p.evr(), "1:1.1.1k-12.el8_9");
         assert_eq!(p.nvra(), "openssl-libs-1.1.1k-12.el8_9.x86_64");
-        assert_eq!(p.nevra_with_epoch(), "openssl-libs-1:1.1.1k-12.el8_9.x86_64");
+        assert_eq!(
+            p.nevra_with_epoch(),
+            "openssl-libs-1:1.1.1k-12.el8_9.x86_64"
+        );
         p.epoch = None;
         assert_eq!(p.nevra(), "openssl-libs-1.1.1k-12.el8_9.x86_64");
-        assert_eq!(p.nevra_with_epoch(), "openssl-libs-0:1.1.1k-12.el8_9.x86_64");
+        assert_eq!(
+            p.nevra_with_epoch(),
+            "openssl-libs-0:1.1.1k-12.el8_9.x86_64"
+        );
     }
 
     #[test]
     fn logging_scriptlets_cover_every_stage() {
         let p = PackageSpec::new("x", None, "1", "1", "noarch").with_logging_scriptlets();
-        for s in [&p.scripts.pre, &p.scripts.post, &p.scripts.preun, &p.scripts.postun, &p.scripts.posttrans] {
+        for s in [
+            &p.scripts.pre,
+            &p.scripts.post,
+            &p.scripts.preun,
+            &p.scripts.postun,
+            &p.scripts.posttrans,
+        ] {
             assert!(s.as_deref().unwrap().contains("x-1-1.noarch $*"));
         }
         assert!(!p.scripts.is_empty());
-        assert!(PackageSpec::new("y", None, "1", "1", "noarch").scripts.is_empty());
+        assert!(
+            PackageSpec::new("y", None, "1", "1", "noarch")
+                .scripts
+                .is_empty()
+        );
     }
 }

@@ -91,7 +91,9 @@ pub enum WorldError {
         source: std::io::Error,
     },
     /// The world manifest is missing or unreadable.
-    #[error("reading world manifest {path}: {message} (build the world first: leapfrog-testkit world --out DIR)")]
+    #[error(
+        "reading world manifest {path}: {message} (build the world first: leapfrog-testkit world --out DIR)"
+    )]
     Manifest {
         /// Manifest path.
         path: PathBuf,
@@ -100,9 +102,16 @@ pub enum WorldError {
     },
 }
 
-pub(crate) fn io_err(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> WorldError {
+pub(crate) fn io_err(
+    action: &'static str,
+    path: &Path,
+) -> impl FnOnce(std::io::Error) -> WorldError {
     let path = path.to_path_buf();
-    move |source| WorldError::Io { action, path, source }
+    move |source| WorldError::Io {
+        action,
+        path,
+        source,
+    }
 }
 
 /// Options of [`build_world`].
@@ -121,7 +130,12 @@ pub struct WorldOptions {
 impl WorldOptions {
     /// Every release at the given scale into `out`.
     pub fn new(out: impl Into<PathBuf>, scale: Scale) -> Self {
-        Self { out: out.into(), scale, releases: Vec::new(), busybox: PathBuf::from("/bin/busybox") }
+        Self {
+            out: out.into(),
+            scale,
+            releases: Vec::new(),
+            busybox: PathBuf::from("/bin/busybox"),
+        }
     }
 }
 
@@ -181,8 +195,14 @@ impl WorldManifest {
     /// Reads `DIR/world.json`.
     pub fn load(world: &Path) -> Result<Self, WorldError> {
         let path = world.join("world.json");
-        let text = std::fs::read_to_string(&path).map_err(|e| WorldError::Manifest { path: path.clone(), message: e.to_string() })?;
-        serde_json::from_str(&text).map_err(|e| WorldError::Manifest { path, message: e.to_string() })
+        let text = std::fs::read_to_string(&path).map_err(|e| WorldError::Manifest {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+        serde_json::from_str(&text).map_err(|e| WorldError::Manifest {
+            path,
+            message: e.to_string(),
+        })
     }
 
     /// The entry of one release.
@@ -213,7 +233,9 @@ pub fn select_releases(ids: &[String]) -> Result<Vec<Release>, WorldError> {
     if ids.is_empty() {
         return Ok(release::all());
     }
-    ids.iter().map(|id| release::by_id(id).ok_or_else(|| WorldError::UnknownRelease(id.clone()))).collect()
+    ids.iter()
+        .map(|id| release::by_id(id).ok_or_else(|| WorldError::UnknownRelease(id.clone())))
+        .collect()
 }
 
 /// Generates every key the given releases need (their own and their vendors'), in parallel.
@@ -225,8 +247,10 @@ pub fn generate_keys(releases: &[Release]) -> Result<BTreeMap<String, KeyPair>, 
             wanted.insert((v.key_file)(r.major), v.key_user_id.to_string());
         }
     }
-    let pairs: Result<Vec<KeyPair>, keys::KeyError> =
-        wanted.into_par_iter().map(|(file, uid)| keys::generate(&file, &uid, KeyAlgorithm::Rsa(2048))).collect();
+    let pairs: Result<Vec<KeyPair>, keys::KeyError> = wanted
+        .into_par_iter()
+        .map(|(file, uid)| keys::generate(&file, &uid, KeyAlgorithm::Rsa(2048)))
+        .collect();
     Ok(pairs?.into_iter().map(|k| (k.name.clone(), k)).collect())
 }
 
@@ -242,7 +266,10 @@ pub fn catalog_context(keys: &BTreeMap<String, KeyPair>, busybox: Arc<Vec<u8>>) 
     CatalogContext {
         busybox,
         world_var: WORLD_VAR,
-        public_keys: keys.iter().map(|(k, v)| (k.clone(), v.public_armored.clone())).collect(),
+        public_keys: keys
+            .iter()
+            .map(|(k, v)| (k.clone(), v.public_armored.clone()))
+            .collect(),
     }
 }
 
@@ -250,7 +277,12 @@ pub fn catalog_context(keys: &BTreeMap<String, KeyPair>, busybox: Arc<Vec<u8>>) 
 pub fn build_world(opts: &WorldOptions) -> Result<WorldReport, WorldError> {
     let t0 = Instant::now();
     let releases = select_releases(&opts.releases)?;
-    let busybox = Arc::new(std::fs::read(&opts.busybox).map_err(|source| WorldError::Busybox { path: opts.busybox.clone(), source })?);
+    let busybox = Arc::new(
+        std::fs::read(&opts.busybox).map_err(|source| WorldError::Busybox {
+            path: opts.busybox.clone(),
+            source,
+        })?,
+    );
     let keys = generate_keys(&releases)?;
     let keys_seconds = t0.elapsed().as_secs_f64();
     let cx = catalog_context(&keys, busybox);
@@ -280,7 +312,10 @@ pub fn build_world_from(
         .map(|(name, k)| {
             rpm::signature::pgp::Signer::from_asc(&k.secret_armored)
                 .map(|s| (name.clone(), s))
-                .map_err(|e| keys::KeyError::Generate { name: name.clone(), message: e.to_string() })
+                .map_err(|e| keys::KeyError::Generate {
+                    name: name.clone(),
+                    message: e.to_string(),
+                })
         })
         .collect::<Result<_, _>>()?;
 
@@ -296,7 +331,11 @@ pub fn build_world_from(
         // keys published beside the repos
         let mut vendor_keys = Vec::new();
         std::fs::create_dir_all(&rel_dir).map_err(io_err("creating", &rel_dir))?;
-        let key_info = |k: &KeyPair| KeyInfo { file: k.name.clone(), key_id: k.key_id.clone(), fingerprint: k.fingerprint.clone() };
+        let key_info = |k: &KeyPair| KeyInfo {
+            file: k.name.clone(),
+            key_id: k.key_id.clone(),
+            fingerprint: k.fingerprint.clone(),
+        };
         let write_key = |k: &KeyPair| {
             let p = rel_dir.join(&k.name);
             std::fs::write(&p, &k.public_armored).map_err(io_err("writing", &p))
@@ -326,7 +365,8 @@ pub fn build_world_from(
                     Signing::Unsigned => None,
                 })
                 .collect();
-            let module_docs = catalog::module_index(&pkgs.iter().map(|p| (*p).clone()).collect::<Vec<_>>());
+            let module_docs =
+                catalog::module_index(&pkgs.iter().map(|p| (*p).clone()).collect::<Vec<_>>());
             let modular = !module_docs.is_empty();
             if modular {
                 let docs: Vec<ModuleDoc> = module_docs
@@ -335,7 +375,9 @@ pub fn build_world_from(
                         stream,
                         artifacts,
                         platform: rel.el(),
-                        version: u64::from(rel.major) * 100_000_000_000_000 + u64::from(rel.minor) * 1_000_000_000_000 + 20_240_101_000_000,
+                        version: u64::from(rel.major) * 100_000_000_000_000
+                            + u64::from(rel.minor) * 1_000_000_000_000
+                            + 20_240_101_000_000,
                     })
                     .collect();
                 let defaults = catalog::module_defaults(rel.major);
@@ -352,18 +394,31 @@ pub fn build_world_from(
                 jobs.push((pkg_dir.clone(), (*p).clone()));
             }
         }
-        infos.push(ReleaseInfo { id: rel.id.to_string(), major: rel.major, key: key_info(&keys[&rel.key.file]), vendor_keys, repos });
+        infos.push(ReleaseInfo {
+            id: rel.id.to_string(),
+            major: rel.major,
+            key: key_info(&keys[&rel.key.file]),
+            vendor_keys,
+            repos,
+        });
     }
 
     let t_rpms = Instant::now();
     let signer_for = |name: &str| signers.get(name).cloned();
-    jobs.par_iter().try_for_each(|(dir, spec)| package_build::build_to_dir(spec, dir, &signer_for).map(|_| ()))?;
+    jobs.par_iter().try_for_each(|(dir, spec)| {
+        package_build::build_to_dir(spec, dir, &signer_for).map(|_| ())
+    })?;
     let rpms_seconds = t_rpms.elapsed().as_secs_f64();
 
     let t_repo = Instant::now();
     let repo_dirs: Vec<PathBuf> = infos
         .iter()
-        .flat_map(|r| r.repos.iter().map(|x| out.join(&r.id).join(&x.id)).collect::<Vec<_>>())
+        .flat_map(|r| {
+            r.repos
+                .iter()
+                .map(|x| out.join(&r.id).join(&x.id))
+                .collect::<Vec<_>>()
+        })
         .collect();
     repo_dirs.par_iter().try_for_each(|d| repo::createrepo(d))?;
     for (dir, yaml) in &modular_repos {
@@ -372,7 +427,11 @@ pub fn build_world_from(
     let repodata_seconds = t_repo.elapsed().as_secs_f64();
 
     // merge with releases of an earlier build in the same directory
-    let mut manifest = WorldManifest { format: 1, scale, releases: infos };
+    let mut manifest = WorldManifest {
+        format: 1,
+        scale,
+        releases: infos,
+    };
     if let Ok(old) = WorldManifest::load(out) {
         for r in old.releases {
             if manifest.release(&r.id).is_none() && out.join(&r.id).is_dir() {
@@ -381,7 +440,12 @@ pub fn build_world_from(
         }
     }
     let order = release::ids();
-    manifest.releases.sort_by_key(|r| order.iter().position(|id| *id == r.id).unwrap_or(usize::MAX));
+    manifest.releases.sort_by_key(|r| {
+        order
+            .iter()
+            .position(|id| *id == r.id)
+            .unwrap_or(usize::MAX)
+    });
     let path = out.join("world.json");
     let text = serde_json::to_string_pretty(&manifest).expect("manifest serialises");
     std::fs::write(&path, text).map_err(io_err("writing", &path))?;
