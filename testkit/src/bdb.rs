@@ -92,9 +92,12 @@ pub fn dump_text(headers: &[(u32, Vec<u8>)]) -> String {
     dump_records("hash", records)
 }
 
+/// One BerkeleyDB record: key bytes and value bytes.
+pub type Record = (Vec<u8>, Vec<u8>);
+
 /// Reads one index table of an rpm sqlite database as BerkeleyDB records: each key maps to
 /// the concatenated native-endian `(instance, tag index)` pairs that rpm stores.
-pub fn read_sqlite_index(db: &Path, table: &str) -> Result<Vec<(Vec<u8>, Vec<u8>)>, BdbError> {
+pub fn read_sqlite_index(db: &Path, table: &str) -> Result<Vec<Record>, BdbError> {
     let err = |source| BdbError::Sqlite {
         path: db.to_path_buf(),
         source,
@@ -119,7 +122,7 @@ pub fn read_sqlite_index(db: &Path, table: &str) -> Result<Vec<(Vec<u8>, Vec<u8>
             Ok((key, r.get::<_, u32>(1)?, r.get::<_, u32>(2)?))
         })
         .map_err(err)?;
-    let mut out: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+    let mut out: Vec<Record> = Vec::new();
     for row in rows {
         let (key, hnum, idx) = row.map_err(err)?;
         match out.last_mut() {

@@ -211,10 +211,10 @@ pub fn repo_for_pesid(rel: &Release, pesid: &str) -> String {
     if p.contains("appstream") {
         return rel.appstream_repo().to_string();
     }
-    if p.contains("powertools") || p.contains("crb") || p.contains("codeready") {
-        if let Some(r) = find(&["powertools", "crb", "codeready"]) {
-            return r;
-        }
+    if (p.contains("powertools") || p.contains("crb") || p.contains("codeready"))
+        && let Some(r) = find(&["powertools", "crb", "codeready"])
+    {
+        return r;
     }
     if p.contains("extras") {
         return rel.extras_repo().to_string();

@@ -315,7 +315,13 @@ fn dnf_distro_sync_leaves_evolved_packages_behind() {
     left.sort();
     assert_eq!(
         left,
-        ["iptables", "iptables-arptables", "iptables-ebtables", "network-scripts", "platform-python"],
+        [
+            "iptables",
+            "iptables-arptables",
+            "iptables-ebtables",
+            "network-scripts",
+            "platform-python"
+        ],
         "stranded: {after:?}"
     );
     // everything with a same-name successor moved to EL9

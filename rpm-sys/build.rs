@@ -1,0 +1,87 @@
+//! Finds the system librpm with pkg-config and generates bindings for the small part of its API
+//! that this crate uses (see `wrapper.h` and the allowlists below) into `$OUT_DIR/bindings.rs`.
+
+use std::env;
+use std::path::PathBuf;
+
+/// Functions the safe API calls. Keep this list minimal: every entry is API surface we depend on.
+const FUNCTIONS: &[&str] = &[
+    "rpmReadConfigFiles",
+    "rpmPushMacro",
+    "rpmPopMacro",
+    "rpmtsCreate",
+    "rpmtsFree",
+    "rpmtsSetRootDir",
+    "rpmtsSetVSFlags",
+    "rpmtsOpenDB",
+    "rpmtsInitIterator",
+    "rpmdbNextIterator",
+    "rpmdbFreeIterator",
+    "headerIsEntry",
+    "headerGetString",
+    "headerGetNumber",
+    "headerFormat",
+    "rpmlogSetCallback",
+    "rpmlogRecMessage",
+    "rpmlogRecPriority",
+    "rpmvercmp",
+    "free",
+];
+
+/// Constants (enumerators and `#define`s) the safe API uses.
+const VARS: &[&str] = &[
+    "O_RDONLY",
+    "RMIL_CMDLINE",
+    "RPMLOG_(EMERG|ALERT|CRIT|ERR|WARNING|NOTICE|INFO|DEBUG)",
+    "RPMVERSION",
+];
+
+/// Enums whose enumerators we need (bindgen emits an enum's constants only with its type).
+const TYPES: &[&str] = &["rpmTag_e", "rpmDbiTag_e", "rpmVSFlags_e"];
+
+fn main() {
+    println!("cargo:rerun-if-changed=wrapper.h");
+    println!("cargo:rerun-if-changed=build.rs");
+
+    let librpm = pkg_config::Config::new()
+        .atleast_version("4.14")
+        .probe("rpm")
+        .unwrap_or_else(|err| {
+            panic!(
+                "rpm-sys needs librpm (>= 4.14) and its headers, found with pkg-config: \
+                 install `librpm-dev` (Debian/Ubuntu) or `rpm-devel` (EL/Fedora).\n{err}"
+            )
+        });
+
+    let mut builder = bindgen::Builder::default()
+        .header("wrapper.h")
+        .clang_args(
+            librpm
+                .include_paths
+                .iter()
+                .map(|dir| format!("-I{}", dir.display())),
+        )
+        .parse_callbacks(Box::new(bindgen::CargoCallbacks::new()))
+        .prepend_enum_name(false)
+        .generate_comments(false)
+        .layout_tests(false)
+        .derive_debug(false)
+        .merge_extern_blocks(true);
+    for function in FUNCTIONS {
+        builder = builder.allowlist_function(function);
+    }
+    for var in VARS {
+        builder = builder.allowlist_var(var);
+    }
+    for ty in TYPES {
+        builder = builder.allowlist_type(ty);
+    }
+    let bindings = builder
+        .generate()
+        .expect("bindgen could not generate bindings for librpm (is libclang installed?)");
+
+    let out = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
+    bindings
+        .write_to_file(out.join("bindings.rs"))
+        .expect("cannot write the librpm bindings to OUT_DIR");
+}

@@ -1,0 +1,11 @@
+/* The part of librpm that rpm-sys binds: read-only access to an installed rpm database. */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <rpm/rpmlib.h>
+#include <rpm/rpmts.h>
+#include <rpm/rpmdb.h>
+#include <rpm/header.h>
+#include <rpm/rpmmacro.h>
+#include <rpm/rpmlog.h>
+#include <rpm/rpmtag.h>
+#include <rpm/rpmver.h>

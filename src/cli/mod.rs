@@ -1,0 +1,127 @@
+//! The command line: argument parsing, global options, and one module per verb.
+//!
+//! Library errors are `thiserror` types; here they get `anyhow` context naming what was being
+//! done, and `main` prints the whole chain once.
+
+use std::io;
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use clap::{ArgAction, Args, Parser, Subcommand};
+
+use crate::exit::ExitCode;
+
+pub mod inventory;
+
+/// In-place major-version upgrades for RHEL-compatible Linux.
+#[derive(Debug, Parser)]
+#[command(name = "leapfrog", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// Options shared by every command.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options accepted by every command.
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// The root filesystem of the system to work on (an installed system mounted elsewhere,
+    /// or `/` for the running one)
+    #[arg(
+        long,
+        value_name = "DIR",
+        default_value = "/",
+        env = "LEAPFROG_ROOT",
+        global = true
+    )]
+    pub root: PathBuf,
+
+    /// Print one machine-readable JSON document on stdout instead of text
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// Log more on stderr (-v info, -vv debug, -vvv trace; a LEAPFROG_LOG filter overrides)
+    #[arg(short, long, action = ArgAction::Count, global = true)]
+    pub verbose: u8,
+}
+
+/// The verbs.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show what is installed in a root: the release, packages, kernels and repositories
+    /// leapfrog would start from
+    Inventory(inventory::InventoryArgs),
+}
+
+/// Parses the command line, sets up logging and runs the command.
+///
+/// Usage errors are printed by clap and give [`ExitCode::Error`]; `--help` and `--version`
+/// give [`ExitCode::Ok`].
+///
+/// # Errors
+///
+/// Whatever the command fails with.
+pub fn run() -> anyhow::Result<ExitCode> {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let code = if err.use_stderr() {
+                ExitCode::Error
+            } else {
+                ExitCode::Ok
+            };
+            err.print().context("cannot print the usage message")?;
+            return Ok(code);
+        }
+    };
+    crate::logging::init(cli.global.verbose);
+    run_command(&cli)
+}
+
+/// Runs an already parsed command line.
+///
+/// # Errors
+///
+/// Whatever the command fails with.
+pub fn run_command(cli: &Cli) -> anyhow::Result<ExitCode> {
+    match &cli.command {
+        Command::Inventory(args) => inventory::run(&cli.global, args),
+    }
+}
+
+/// Whether `err` comes from writing to a closed pipe (`leapfrog ... | head`), which is not
+/// worth an error message.
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<io::Error>()
+            .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn global_options_go_anywhere() {
+        let cli = Cli::try_parse_from(["leapfrog", "inventory", "--root", "/mnt", "--json", "-vv"])
+            .unwrap();
+        assert_eq!(cli.global.root, PathBuf::from("/mnt"));
+        assert!(cli.global.json);
+        assert_eq!(cli.global.verbose, 2);
+        let cli = Cli::try_parse_from(["leapfrog", "--json", "inventory", "--packages"]).unwrap();
+        assert!(cli.global.json);
+        let Command::Inventory(args) = &cli.command;
+        assert!(args.packages);
+    }
+}

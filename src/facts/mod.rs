@@ -1,0 +1,41 @@
+//! Facts about a root: what is installed and configured in the system leapfrog would upgrade.
+//!
+//! Every module reads one concern from a root through [`rootfs::RootFs`] (which resolves
+//! symlinks inside the root, never on the host) and reports failures with its own `thiserror`
+//! type. Problems that do not prevent taking an inventory (an unreadable repository file, an
+//! invalid option value) are collected as [`Problem`]s instead of failing the whole read.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+pub mod kernels;
+pub mod os_release;
+pub mod repos;
+pub mod rootfs;
+pub mod rpmdb;
+
+/// A non-fatal problem found while reading a root.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Problem {
+    /// What it is about: usually a path inside the root.
+    pub source: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl Problem {
+    /// A problem about `source`.
+    pub fn new(source: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            source: source.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.source, self.message)
+    }
+}
