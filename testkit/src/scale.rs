@@ -143,7 +143,7 @@ pub fn scale_set(rel: &Release, count: usize) -> Vec<PackageSpec> {
                 let evr = p.evr();
                 p = p.requires(Dep::versioned(names[0].clone(), DepOp::Eq, evr));
             }
-            // payload: 1-6 files, sizes from ~1 KiB to ~400 KiB, log-distributed; ~80 KiB mean
+            // payload: 1-6 files of 1 KiB to 185 KiB, log-distributed (about 60 KB per package compressed)
             let files = rng.gen_range(1..=6);
             for f in 0..files {
                 let exp: f64 = rng.gen_range(10.0..17.5);
