@@ -8,12 +8,12 @@ use std::path::{Path, PathBuf};
 use rpm_sys::{InstalledPackage, RpmDatabase, RpmError};
 use serde::{Deserialize, Serialize};
 
-use crate::facts::Problem;
-use crate::facts::kernels::{self, BootEntry, Kernel};
-use crate::facts::os_release::{self, OsRelease, OsReleaseError};
-use crate::facts::repos::{self, Repository};
-use crate::facts::rootfs::RootFs;
-use crate::facts::rpmdb::{self, RpmDbError, RpmDbInfo};
+use leapfrog_actors::facts::Problem;
+use leapfrog_actors::facts::kernels::{self, BootEntry, Kernel};
+use leapfrog_actors::facts::os_release::{self, OsRelease, OsReleaseError};
+use leapfrog_actors::facts::repos::{self, Repository};
+use leapfrog_actors::facts::rootfs::RootFs;
+use leapfrog_actors::facts::rpmdb::{self, RpmDbError, RpmDbInfo};
 
 /// `$basearch` when it cannot be derived from the installed packages.
 pub const DEFAULT_BASEARCH: &str = "x86_64";

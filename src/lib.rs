@@ -5,8 +5,7 @@
 //! module per concern:
 //!
 //! - [`cli`]: command-line parsing and one module per verb (presentation, `anyhow` context);
-//! - [`facts`]: reading facts from a root (release, rpm database location, kernels, boot
-//!   entries, repositories), each with its own `thiserror` error type;
+//! - facts are read by the `leapfrog-actors` crate (`leapfrog_actors::facts`);
 //! - [`inventory`]: the inventory of a root assembled from those facts;
 //! - [`exit`]: the exit codes, which are part of the interface;
 //! - [`logging`]: diagnostics on stderr.
@@ -16,6 +15,6 @@
 
 pub mod cli;
 pub mod exit;
-pub mod facts;
+
 pub mod inventory;
 pub mod logging;

@@ -1,6 +1,14 @@
 //! leapfrog's actors: scanners that read facts from a root and checks that turn facts into
 //! findings (info, low, medium, high, or inhibitor).
 //!
-//! This crate is the home of the actor registry and of one file per actor; it is filled by the
-//! assessment issue (`leapfrog preupgrade`). Until then the fact readers live in the `leapfrog`
-//! crate's `facts` module, from which the scanners will be built.
+//! - [`facts`]: typed readers of a root (release, rpm database, kernels and boot entries,
+//!   repositories), each resolving paths inside the root as if chrooted.
+pub mod checks;
+pub mod facts;
+pub mod finding;
+pub mod host;
+pub mod model;
+pub mod paths;
+pub mod registry;
+pub mod runner;
+pub mod scanners;

@@ -176,11 +176,22 @@ pub fn read_repositories(
     vars: &BTreeMap<String, String>,
     problems: &mut Vec<Problem>,
 ) -> Vec<Repository> {
-    let files = match root.files_in(REPOS_DIR, |name| name.ends_with(".repo")) {
+    read_repositories_in(root, REPOS_DIR, vars, problems)
+}
+
+/// Like [`read_repositories`], for the `*.repo` files of another directory (e.g. leapfrog's
+/// custom target repositories in `/etc/leapfrog/target.repos.d`).
+pub fn read_repositories_in(
+    root: &RootFs,
+    dir: &str,
+    vars: &BTreeMap<String, String>,
+    problems: &mut Vec<Problem>,
+) -> Vec<Repository> {
+    let files = match root.files_in(dir, |name| name.ends_with(".repo")) {
         Ok(files) => files,
         Err(err) => {
             problems.push(Problem::new(
-                REPOS_DIR,
+                dir,
                 format!("cannot list repository files: {err}"),
             ));
             return Vec::new();

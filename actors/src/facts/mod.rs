@@ -10,6 +10,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 pub mod kernels;
+pub mod kv;
 pub mod os_release;
 pub mod repos;
 pub mod rootfs;

@@ -1,0 +1,401 @@
+//! Facts only a running host has: the running kernel and its command line, loaded modules, PCI
+//! devices, memory, CPU flags, mounts with free space, network interfaces, EFI, containers.
+//!
+//! With `--root /` they are read live from `/proc` and `/sys`; for another root (a mounted
+//! disk, a test sandbox) or for offline assessment they come from a JSON facts file
+//! (`--host-facts FILE`, the same shape as [`HostFacts`]); without either they are unknown and
+//! the checks that need them say so instead of guessing.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// A mounted filesystem.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mount {
+    /// Device or remote source.
+    pub source: String,
+    /// Mount point.
+    pub target: String,
+    /// Filesystem type.
+    pub fstype: String,
+    /// Mount options.
+    #[serde(default)]
+    pub options: Vec<String>,
+    /// Bytes available to unprivileged users (statvfs `f_bavail`).
+    #[serde(default)]
+    pub free_bytes: Option<u64>,
+    /// Size in bytes.
+    #[serde(default)]
+    pub total_bytes: Option<u64>,
+    /// For XFS: the `ftype` setting (0 or 1), when known.
+    #[serde(default)]
+    pub xfs_ftype: Option<u8>,
+}
+
+/// A PCI device.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PciDevice {
+    /// Bus address (`0000:00:1f.2`).
+    pub address: String,
+    /// Vendor id, 4 lowercase hex digits.
+    pub vendor: String,
+    /// Device id, 4 lowercase hex digits.
+    pub device: String,
+    /// Bound driver.
+    #[serde(default)]
+    pub driver: Option<String>,
+}
+
+/// A network interface.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NetInterface {
+    /// Name (`eth0`, `enp1s0`).
+    pub name: String,
+    /// MAC address.
+    #[serde(default)]
+    pub mac: Option<String>,
+    /// Driver.
+    #[serde(default)]
+    pub driver: Option<String>,
+    /// A physical device (has `/sys/class/net/<name>/device`).
+    #[serde(default)]
+    pub physical: bool,
+}
+
+/// Where host facts came from.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase", tag = "kind", content = "path")]
+pub enum HostFactsSource {
+    /// Not known (assessing a root that is not the running system, with no facts file).
+    #[default]
+    Unknown,
+    /// Read from the running system.
+    Live,
+    /// Read from a facts file.
+    File(PathBuf),
+}
+
+/// Facts about the running host.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HostFacts {
+    /// Where these came from.
+    pub source: HostFactsSource,
+    /// `uname -r`.
+    pub running_kernel: Option<String>,
+    /// `/proc/cmdline`.
+    pub kernel_cmdline: Option<String>,
+    /// Machine architecture (`x86_64`).
+    pub arch: Option<String>,
+    /// Loaded kernel modules.
+    pub loaded_modules: Vec<String>,
+    /// PCI devices.
+    pub pci_devices: Vec<PciDevice>,
+    /// Total memory in KiB.
+    pub memory_kib: Option<u64>,
+    /// CPU flags of the first CPU.
+    pub cpu_flags: Vec<String>,
+    /// Mounted filesystems.
+    pub mounts: Vec<Mount>,
+    /// Network interfaces.
+    pub network_interfaces: Vec<NetInterface>,
+    /// Booted with UEFI.
+    pub efi: Option<bool>,
+    /// Container technology when running inside one (`docker`, `podman`, `lxc`, ...).
+    pub container: Option<String>,
+    /// Hypervisor vendor when virtualised.
+    pub virtualization: Option<String>,
+}
+
+/// Errors reading host facts.
+#[derive(Debug, thiserror::Error)]
+pub enum HostFactsError {
+    /// The facts file could not be read.
+    #[error("reading host facts file {path}: {source}")]
+    Read {
+        /// File.
+        path: PathBuf,
+        /// Cause.
+        source: std::io::Error,
+    },
+    /// The facts file is not valid.
+    #[error("host facts file {path} is not valid JSON of the expected shape: {message}")]
+    Parse {
+        /// File.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+impl HostFacts {
+    /// Whether anything is known.
+    pub fn known(&self) -> bool {
+        self.source != HostFactsSource::Unknown
+    }
+
+    /// Reads a facts file.
+    pub fn from_file(path: &Path) -> Result<Self, HostFactsError> {
+        let text = std::fs::read_to_string(path).map_err(|source| HostFactsError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let mut facts: HostFacts =
+            serde_json::from_str(&text).map_err(|e| HostFactsError::Parse {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            })?;
+        facts.source = HostFactsSource::File(path.to_path_buf());
+        Ok(facts)
+    }
+
+    /// The mount holding `path` (longest mount-point prefix).
+    pub fn mount_for(&self, path: &str) -> Option<&Mount> {
+        self.mounts
+            .iter()
+            .filter(|m| {
+                path == m.target
+                    || path.starts_with(&format!("{}/", m.target.trim_end_matches('/')))
+                    || m.target == "/"
+            })
+            .max_by_key(|m| m.target.len())
+    }
+
+    /// Reads the running system from `/proc` and `/sys`.
+    pub fn live() -> Self {
+        let read = |p: &str| std::fs::read_to_string(p).ok();
+        let mut f = HostFacts {
+            source: HostFactsSource::Live,
+            ..Default::default()
+        };
+        f.running_kernel = read("/proc/sys/kernel/osrelease").map(|s| s.trim().to_string());
+        f.kernel_cmdline = read("/proc/cmdline").map(|s| s.trim().to_string());
+        f.arch = Some(std::env::consts::ARCH.to_string());
+        f.loaded_modules = read("/proc/modules")
+            .map(|t| {
+                t.lines()
+                    .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        f.memory_kib = read("/proc/meminfo").and_then(|t| parse_meminfo_total(&t));
+        f.cpu_flags = read("/proc/cpuinfo")
+            .map(|t| parse_cpu_flags(&t))
+            .unwrap_or_default();
+        f.mounts = read("/proc/self/mounts")
+            .map(|t| parse_mounts(&t))
+            .unwrap_or_default();
+        for m in &mut f.mounts {
+            if let Ok(s) = nix::sys::statvfs::statvfs(m.target.as_str()) {
+                let frsize = s.fragment_size();
+                m.free_bytes = Some(s.blocks_available() * frsize);
+                m.total_bytes = Some(s.blocks() * frsize);
+            }
+        }
+        f.pci_devices = read_pci("/sys/bus/pci/devices");
+        f.network_interfaces = read_net("/sys/class/net");
+        f.efi = Some(Path::new("/sys/firmware/efi").exists());
+        f.container = detect_container();
+        f.virtualization = read("/sys/class/dmi/id/sys_vendor")
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty());
+        f
+    }
+}
+
+/// `MemTotal` in KiB.
+pub fn parse_meminfo_total(text: &str) -> Option<u64> {
+    text.lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+}
+
+/// The `flags` of the first processor.
+pub fn parse_cpu_flags(text: &str) -> Vec<String> {
+    text.lines()
+        .find_map(|l| {
+            l.strip_prefix("flags")
+                .and_then(|r| r.trim_start().strip_prefix(':'))
+        })
+        .map(|f| f.split_whitespace().map(str::to_string).collect())
+        .unwrap_or_default()
+}
+
+/// Parses `/proc/self/mounts`.
+pub fn parse_mounts(text: &str) -> Vec<Mount> {
+    text.lines()
+        .filter_map(|l| {
+            let mut it = l.split_whitespace();
+            let (source, target, fstype, opts) = (it.next()?, it.next()?, it.next()?, it.next()?);
+            Some(Mount {
+                source: unescape_octal(source),
+                target: unescape_octal(target),
+                fstype: fstype.to_string(),
+                options: opts.split(',').map(str::to_string).collect(),
+                ..Default::default()
+            })
+        })
+        .collect()
+}
+
+/// Undoes the `\040`-style escapes of `/proc/mounts` and fstab.
+pub fn unescape_octal(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\'
+            && i + 3 < b.len()
+            && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c))
+        {
+            let v = (b[i + 1] - b'0') * 64 + (b[i + 2] - b'0') * 8 + (b[i + 3] - b'0');
+            out.push(v);
+            i += 4;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn read_pci(dir: &str) -> Vec<PciDevice> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut out: Vec<PciDevice> = entries
+        .flatten()
+        .map(|e| {
+            let p = e.path();
+            let id = |f: &str| {
+                std::fs::read_to_string(p.join(f))
+                    .map(|s| s.trim().trim_start_matches("0x").to_lowercase())
+                    .unwrap_or_default()
+            };
+            PciDevice {
+                address: e.file_name().to_string_lossy().into_owned(),
+                vendor: id("vendor"),
+                device: id("device"),
+                driver: std::fs::read_link(p.join("driver"))
+                    .ok()
+                    .and_then(|l| l.file_name().map(|n| n.to_string_lossy().into_owned())),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| a.address.cmp(&b.address));
+    out
+}
+
+fn read_net(dir: &str) -> Vec<NetInterface> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut out: Vec<NetInterface> = entries
+        .flatten()
+        .map(|e| {
+            let p = e.path();
+            NetInterface {
+                name: e.file_name().to_string_lossy().into_owned(),
+                mac: std::fs::read_to_string(p.join("address"))
+                    .ok()
+                    .map(|s| s.trim().to_string()),
+                driver: std::fs::read_link(p.join("device/driver"))
+                    .ok()
+                    .and_then(|l| l.file_name().map(|n| n.to_string_lossy().into_owned())),
+                physical: p.join("device").exists(),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out
+}
+
+fn detect_container() -> Option<String> {
+    if Path::new("/run/.containerenv").exists() {
+        return Some("podman".into());
+    }
+    if Path::new("/.dockerenv").exists() {
+        return Some("docker".into());
+    }
+    let environ = std::fs::read("/proc/1/environ").ok()?;
+    environ
+        .split(|b| *b == 0)
+        .find_map(|kv| kv.strip_prefix(b"container="))
+        .map(|v| String::from_utf8_lossy(v).into_owned())
+        .filter(|v| !v.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parsers() {
+        assert_eq!(
+            parse_meminfo_total("MemTotal:       24576000 kB\nMemFree: 1 kB\n"),
+            Some(24_576_000)
+        );
+        assert_eq!(parse_meminfo_total("garbage"), None);
+        assert_eq!(
+            parse_cpu_flags("processor\t: 0\nflags\t\t: fpu sse4_2 popcnt\n"),
+            ["fpu", "sse4_2", "popcnt"]
+        );
+        let m = parse_mounts(
+            "/dev/vda1 / xfs rw,relatime 0 0\nserver:/x /mnt/my\\040share nfs4 ro 0 0\nbroken\n",
+        );
+        assert_eq!(m.len(), 2);
+        assert_eq!(m[1].target, "/mnt/my share");
+        assert_eq!(m[1].options, ["ro"]);
+        assert_eq!(unescape_octal("a\\011b\\"), "a\tb\\");
+    }
+
+    #[test]
+    fn mount_for_picks_the_longest_prefix() {
+        let f = HostFacts {
+            mounts: parse_mounts(
+                "/dev/a / xfs rw 0 0\n/dev/b /boot xfs rw 0 0\n/dev/c /bootstrap xfs rw 0 0\n",
+            ),
+            ..Default::default()
+        };
+        assert_eq!(f.mount_for("/boot").unwrap().source, "/dev/b");
+        assert_eq!(f.mount_for("/boot/efi").unwrap().source, "/dev/b");
+        assert_eq!(f.mount_for("/var").unwrap().source, "/dev/a");
+        assert_eq!(f.mount_for("/bootstrap/x").unwrap().source, "/dev/c");
+    }
+
+    #[test]
+    fn live_facts_of_this_machine() {
+        let f = HostFacts::live();
+        assert_eq!(f.source, HostFactsSource::Live);
+        assert!(f.running_kernel.is_some() && f.memory_kib.unwrap_or(0) > 0);
+        assert!(
+            f.mounts
+                .iter()
+                .any(|m| m.target == "/" && m.total_bytes.is_some())
+        );
+    }
+
+    #[test]
+    fn facts_file_round_trip_and_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("host.json");
+        std::fs::write(&p, r#"{"running_kernel": "4.18.0-553.el8_10.x86_64", "memory_kib": 2048000, "cpu_flags": ["sse4_2"]}"#).unwrap();
+        let f = HostFacts::from_file(&p).unwrap();
+        assert_eq!(
+            f.running_kernel.as_deref(),
+            Some("4.18.0-553.el8_10.x86_64")
+        );
+        assert_eq!(f.source, HostFactsSource::File(p.clone()));
+        std::fs::write(&p, "{ nope").unwrap();
+        assert!(matches!(
+            HostFacts::from_file(&p),
+            Err(HostFactsError::Parse { .. })
+        ));
+        assert!(matches!(
+            HostFacts::from_file(&dir.path().join("missing")),
+            Err(HostFactsError::Read { .. })
+        ));
+    }
+}

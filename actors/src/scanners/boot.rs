@@ -1,0 +1,72 @@
+//! `boot_scanner`: BLS boot entries, grubenv, `/etc/default/grub` and the kernel images in
+//! `/boot`.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::facts::kernels::{self, BootEntry};
+use crate::facts::kv;
+use crate::model::{Env, Facts};
+use crate::registry::{ActorInfo, Phase, Scanner};
+
+use super::{list, read_text};
+
+/// Bootloader state.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct BootFacts {
+    /// BLS entries in `/boot/loader/entries`.
+    pub entries: Vec<BootEntry>,
+    /// Variables of `/boot/grub2/grubenv` (`saved_entry`, `kernelopts`, ...).
+    pub grubenv: BTreeMap<String, String>,
+    /// Assignments of `/etc/default/grub`.
+    pub default_grub: BTreeMap<String, String>,
+    /// `/boot/grub2/grub.cfg` exists.
+    pub grub_cfg: bool,
+    /// `vmlinuz-*` images in `/boot`.
+    pub images: Vec<String>,
+}
+
+/// The scanner.
+pub const SCANNER: Scanner = Scanner {
+    info: ActorInfo {
+        id: "boot_scanner",
+        phase: Phase::Facts,
+        description: "Reads BLS boot entries, grubenv, /etc/default/grub and the kernel images in /boot.",
+        reads: &[
+            "/boot/loader/entries",
+            "/boot/grub2/grubenv",
+            "/etc/default/grub",
+            "/boot",
+        ],
+        produces: &["facts.boot"],
+    },
+    run,
+};
+
+fn run(env: &Env, facts: &Facts) -> Result<(), String> {
+    let mut problems = Vec::new();
+    let entries = kernels::read_boot_entries(&env.root, &mut problems);
+    if let Some(p) = problems.first() {
+        return Err(p.to_string());
+    }
+    let grubenv = read_text(&env.root, "/boot/grub2/grubenv")?
+        .map(|t| kv::parse(&t))
+        .unwrap_or_default();
+    let default_grub = read_text(&env.root, "/etc/default/grub")?
+        .map(|t| kv::parse(&t))
+        .unwrap_or_default();
+    let grub_cfg = env.root.is_file("/boot/grub2/grub.cfg");
+    let images = list(&env.root, "/boot", |n| n.starts_with("vmlinuz-"))?
+        .iter()
+        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .collect();
+    facts.boot.set(BootFacts {
+        entries,
+        grubenv,
+        default_grub,
+        grub_cfg,
+        images,
+    });
+    Ok(())
+}

@@ -1,0 +1,92 @@
+//! `rpm_scanner`: the rpm database (location, backend) and every installed package with its
+//! signing key and vendor, read through librpm.
+
+use serde::Serialize;
+
+use rpm_sys::{InstalledPackage, RpmDatabase};
+
+use crate::facts::rpmdb::{self, RpmDbInfo};
+use crate::model::{Env, Facts};
+use crate::registry::{ActorInfo, Phase, Scanner};
+
+/// Installed packages.
+#[derive(Debug, Clone, Serialize)]
+pub struct RpmFacts {
+    /// Where the database is and its backend.
+    pub db: RpmDbInfo,
+    /// Every installed package (including `gpg-pubkey` entries).
+    pub packages: Vec<InstalledPackage>,
+}
+
+/// Package names that may be installed in several versions at once.
+pub const INSTALLONLY: &[&str] = &[
+    "kernel",
+    "kernel-core",
+    "kernel-modules",
+    "kernel-modules-extra",
+    "kernel-devel",
+    "kernel-uek",
+    "installonlypkg(kernel)",
+];
+
+impl RpmFacts {
+    /// Installed packages except the `gpg-pubkey` pseudo-packages.
+    pub fn real(&self) -> impl Iterator<Item = &InstalledPackage> {
+        self.packages.iter().filter(|p| p.name != "gpg-pubkey")
+    }
+
+    /// Packages called `name`.
+    pub fn named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a InstalledPackage> + 'a {
+        self.packages.iter().filter(move |p| p.name == name)
+    }
+
+    /// Whether a package called `name` is installed.
+    pub fn has(&self, name: &str) -> bool {
+        self.named(name).next().is_some()
+    }
+
+    /// Key ids imported into the rpmdb (`gpg-pubkey-<short id>-<date>`: the short id).
+    pub fn imported_short_key_ids(&self) -> Vec<String> {
+        self.named("gpg-pubkey")
+            .map(|p| p.version.to_lowercase())
+            .collect()
+    }
+
+    /// Long key ids that count as the distribution's: those that signed the installed release
+    /// package (`*-release` providing the distribution's identity) — every real EL signs its
+    /// release package with its main key.
+    pub fn distribution_key_ids(&self, release_package: &str) -> Vec<String> {
+        let mut v: Vec<String> = self
+            .named(release_package)
+            .filter_map(|p| p.signature_key_id.clone())
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+}
+
+/// The scanner.
+pub const SCANNER: Scanner = Scanner {
+    info: ActorInfo {
+        id: "rpm_scanner",
+        phase: Phase::Facts,
+        description: "Finds the rpm database (sqlite or BerkeleyDB, EL7-EL10 locations) and lists installed packages with signing key and vendor through librpm.",
+        reads: &[
+            "/var/lib/rpm",
+            "/usr/lib/sysimage/rpm",
+            "/usr/lib/rpm/macros.d",
+        ],
+        produces: &["facts.rpm"],
+    },
+    run,
+};
+
+fn run(env: &Env, facts: &Facts) -> Result<(), String> {
+    let db = rpmdb::detect(&env.root).map_err(|e| e.to_string())?;
+    let packages = RpmDatabase::open(env.root.path(), &db.location())
+        .and_then(|d| d.installed_packages())
+        .map_err(|e| e.to_string())?;
+    facts.rpm.set(RpmFacts { db, packages });
+    Ok(())
+}

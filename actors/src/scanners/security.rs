@@ -1,0 +1,155 @@
+//! `security_scanner`: SELinux mode, sshd settings, PAM modules in use, the crypto policy and
+//! firewalld options.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::facts::kv;
+use crate::model::{Env, Facts};
+use crate::registry::{ActorInfo, Phase, Scanner};
+
+use super::{list, read_text};
+
+/// sshd settings that change meaning across majors.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SshdConfig {
+    /// `/etc/ssh/sshd_config` exists.
+    pub present: bool,
+    /// The first `PermitRootLogin` value outside `Match` blocks (sshd uses the first one).
+    pub permit_root_login: Option<String>,
+    /// `PermitRootLogin` also appears inside `Match` blocks.
+    pub permit_root_login_in_match: bool,
+    /// `Include` directives (EL9 ships `Include /etc/ssh/sshd_config.d/*.conf`).
+    pub includes: Vec<String>,
+}
+
+/// Security configuration.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SecurityFacts {
+    /// `SELINUX=` of `/etc/selinux/config` (`enforcing`, `permissive`, `disabled`).
+    pub selinux: Option<String>,
+    /// sshd.
+    pub sshd: SshdConfig,
+    /// PAM module -> the `/etc/pam.d` files that use it.
+    pub pam_modules: BTreeMap<String, Vec<String>>,
+    /// `/etc/crypto-policies/config`.
+    pub crypto_policy: Option<String>,
+    /// `AllowZoneDrifting` of `/etc/firewalld/firewalld.conf`.
+    pub firewalld_allow_zone_drifting: Option<String>,
+}
+
+/// The scanner.
+pub const SCANNER: Scanner = Scanner {
+    info: ActorInfo {
+        id: "security_scanner",
+        phase: Phase::Facts,
+        description: "Reads the SELinux mode, sshd settings, PAM modules in use, the crypto policy and firewalld options.",
+        reads: &[
+            "/etc/selinux/config",
+            "/etc/ssh/sshd_config",
+            "/etc/pam.d",
+            "/etc/crypto-policies/config",
+            "/etc/firewalld/firewalld.conf",
+        ],
+        produces: &["facts.security"],
+    },
+    run,
+};
+
+/// Reads the settings of an sshd_config text.
+pub fn parse_sshd(text: &str) -> SshdConfig {
+    let mut c = SshdConfig {
+        present: true,
+        ..Default::default()
+    };
+    let mut in_match = false;
+    for line in text.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let mut it = line.splitn(2, |ch: char| ch.is_whitespace() || ch == '=');
+        let key = it.next().unwrap_or("").to_ascii_lowercase();
+        let value = it
+            .next()
+            .unwrap_or("")
+            .trim()
+            .trim_start_matches('=')
+            .trim()
+            .to_string();
+        match key.as_str() {
+            "match" => in_match = true,
+            "include" => c.includes.push(value),
+            "permitrootlogin" if in_match => c.permit_root_login_in_match = true,
+            "permitrootlogin" if c.permit_root_login.is_none() => {
+                c.permit_root_login = Some(value.to_ascii_lowercase())
+            }
+            _ => {}
+        }
+    }
+    c
+}
+
+fn run(env: &Env, facts: &Facts) -> Result<(), String> {
+    let selinux = read_text(&env.root, "/etc/selinux/config")?
+        .and_then(|t| kv::parse(&t).get("SELINUX").map(|v| v.to_ascii_lowercase()));
+    let sshd = read_text(&env.root, "/etc/ssh/sshd_config")?
+        .map(|t| parse_sshd(&t))
+        .unwrap_or_default();
+    let mut pam_modules: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for path in list(&env.root, "/etc/pam.d", |_| true)? {
+        let file = path.display().to_string();
+        let Some(text) = read_text(&env.root, &file)? else {
+            continue;
+        };
+        for line in text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        {
+            for word in line.split_whitespace() {
+                let module = word.rsplit('/').next().unwrap_or(word);
+                if module.starts_with("pam_") && module.ends_with(".so") {
+                    let files = pam_modules
+                        .entry(module.trim_end_matches(".so").to_string())
+                        .or_default();
+                    if !files.contains(&file) {
+                        files.push(file.clone());
+                    }
+                }
+            }
+        }
+    }
+    let crypto_policy = read_text(&env.root, "/etc/crypto-policies/config")?.and_then(|t| {
+        t.lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(str::to_string)
+    });
+    let firewalld_allow_zone_drifting = read_text(&env.root, "/etc/firewalld/firewalld.conf")?
+        .and_then(|t| kv::parse(&t).get("AllowZoneDrifting").cloned());
+    facts.security.set(SecurityFacts {
+        selinux,
+        sshd,
+        pam_modules,
+        crypto_policy,
+        firewalld_allow_zone_drifting,
+    });
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sshd_first_value_wins_and_match_blocks_are_noted() {
+        let c = super::parse_sshd(
+            "# x\nPermitRootLogin yes\npermitrootlogin no\nMatch User bob\n  PermitRootLogin no\n",
+        );
+        assert_eq!(c.permit_root_login.as_deref(), Some("yes"));
+        assert!(c.permit_root_login_in_match);
+        let c = super::parse_sshd("#PermitRootLogin yes\nInclude /etc/ssh/sshd_config.d/*.conf\n");
+        assert_eq!(c.permit_root_login, None);
+        assert_eq!(c.includes, ["/etc/ssh/sshd_config.d/*.conf"]);
+    }
+}
