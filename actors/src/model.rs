@@ -10,9 +10,9 @@ use crate::facts::rootfs::RootFs;
 use crate::host::HostFacts;
 use crate::paths::Target;
 use crate::scanners::{
-    boot::BootFacts, network::NetworkFacts, pkgmgr::PackageManagerFacts, release::ReleaseFacts,
-    repositories::RepositoryFacts, rpm::RpmFacts, security::SecurityFacts, storage::StorageFacts,
-    system::SystemFacts,
+    boot::BootFacts, hardware::HardwareFacts, network::NetworkFacts, pkgmgr::PackageManagerFacts,
+    release::ReleaseFacts, repositories::RepositoryFacts, rpm::RpmFacts, security::SecurityFacts,
+    storage::StorageFacts, system::SystemFacts,
 };
 
 /// What every actor reads from: the root and the host facts.
@@ -81,6 +81,8 @@ pub struct Facts {
     pub package_manager: Fact<PackageManagerFacts>,
     /// Control panels, root symlinks, other tools.
     pub system: Fact<SystemFacts>,
+    /// Hardware-support data (driver deprecation data).
+    pub hardware: Fact<HardwareFacts>,
 }
 
 /// Answers to questions, `section.key` -> value (from the answerfile).

@@ -4,6 +4,7 @@ use crate::facts::rootfs::RootFs;
 use crate::registry::Scanner;
 
 pub mod boot;
+pub mod hardware;
 pub mod network;
 pub mod pkgmgr;
 pub mod release;
@@ -24,6 +25,7 @@ pub const ALL: &[Scanner] = &[
     security::SCANNER,
     pkgmgr::SCANNER,
     system::SCANNER,
+    hardware::SCANNER,
 ];
 
 /// Reads a text file inside the root: `Ok(None)` when it does not exist.
