@@ -13,8 +13,10 @@
 //! The rpm database is read through librpm by the `rpm-sys` crate, the only place in the
 //! workspace with `unsafe` code.
 
+pub mod answerfile;
 pub mod cli;
 pub mod exit;
 
 pub mod inventory;
 pub mod logging;
+pub mod report;

@@ -11,7 +11,10 @@ use clap::{ArgAction, Args, Parser, Subcommand};
 
 use crate::exit::ExitCode;
 
+pub mod actors;
+pub mod answer;
 pub mod inventory;
+pub mod preupgrade;
 
 /// In-place major-version upgrades for RHEL-compatible Linux.
 #[derive(Debug, Parser)]
@@ -54,6 +57,13 @@ pub enum Command {
     /// Show what is installed in a root: the release, packages, kernels and repositories
     /// leapfrog would start from
     Inventory(inventory::InventoryArgs),
+    /// Assess whether the system can be upgraded, without changing it: runs every check and
+    /// writes the report (exit 0: can proceed, 2: blocked by inhibitors, 1: failed)
+    Preupgrade(preupgrade::PreupgradeArgs),
+    /// Record answers to the assessment's questions (SCOPE.KEY=VALUE)
+    Answer(answer::AnswerArgs),
+    /// List every scanner and check, with the findings each can produce
+    Actors(actors::ActorsArgs),
 }
 
 /// Parses the command line, sets up logging and runs the command.
@@ -89,6 +99,9 @@ pub fn run() -> anyhow::Result<ExitCode> {
 pub fn run_command(cli: &Cli) -> anyhow::Result<ExitCode> {
     match &cli.command {
         Command::Inventory(args) => inventory::run(&cli.global, args),
+        Command::Preupgrade(args) => preupgrade::run(&cli.global, args),
+        Command::Answer(args) => answer::run(&cli.global, args),
+        Command::Actors(args) => actors::run(&cli.global, args),
     }
 }
 
@@ -121,7 +134,9 @@ mod tests {
         assert_eq!(cli.global.verbose, 2);
         let cli = Cli::try_parse_from(["leapfrog", "--json", "inventory", "--packages"]).unwrap();
         assert!(cli.global.json);
-        let Command::Inventory(args) = &cli.command;
+        let Command::Inventory(args) = &cli.command else {
+            panic!("inventory expected")
+        };
         assert!(args.packages);
     }
 }
