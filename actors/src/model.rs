@@ -10,9 +10,9 @@ use crate::facts::rootfs::RootFs;
 use crate::host::HostFacts;
 use crate::paths::Target;
 use crate::scanners::{
-    boot::BootFacts, hardware::HardwareFacts, network::NetworkFacts, pkgmgr::PackageManagerFacts,
-    release::ReleaseFacts, repositories::RepositoryFacts, rpm::RpmFacts, security::SecurityFacts,
-    storage::StorageFacts, system::SystemFacts,
+    boot::BootFacts, config::ConfigFacts, hardware::HardwareFacts, network::NetworkFacts,
+    pkgmgr::PackageManagerFacts, release::ReleaseFacts, repositories::RepositoryFacts,
+    rpm::RpmFacts, security::SecurityFacts, storage::StorageFacts, system::SystemFacts,
 };
 
 /// What every actor reads from: the root and the host facts.
@@ -83,6 +83,8 @@ pub struct Facts {
     pub system: Fact<SystemFacts>,
     /// Hardware-support data (driver deprecation data).
     pub hardware: Fact<HardwareFacts>,
+    /// TCP wrappers rules, package-manager excludes, unmerged config files.
+    pub config: Fact<ConfigFacts>,
 }
 
 /// Answers to questions, `section.key` -> value (from the answerfile).

@@ -7,6 +7,7 @@ use crate::registry::Check;
 
 pub mod boot;
 pub mod hardware;
+pub mod legacy;
 pub mod network;
 pub mod packages;
 pub mod release;
@@ -27,6 +28,7 @@ pub static ALL: LazyLock<Vec<Check>> = LazyLock::new(|| {
         network::CHECKS,
         security::CHECKS,
         system::CHECKS,
+        legacy::CHECKS,
     ]
     .concat()
 });

@@ -4,6 +4,7 @@ use crate::facts::rootfs::RootFs;
 use crate::registry::Scanner;
 
 pub mod boot;
+pub mod config;
 pub mod hardware;
 pub mod network;
 pub mod pkgmgr;
@@ -26,6 +27,7 @@ pub const ALL: &[Scanner] = &[
     pkgmgr::SCANNER,
     system::SCANNER,
     hardware::SCANNER,
+    config::SCANNER,
 ];
 
 /// Reads a text file inside the root: `Ok(None)` when it does not exist.
