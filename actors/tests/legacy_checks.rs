@@ -50,7 +50,7 @@ fn erase(root: &Path, name: &str) {
     assert!(st.success());
 }
 
-fn found<'a>(a: &'a leapfrog_actors::runner::Assessment) -> Vec<&'a str> {
+fn found(a: &leapfrog_actors::runner::Assessment) -> Vec<&str> {
     keys(a).into_iter().filter(|k| KEYS.contains(k)).collect()
 }
 
