@@ -384,6 +384,45 @@ fn bad_input_gives_clear_errors_and_never_exit_0() {
 }
 
 #[test]
+fn a_crashing_actor_becomes_an_error_finding_and_the_run_goes_on() {
+    let root = new_root("almalinux-8.10", "almalinux-9.6", "crash");
+    let out = Command::new(env!("CARGO_BIN_EXE_leapfrog"))
+        .env(
+            "LEAPFROG_FAILPOINTS",
+            "actor-panic=security_scanner,actor-panic=unsupported_path_check",
+        )
+        .arg("--root")
+        .arg(&root)
+        .args(["preupgrade", "--target", "almalinux-10"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = report(&root);
+    let k = keys(&r);
+    assert!(
+        k.contains(&"actor-error.security_scanner".to_string()),
+        "{k:?}"
+    );
+    assert!(
+        k.contains(&"actor-error.unsupported_path_check".to_string()),
+        "{k:?}"
+    );
+    // the other actors still ran: the release was read and the target resolved
+    assert_eq!(r["leapfrog"]["target"], "almalinux-10.0");
+    let runs = r["leapfrog"]["actors"].as_array().unwrap();
+    assert!(
+        runs.iter()
+            .any(|a| a["id"] == "rpm_scanner" && a.get("error").is_none())
+    );
+    validate(&r);
+}
+
+#[test]
 fn answers_are_validated_and_recorded() {
     let root = new_root("almalinux-9.6", "almalinux-10.0", "answers");
     let out = leapfrog(&root, &["answer", "--section", "not-an-answer"]);

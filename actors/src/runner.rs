@@ -54,6 +54,25 @@ fn panic_message(p: Box<dyn std::any::Any + Send>) -> String {
         .unwrap_or_else(|| "panicked".to_string())
 }
 
+/// Test hook: `LEAPFROG_FAILPOINTS=actor-panic=<actor id>[,...]` makes that actor panic, to prove
+/// that a crashing actor is isolated. Read once per run.
+fn failpoints() -> Vec<String> {
+    std::env::var("LEAPFROG_FAILPOINTS")
+        .map(|v| {
+            v.split(',')
+                .filter_map(|f| f.trim().strip_prefix("actor-panic="))
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn maybe_panic(failpoints: &[String], id: &str) {
+    if failpoints.iter().any(|f| f == id) {
+        panic!("failpoint actor-panic={id}");
+    }
+}
+
 fn actor_error(id: &str, phase: Phase, message: &str) -> Finding {
     Finding::inhibitor(
         &format!("actor-error.{id}"),
@@ -73,6 +92,8 @@ pub fn assess(
     waivers: &BTreeSet<String>,
 ) -> Assessment {
     let facts = Facts::default();
+    let failpoints = failpoints();
+    let failpoints = &failpoints;
     let mut runs = Vec::new();
     let mut findings = Vec::new();
 
@@ -83,8 +104,11 @@ pub fn assess(
                 let facts = &facts;
                 s.spawn(move || {
                     let t = Instant::now();
-                    let res = catch_unwind(AssertUnwindSafe(|| (sc.run)(env, facts)))
-                        .unwrap_or_else(|p| Err(format!("panicked: {}", panic_message(p))));
+                    let res = catch_unwind(AssertUnwindSafe(|| {
+                        maybe_panic(failpoints, sc.info.id);
+                        (sc.run)(env, facts)
+                    }))
+                    .unwrap_or_else(|p| Err(format!("panicked: {}", panic_message(p))));
                     let run = ActorRun {
                         id: sc.info.id,
                         phase: Phase::Facts,
@@ -130,7 +154,10 @@ pub fn assess(
                 let input = &input;
                 s.spawn(move || {
                     let t = Instant::now();
-                    let res = catch_unwind(AssertUnwindSafe(|| (c.run)(input)));
+                    let res = catch_unwind(AssertUnwindSafe(|| {
+                        maybe_panic(failpoints, c.info.id);
+                        (c.run)(input)
+                    }));
                     let millis = t.elapsed().as_secs_f64() * 1e3;
                     match res {
                         Ok(f) => (
