@@ -27,9 +27,24 @@ pub struct PackageManagerFacts {
     pub modules: Vec<ModuleState>,
     /// Files of unfinished yum transactions (`/var/lib/yum/transaction-all.*`).
     pub unfinished_transactions: Vec<String>,
-    /// Version-lock entries (yum and dnf plugins).
+    /// Version-lock entries (yum and dnf plugins; `!` marks an exclude entry).
     pub versionlocks: Vec<String>,
+    /// The lock-list files that hold those entries.
+    pub versionlock_files: Vec<String>,
 }
+
+/// Where the yum (EL7) and dnf (EL8+) versionlock plugins keep their configuration and, unless
+/// it sets `locklist`, their lock list.
+const VERSIONLOCK_PLUGINS: [(&str, &str); 2] = [
+    (
+        "/etc/yum/pluginconf.d/versionlock.conf",
+        "/etc/yum/pluginconf.d/versionlock.list",
+    ),
+    (
+        "/etc/dnf/plugins/versionlock.conf",
+        "/etc/dnf/plugins/versionlock.list",
+    ),
+];
 
 /// The scanner.
 pub const SCANNER: Scanner = Scanner {
@@ -40,7 +55,9 @@ pub const SCANNER: Scanner = Scanner {
         reads: &[
             "/etc/dnf/modules.d",
             "/var/lib/yum",
+            "/etc/yum/pluginconf.d/versionlock.conf",
             "/etc/yum/pluginconf.d/versionlock.list",
+            "/etc/dnf/plugins/versionlock.conf",
             "/etc/dnf/plugins/versionlock.list",
         ],
         produces: &["facts.package_manager"],
@@ -79,23 +96,49 @@ fn run(env: &Env, facts: &Facts) -> Result<(), String> {
     .map(|p| p.display().to_string())
     .collect();
     let mut versionlocks = Vec::new();
-    for f in [
-        "/etc/yum/pluginconf.d/versionlock.list",
-        "/etc/dnf/plugins/versionlock.list",
-    ] {
-        if let Some(t) = read_text(&env.root, f)? {
+    let mut versionlock_files = Vec::new();
+    for file in versionlock_lists(env)? {
+        if let Some(t) = read_text(&env.root, &file)? {
+            let before = versionlocks.len();
             versionlocks.extend(
                 t.lines()
                     .map(str::trim)
                     .filter(|l| !l.is_empty() && !l.starts_with('#'))
                     .map(str::to_string),
             );
+            if versionlocks.len() > before {
+                versionlock_files.push(file);
+            }
         }
     }
     facts.package_manager.set(PackageManagerFacts {
         modules,
         unfinished_transactions,
         versionlocks,
+        versionlock_files,
     });
     Ok(())
+}
+
+/// The lock lists of both plugins: the `locklist` their configuration sets (when it is an
+/// absolute path), else the default one.
+fn versionlock_lists(env: &Env) -> Result<Vec<String>, String> {
+    let mut lists: Vec<String> = Vec::new();
+    for (conf, default) in VERSIONLOCK_PLUGINS {
+        let configured = read_text(&env.root, conf)?
+            .and_then(|text| parse_ini(&text).ok())
+            .and_then(|sections| {
+                sections
+                    .into_iter()
+                    .find(|(name, _)| name == "main")
+                    .and_then(|(_, pairs)| pairs.into_iter().find(|(k, _)| k == "locklist"))
+                    .map(|(_, v)| v)
+            })
+            .filter(|v| v.starts_with('/'));
+        let list = configured.unwrap_or_else(|| default.to_string());
+        if !lists.contains(&list) {
+            lists.push(list);
+        }
+    }
+    Ok(lists)
 }
