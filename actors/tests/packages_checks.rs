@@ -345,6 +345,27 @@ fn multilib_and_installonly_packages_are_not_duplicates() {
     assert!(rpm.installonly_providers.iter().any(|n| n == "kmod-acme"));
 }
 
+#[test]
+fn names_configured_as_installonly_are_not_duplicates() {
+    let root = sandbox("almalinux-9.6");
+    write(
+        &root,
+        "/etc/dnf/dnf.conf",
+        "[main]\ngpgcheck=1\ninstallonlypkgs=sudo, kmod-foo\n",
+    );
+    install(&root, &[build(Pkg::plain("sudo", "1.9.99", "1.el9"))]);
+    let a = assess(&root, "almalinux-9.6");
+    assert!(
+        with_key(&a, "packages.duplicate").is_empty(),
+        "{:?}",
+        keys(&a)
+    );
+    assert_eq!(
+        a.facts.package_manager.get().unwrap().installonlypkgs,
+        ["sudo", "kmod-foo"]
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // packages.third-party, packages.no-target, packages.unsigned, packages.vendor-mapped
 // ---------------------------------------------------------------------------------------------

@@ -31,7 +31,13 @@ pub struct PackageManagerFacts {
     pub versionlocks: Vec<String>,
     /// The lock-list files that hold those entries.
     pub versionlock_files: Vec<String>,
+    /// Extra installonly package names or capabilities set with `installonlypkgs` in
+    /// `/etc/yum.conf` or `/etc/dnf/dnf.conf` (empty when not set).
+    pub installonlypkgs: Vec<String>,
 }
+
+/// The main configuration files of yum and dnf.
+const MAIN_CONFIGS: [&str; 2] = ["/etc/yum.conf", "/etc/dnf/dnf.conf"];
 
 /// Where the yum (EL7) and dnf (EL8+) versionlock plugins keep their configuration and, unless
 /// it sets `locklist`, their lock list.
@@ -51,8 +57,10 @@ pub const SCANNER: Scanner = Scanner {
     info: ActorInfo {
         id: "package_manager_scanner",
         phase: Phase::Facts,
-        description: "Reads dnf module states, unfinished yum transactions and version locks.",
+        description: "Reads dnf module states, unfinished yum transactions, version locks and configured installonly packages.",
         reads: &[
+            "/etc/yum.conf",
+            "/etc/dnf/dnf.conf",
             "/etc/dnf/modules.d",
             "/var/lib/yum",
             "/etc/yum/pluginconf.d/versionlock.conf",
@@ -111,11 +119,35 @@ fn run(env: &Env, facts: &Facts) -> Result<(), String> {
             }
         }
     }
+    let mut installonlypkgs: Vec<String> = Vec::new();
+    for conf in MAIN_CONFIGS {
+        let Some(text) = read_text(&env.root, conf)? else {
+            continue;
+        };
+        // An unparsable main configuration is not this scanner's concern (yum/dnf report it).
+        let Ok(sections) = parse_ini(&text) else {
+            continue;
+        };
+        for value in sections
+            .iter()
+            .filter(|(name, _)| name == "main")
+            .flat_map(|(_, pairs)| pairs.iter())
+            .filter(|(k, _)| k == "installonlypkgs")
+            .map(|(_, v)| v)
+        {
+            for item in value.split(|c: char| c.is_whitespace() || c == ',') {
+                if !item.is_empty() && !installonlypkgs.iter().any(|i| i == item) {
+                    installonlypkgs.push(item.to_string());
+                }
+            }
+        }
+    }
     facts.package_manager.set(PackageManagerFacts {
         modules,
         unfinished_transactions,
         versionlocks,
         versionlock_files,
+        installonlypkgs,
     });
     Ok(())
 }

@@ -20,19 +20,32 @@ pub struct RpmFacts {
     pub packages: Vec<InstalledPackage>,
     /// Signature algorithm (`RSA/SHA256`, `RSA/SHA1`, ...) of each signed package, by NEVRA.
     pub signature_algorithms: BTreeMap<String, String>,
-    /// Names of installed packages that provide `installonlypkg(...)` (dnf keeps several
-    /// versions of them on purpose), sorted.
+    /// Names of installed packages that provide `installonlypkg(...)` or `multiversion(...)`
+    /// (yum/dnf keep several versions of them on purpose), sorted.
     pub installonly_providers: Vec<String>,
 }
 
-/// Package names that may be installed in several versions at once.
+/// Package names that may be installed in several versions at once: yum's and dnf's default
+/// `installonlypkgs` names and Oracle's UEK kernels (packages providing `installonlypkg(...)` or
+/// `multiversion(...)` count too, see [`RpmFacts::installonly_providers`]).
 pub const INSTALLONLY: &[&str] = &[
     "kernel",
     "kernel-core",
     "kernel-modules",
     "kernel-modules-extra",
     "kernel-devel",
+    "kernel-debug",
+    "kernel-PAE",
+    "kernel-PAE-debug",
+    "kernel-bigmem",
+    "kernel-enterprise",
+    "kernel-smp",
+    "kernel-unsupported",
+    "kernel-source",
     "kernel-uek",
+    "kernel-uek-devel",
+    "kernel-uek-debug",
+    "kernel-uek-debug-devel",
     "installonlypkg(kernel)",
 ];
 
@@ -53,7 +66,7 @@ impl RpmFacts {
     }
 
     /// Whether several versions of `name` may be installed at once: a name of [`INSTALLONLY`] or
-    /// a package providing `installonlypkg(...)`.
+    /// a package providing `installonlypkg(...)` or `multiversion(...)`.
     pub fn is_installonly(&self, name: &str) -> bool {
         INSTALLONLY.contains(&name) || self.installonly_providers.iter().any(|n| n == name)
     }
@@ -114,7 +127,10 @@ fn run(env: &Env, facts: &Facts) -> Result<(), String> {
         if let Some(algorithm) = d.signature_algorithm {
             signature_algorithms.insert(d.package.nevra(), algorithm);
         }
-        if d.provides.iter().any(|p| p.starts_with("installonlypkg(")) {
+        if d.provides
+            .iter()
+            .any(|p| p.starts_with("installonlypkg(") || p.starts_with("multiversion("))
+        {
             installonly.insert(d.package.name.clone());
         }
         packages.push(d.package);

@@ -1,7 +1,8 @@
 //! `duplicate_packages_check`: no package is installed in more than one version for the same
 //! architecture (the leftover of an interrupted yum/dnf transaction). Installonly packages
-//! (kernels and whatever provides `installonlypkg(...)`) and `gpg-pubkey` are exempt; the same
-//! name for different architectures (multilib) is not a duplicate.
+//! (kernels, whatever provides `installonlypkg(...)`/`multiversion(...)`, and names configured
+//! with `installonlypkgs` in yum.conf/dnf.conf) and `gpg-pubkey` are exempt; the same name for
+//! different architectures (multilib) is not a duplicate.
 
 use std::collections::BTreeMap;
 
@@ -19,7 +20,7 @@ pub const CHECK: Check = Check {
         id: ID,
         phase: Phase::Checks,
         description: "Finds packages installed in several versions of the same architecture (leftovers of an interrupted transaction), except installonly packages.",
-        reads: &["facts.rpm"],
+        reads: &["facts.rpm", "facts.package_manager", "facts.release"],
         produces: &[KEY],
     },
     findings: &[FindingInfo {
@@ -34,8 +35,14 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
     let Some(rpm) = input.facts.rpm.get() else {
         return Vec::new();
     };
+    let configured: &[String] = input
+        .facts
+        .package_manager
+        .get()
+        .map_or(&[], |pm| pm.installonlypkgs.as_slice());
+    let installonly = |name: &str| rpm.is_installonly(name) || configured.iter().any(|c| c == name);
     let mut by_name_arch: BTreeMap<(&str, Option<&str>), Vec<String>> = BTreeMap::new();
-    for p in rpm.real().filter(|p| !rpm.is_installonly(&p.name)) {
+    for p in rpm.real().filter(|p| !installonly(&p.name)) {
         by_name_arch
             .entry((p.name.as_str(), p.arch.as_deref()))
             .or_default()
