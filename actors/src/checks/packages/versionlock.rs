@@ -17,7 +17,7 @@ pub const CHECK: Check = Check {
         id: ID,
         phase: Phase::Checks,
         description: "Finds version locks of the yum/dnf versionlock plugins, which pin packages to their current versions.",
-        reads: &["facts.package_manager", "facts.release"],
+        reads: &["facts.package_manager", "facts.release", "target"],
         produces: &[KEY],
     },
     findings: &[FindingInfo {
@@ -29,6 +29,9 @@ pub const CHECK: Check = Check {
 };
 
 fn run(input: &CheckInput<'_>) -> Vec<Finding> {
+    if input.target.is_none() {
+        return Vec::new();
+    }
     let Some(pm) = input.facts.package_manager.get() else {
         return Vec::new();
     };

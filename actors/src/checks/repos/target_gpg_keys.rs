@@ -34,6 +34,9 @@ pub const CHECK: Check = Check {
 };
 
 fn run(input: &CheckInput<'_>) -> Vec<Finding> {
+    if input.target.is_none() {
+        return Vec::new();
+    }
     let Some(repos) = input.facts.repositories.get() else {
         return Vec::new();
     };
