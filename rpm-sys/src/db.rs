@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{RpmError, join_messages};
 use crate::ffi;
-use crate::package::InstalledPackage;
+use crate::package::{InstalledPackage, PackageDetails};
 
 /// The on-disk format of an rpm database, i.e. the value of rpm's `%_db_backend`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -385,14 +385,38 @@ impl RpmDatabase {
     /// When librpm reports an error while iterating (e.g. a corrupt header): the list would be
     /// incomplete, so it is not returned.
     pub fn installed_packages(&self) -> Result<Vec<InstalledPackage>, RpmError> {
+        // SAFETY: `read_all` hands over headers just returned by the iterator while holding the
+        // librpm lock, which is the contract of `from_header`.
+        let mut packages =
+            self.read_all(|header| unsafe { InstalledPackage::from_header(header) })?;
+        packages.sort_by(InstalledPackage::cmp_name_evr);
+        Ok(packages)
+    }
+
+    /// Like [`Self::installed_packages`], with each package's signature algorithm and provided
+    /// capability names ([`PackageDetails`]); same order.
+    ///
+    /// # Errors
+    ///
+    /// As [`Self::installed_packages`].
+    pub fn installed_package_details(&self) -> Result<Vec<PackageDetails>, RpmError> {
+        // SAFETY: as in `installed_packages`.
+        let mut details = self.read_all(|header| unsafe { PackageDetails::from_header(header) })?;
+        details.sort_by(|a, b| a.package.cmp_name_evr(&b.package));
+        Ok(details)
+    }
+
+    /// Calls `read` on every header of the database (inside a session, holding the librpm lock)
+    /// and collects the results.
+    fn read_all<T>(&self, mut read: impl FnMut(ffi::Header) -> T) -> Result<Vec<T>, RpmError> {
         let session = Session::begin(&self.location, &self.dbpath)?;
-        let mut packages = Vec::new();
+        let mut items = Vec::new();
         {
             let iterator = PackageIterator::new(self.ts);
             while let Some(header) = iterator.next_header() {
-                // SAFETY: `header` was just returned by the iterator, which keeps it alive until
-                // the next call; we hold the librpm lock.
-                packages.push(unsafe { InstalledPackage::from_header(header) });
+                // `header` was just returned by the iterator, which keeps it alive until the next
+                // call; we hold the librpm lock through `session`.
+                items.push(read(header));
             }
         }
         let errors = errors_only(&session.take_messages());
@@ -405,8 +429,7 @@ impl RpmDatabase {
                 detail: join_messages(&errors, ""),
             });
         }
-        packages.sort_by(InstalledPackage::cmp_name_evr);
-        Ok(packages)
+        Ok(items)
     }
 }
 

@@ -49,4 +49,6 @@ mod ffi {
 
 pub use db::{Backend, DbLocation, RpmDatabase, librpm_version};
 pub use error::RpmError;
-pub use package::{InstalledPackage, parse_key_id, vercmp};
+pub use package::{
+    InstalledPackage, PackageDetails, parse_key_id, parse_signature_algorithm, vercmp,
+};

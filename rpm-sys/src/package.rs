@@ -104,6 +104,47 @@ impl InstalledPackage {
     }
 }
 
+/// An installed package with header data [`InstalledPackage`] does not carry, as returned by
+/// [`crate::RpmDatabase::installed_package_details`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PackageDetails {
+    /// The package.
+    pub package: InstalledPackage,
+    /// The public-key and hash algorithm of the signature that gave
+    /// [`InstalledPackage::signature_key_id`], as rpm names them (`RSA/SHA256`, `RSA/SHA1`,
+    /// `DSA/SHA1`, `EdDSA/SHA512`...); `None` when unsigned.
+    pub signature_algorithm: Option<String>,
+    /// `%{PROVIDENAME}`: every capability name the package provides (its own name included).
+    pub provides: Vec<String>,
+}
+
+impl PackageDetails {
+    /// Reads a package and its details from an rpm header.
+    ///
+    /// # Safety
+    ///
+    /// Same contract as [`InstalledPackage::from_header`].
+    pub(crate) unsafe fn from_header(header: ffi::Header) -> Self {
+        // SAFETY: every call below has the same contract as this function, forwarded.
+        unsafe {
+            let signature = header_format(header, SIGNATURE_QUERY);
+            let provides = header_format(header, PROVIDES_QUERY).unwrap_or_default();
+            Self {
+                package: InstalledPackage::from_header(header),
+                signature_algorithm: signature.as_deref().and_then(parse_signature_algorithm),
+                provides: provides
+                    .lines()
+                    .filter(|l| !l.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+            }
+        }
+    }
+}
+
+/// A query format printing every provided capability name, one per line.
+const PROVIDES_QUERY: &CStr = c"[%{PROVIDENAME}\n]";
+
 /// A query format printing the first signature present, e.g.
 /// `RSA/SHA256, Mon 01 Jan 2024 00:00:00 UTC, Key ID 199e2f91fd431d51`, or nothing.
 const SIGNATURE_QUERY: &CStr = c"%|RSAHEADER?{%{RSAHEADER:pgpsig}}:{%|DSAHEADER?{%{DSAHEADER:pgpsig}}:{%|SIGPGP?{%{SIGPGP:pgpsig}}:{%|SIGGPG?{%{SIGGPG:pgpsig}}:{}|}|}|}|";
@@ -121,6 +162,18 @@ pub fn parse_key_id(pgpsig: &str) -> Option<String> {
         .map(|c| c.to_ascii_lowercase())
         .collect();
     (!id.is_empty()).then_some(id)
+}
+
+/// Extracts the signature algorithm from rpm's `:pgpsig` rendering of a signature
+/// (`"RSA/SHA256, <date>, Key ID 199e2f91fd431d51"` gives `"RSA/SHA256"`).
+///
+/// Returns `None` when the text does not start with `<public-key algorithm>/<hash algorithm>`
+/// (unsigned packages render as an empty string or `(none)`).
+pub fn parse_signature_algorithm(pgpsig: &str) -> Option<String> {
+    let first = pgpsig.split(',').next()?.trim();
+    let (key, hash) = first.split_once('/')?;
+    let word = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    (word(key) && word(hash)).then(|| first.to_owned())
 }
 
 /// Compares two version (or release) strings with librpm's `rpmvercmp`.
@@ -232,6 +285,35 @@ mod tests {
         assert_eq!(parse_key_id("(none)"), None);
         assert_eq!(parse_key_id("Key ID "), None);
         assert_eq!(parse_key_id("Key ID zz"), None);
+    }
+
+    #[test]
+    fn signature_algorithm_is_parsed_from_pgpsig() {
+        for (text, want) in [
+            (
+                "RSA/SHA256, Mon 01 Jan 2024 00:00:00 UTC, Key ID 199e2f91fd431d51",
+                Some("RSA/SHA256"),
+            ),
+            (
+                "RSA/SHA1, Thu 24 Sep 2020 00:00:00 UTC, Key ID 24c6a8a7f4a80eb5",
+                Some("RSA/SHA1"),
+            ),
+            (
+                "DSA/SHA1, Tue 01 Jan 2008, Key ID 5326810137017186",
+                Some("DSA/SHA1"),
+            ),
+            (
+                "EdDSA/SHA512, Mon 01 Jan 2024, Key ID abcd",
+                Some("EdDSA/SHA512"),
+            ),
+            ("", None),
+            ("(none)", None),
+            ("garbage, Key ID 12", None),
+            ("/SHA1, x", None),
+            ("RSA/, x", None),
+        ] {
+            assert_eq!(parse_signature_algorithm(text).as_deref(), want, "{text:?}");
+        }
     }
 
     #[test]

@@ -31,6 +31,23 @@ pub const SCANNER: Scanner = Scanner {
     run,
 };
 
+impl ReleaseFacts {
+    /// The package that provides the distribution's identity (`/etc/os-release`, the release
+    /// files, repo files and keys): `<ID>-release` (`centos-release`, `almalinux-release`,
+    /// `rocky-release`), `oraclelinux-release` for Oracle Linux (`ID=ol`).
+    pub fn release_package(&self) -> String {
+        release_package_of(&self.os.id)
+    }
+}
+
+/// The release package of a distribution id (see [`ReleaseFacts::release_package`]).
+pub fn release_package_of(distro_id: &str) -> String {
+    match distro_id {
+        "ol" => "oraclelinux-release".to_string(),
+        id => format!("{id}-release"),
+    }
+}
+
 fn run(env: &Env, facts: &Facts) -> Result<(), String> {
     let os = os_release::read(&env.root).map_err(|e| e.to_string())?;
     let redhat_release = os_release::read_redhat_release(&env.root).map_err(|e| e.to_string())?;
@@ -60,6 +77,13 @@ pub fn minor_from_release_text(text: &str) -> Option<u32> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn release_packages() {
+        assert_eq!(super::release_package_of("almalinux"), "almalinux-release");
+        assert_eq!(super::release_package_of("centos"), "centos-release");
+        assert_eq!(super::release_package_of("ol"), "oraclelinux-release");
+    }
+
     #[test]
     fn minor_from_release_lines() {
         assert_eq!(

@@ -1,5 +1,7 @@
 //! `rpm_scanner`: the rpm database (location, backend) and every installed package with its
-//! signing key and vendor, read through librpm.
+//! signing key, signature algorithm and vendor, read through librpm.
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
@@ -16,16 +18,34 @@ pub struct RpmFacts {
     pub db: RpmDbInfo,
     /// Every installed package (including `gpg-pubkey` entries).
     pub packages: Vec<InstalledPackage>,
+    /// Signature algorithm (`RSA/SHA256`, `RSA/SHA1`, ...) of each signed package, by NEVRA.
+    pub signature_algorithms: BTreeMap<String, String>,
+    /// Names of installed packages that provide `installonlypkg(...)` or `multiversion(...)`
+    /// (yum/dnf keep several versions of them on purpose), sorted.
+    pub installonly_providers: Vec<String>,
 }
 
-/// Package names that may be installed in several versions at once.
+/// Package names that may be installed in several versions at once: yum's and dnf's default
+/// `installonlypkgs` names and Oracle's UEK kernels (packages providing `installonlypkg(...)` or
+/// `multiversion(...)` count too, see [`RpmFacts::installonly_providers`]).
 pub const INSTALLONLY: &[&str] = &[
     "kernel",
     "kernel-core",
     "kernel-modules",
     "kernel-modules-extra",
     "kernel-devel",
+    "kernel-debug",
+    "kernel-PAE",
+    "kernel-PAE-debug",
+    "kernel-bigmem",
+    "kernel-enterprise",
+    "kernel-smp",
+    "kernel-unsupported",
+    "kernel-source",
     "kernel-uek",
+    "kernel-uek-devel",
+    "kernel-uek-debug",
+    "kernel-uek-debug-devel",
     "installonlypkg(kernel)",
 ];
 
@@ -43,6 +63,19 @@ impl RpmFacts {
     /// Whether a package called `name` is installed.
     pub fn has(&self, name: &str) -> bool {
         self.named(name).next().is_some()
+    }
+
+    /// Whether several versions of `name` may be installed at once: a name of [`INSTALLONLY`] or
+    /// a package providing `installonlypkg(...)` or `multiversion(...)`.
+    pub fn is_installonly(&self, name: &str) -> bool {
+        INSTALLONLY.contains(&name) || self.installonly_providers.iter().any(|n| n == name)
+    }
+
+    /// The signature algorithm of an installed package (`None` when unsigned).
+    pub fn signature_algorithm(&self, package: &InstalledPackage) -> Option<&str> {
+        self.signature_algorithms
+            .get(&package.nevra())
+            .map(String::as_str)
     }
 
     /// Key ids imported into the rpmdb (`gpg-pubkey-<short id>-<date>`: the short id).
@@ -84,9 +117,29 @@ pub const SCANNER: Scanner = Scanner {
 
 fn run(env: &Env, facts: &Facts) -> Result<(), String> {
     let db = rpmdb::detect(&env.root).map_err(|e| e.to_string())?;
-    let packages = RpmDatabase::open(env.root.path(), &db.location())
-        .and_then(|d| d.installed_packages())
+    let details = RpmDatabase::open(env.root.path(), &db.location())
+        .and_then(|d| d.installed_package_details())
         .map_err(|e| e.to_string())?;
-    facts.rpm.set(RpmFacts { db, packages });
+    let mut signature_algorithms = BTreeMap::new();
+    let mut installonly = BTreeSet::new();
+    let mut packages = Vec::with_capacity(details.len());
+    for d in details {
+        if let Some(algorithm) = d.signature_algorithm {
+            signature_algorithms.insert(d.package.nevra(), algorithm);
+        }
+        if d.provides
+            .iter()
+            .any(|p| p.starts_with("installonlypkg(") || p.starts_with("multiversion("))
+        {
+            installonly.insert(d.package.name.clone());
+        }
+        packages.push(d.package);
+    }
+    facts.rpm.set(RpmFacts {
+        db,
+        packages,
+        signature_algorithms,
+        installonly_providers: installonly.into_iter().collect(),
+    });
     Ok(())
 }

@@ -1,0 +1,124 @@
+//! Third-party vendors whose packages have an upgrade path: their repositories exist for every
+//! EL major, so their packages are upgraded from the vendor's target repository instead of being
+//! left behind.
+//!
+//! This compiled-in table is a placeholder: the migration-data issue replaces it with vendor
+//! overlays (repository maps, signing keys and package events per vendor, as ELevate's
+//! `vendors.d`). Vendors are recognised by the rpm `Vendor` tag of their packages and by the ids
+//! of their repositories.
+
+use crate::facts::repos::Repository;
+use crate::scanners::repositories::RepositoryFacts;
+use crate::scanners::rpm::RpmFacts;
+
+/// A vendor with an upgrade mapping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KnownVendor {
+    /// Display name.
+    pub name: &'static str,
+    /// The rpm `Vendor` tag of its packages.
+    pub vendor: &'static str,
+    /// Ids of its source repositories (as its setup tools name them).
+    pub repo_ids: &'static [&'static str],
+    /// The package that sets its repositories up, when there is one (`epel-release`).
+    pub release_package: Option<&'static str>,
+}
+
+/// The known vendors (placeholder until vendor overlays come with the migration data).
+pub const KNOWN_VENDORS: &[KnownVendor] = &[
+    KnownVendor {
+        name: "EPEL",
+        vendor: "Fedora Project",
+        repo_ids: &[
+            "epel",
+            "epel-debuginfo",
+            "epel-source",
+            "epel-testing",
+            "epel-testing-debuginfo",
+            "epel-testing-source",
+            "epel-modular",
+            "epel-next",
+        ],
+        release_package: Some("epel-release"),
+    },
+    KnownVendor {
+        name: "MariaDB",
+        vendor: "MariaDB Foundation",
+        repo_ids: &[
+            "mariadb",
+            "mariadb-main",
+            "mariadb-maxscale",
+            "mariadb-tools",
+        ],
+        release_package: None,
+    },
+];
+
+impl KnownVendor {
+    /// Whether `id` is one of this vendor's source repository ids.
+    pub fn is_source_repo(&self, id: &str) -> bool {
+        self.repo_ids.contains(&id)
+    }
+
+    /// Whether a target repository id belongs to this vendor: one of its ids, or an id ending
+    /// in `-<id>` (`el9-mariadb-main`, `testkit-almalinux-9.6-epel`).
+    pub fn is_target_repo(&self, id: &str) -> bool {
+        self.repo_ids.iter().any(|r| {
+            id == *r
+                || id
+                    .strip_suffix(r)
+                    .is_some_and(|prefix| prefix.ends_with('-'))
+        })
+    }
+
+    /// Whether the vendor is set up on this system: its release package is installed or one of
+    /// its repositories is enabled (as ELevate, a vendor mapping only applies then).
+    pub fn active(&self, rpm: &RpmFacts, repos: Option<&RepositoryFacts>) -> bool {
+        self.release_package.is_some_and(|p| rpm.has(p))
+            || repos.is_some_and(|r| {
+                r.repos
+                    .iter()
+                    .any(|repo| repo.enabled && self.is_source_repo(&repo.id))
+            })
+    }
+
+    /// Its enabled target repositories in `/etc/leapfrog/target.repos.d`.
+    pub fn target_repos<'a>(&self, repos: Option<&'a RepositoryFacts>) -> Vec<&'a Repository> {
+        repos
+            .map(|r| {
+                r.target_repos
+                    .iter()
+                    .filter(|repo| repo.enabled && self.is_target_repo(&repo.id))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// The known vendor whose packages carry `vendor` as rpm `Vendor` tag.
+pub fn by_vendor_tag(vendor: &str) -> Option<&'static KnownVendor> {
+    KNOWN_VENDORS.iter().find(|v| v.vendor == vendor)
+}
+
+/// The known vendor a source repository id belongs to.
+pub fn by_source_repo(id: &str) -> Option<&'static KnownVendor> {
+    KNOWN_VENDORS.iter().find(|v| v.is_source_repo(id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repo_ids_match() {
+        let epel = by_vendor_tag("Fedora Project").unwrap();
+        assert!(epel.is_source_repo("epel") && !epel.is_source_repo("myepel"));
+        assert!(epel.is_target_repo("epel"));
+        assert!(epel.is_target_repo("testkit-almalinux-9.6-epel"));
+        assert!(!epel.is_target_repo("notepel"));
+        let mariadb = by_source_repo("mariadb-main").unwrap();
+        assert_eq!(mariadb.name, "MariaDB");
+        assert!(mariadb.is_target_repo("el9-mariadb-main"));
+        assert!(by_vendor_tag("ACME Hosting").is_none());
+    }
+}

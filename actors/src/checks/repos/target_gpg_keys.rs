@@ -1,0 +1,76 @@
+//! `target_gpg_keys_check`: the signing keys of the enabled target repositories that check
+//! signatures exist.
+//!
+//! dnf reads `file://` `gpgkey` URLs on the machine it runs on, not inside its `--installroot`,
+//! so those paths are host paths (the repositories scanner looks them up on the host; on a live
+//! system they are the same files). Other URLs (`https://`) are fetched at upgrade time and are
+//! not checked here. A repository without a `gpgcheck` setting counts as checking signatures
+//! (the EL default in dnf.conf).
+
+use crate::finding::{Finding, bullet_list};
+use crate::model::CheckInput;
+use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::scanners::repositories::file_url_path;
+
+const ID: &str = "target_gpg_keys_check";
+const KEY: &str = "repos.target-key-missing";
+const TITLE: &str = "Signing keys of target repositories are missing";
+
+/// The check.
+pub const CHECK: Check = Check {
+    info: ActorInfo {
+        id: ID,
+        phase: Phase::Checks,
+        description: "Blocks the upgrade when enabled target repositories with gpgcheck name file:// keys that do not exist (host paths, as dnf reads them).",
+        reads: &["facts.repositories", "target"],
+        produces: &[KEY],
+    },
+    findings: &[FindingInfo {
+        key: KEY,
+        level: Level::Inhibitor,
+        title: TITLE,
+    }],
+    run,
+};
+
+fn run(input: &CheckInput<'_>) -> Vec<Finding> {
+    if input.target.is_none() {
+        return Vec::new();
+    }
+    let Some(repos) = input.facts.repositories.get() else {
+        return Vec::new();
+    };
+    let mut lines = Vec::new();
+    let mut paths = Vec::new();
+    for repo in repos
+        .target_repos
+        .iter()
+        .filter(|r| r.enabled && r.gpgcheck != Some(false))
+    {
+        for path in repo.gpgkey.iter().filter_map(|u| file_url_path(u)) {
+            if repos.target_gpgkey_files.get(path) == Some(&false) {
+                lines.push(format!("{} ({}): {path}", repo.id, repo.file));
+                if !paths.iter().any(|p| p == path) {
+                    paths.push(path.to_string());
+                }
+            }
+        }
+    }
+    if lines.is_empty() {
+        return Vec::new();
+    }
+    vec![
+        Finding::inhibitor(
+            KEY,
+            ID,
+            TITLE,
+            format!(
+                "These enabled target repositories check signatures, but the key files they name do not exist, so no package from them could be verified (paths are on this host, where dnf reads them):\n{}",
+                bullet_list(&lines, 20)
+            ),
+        )
+        .hint("Put the distribution's or vendor's public key at that path, or correct the gpgkey URL in the repository file. Do not turn gpgcheck off.")
+        .related("file", paths)
+        .groups(&["repository", "security"]),
+    ]
+}
