@@ -19,7 +19,8 @@ const ID: &str = "kernel_cmdline_check";
 pub struct DeprecatedArg {
     /// The argument: `name=value` matches exactly, `name=` matches any value.
     pub arg: &'static str,
-    /// First major whose kernel does not support it.
+    /// First major whose kernel does not support it: reported when the source is older and the
+    /// target is this major or newer.
     pub from_major: u32,
     /// What happens and what to use instead.
     pub why: &'static str,
@@ -109,12 +110,11 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
             .groups(&["boot", "security"]),
         );
     }
-    if let Some(target) = input.target_major()
-        && input.source_major().is_some_and(|s| s < target)
-    {
+    if let (Some(source), Some(target)) = (input.source_major(), input.target_major()) {
+        // only arguments the source supports and the target drops
         let found: Vec<(&str, &DeprecatedArg)> = DEPRECATED_ARGS
             .iter()
-            .filter(|d| input.upgrading_to_at_least(d.from_major))
+            .filter(|d| source < d.from_major && target >= d.from_major)
             .flat_map(|d| {
                 tokens
                     .iter()

@@ -85,12 +85,12 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
             ID,
             title,
             format!(
-                "EL{target} for x86_64 requires a {level} CPU; this CPU lacks the flags: {}. The upgraded system would not boot (programs would stop with illegal instructions).",
+                "EL{target} for x86_64 requires an {level} CPU; this CPU lacks the flags: {}. The upgraded system would not boot (programs would stop with illegal instructions).",
                 missing.join(", ")
             ),
         )
         .hint(format!(
-            "Move the system to a {level} CPU first (on a virtual machine, give the guest the host CPU model, e.g. `host-passthrough` in libvirt, or a CPU model that exposes these flags), then run the assessment again."
+            "Move the system to an {level} CPU first (on a virtual machine, give the guest the host CPU model, e.g. `host-passthrough` in libvirt, or a CPU model that exposes these flags), then run the assessment again."
         ))
         .related("cpu-flag", missing.iter().map(|m| m.to_string()))
         .groups(&["sanity"]),

@@ -1,8 +1,8 @@
 //! `noexec_var_check`: `/var` and `/tmp` allow executing programs.
 //!
-//! - `/var` `noexec` (inhibitor): the target userspace that rehearses the transaction and builds
-//!   the upgrade initramfs lives under `/var/lib/leapfrog`, and rpm scriptlets run from
-//!   `/var/tmp`; with `noexec` none of them can run.
+//! - `/var` `noexec` (inhibitor): the upgrade keeps its working tree under `/var` (downloaded
+//!   packages, the target userspace that rehearses the transaction and builds the upgrade
+//!   initramfs), and rpm scriptlets run from `/var/tmp`; with `noexec` none of them can run.
 //! - `/tmp` `noexec` (medium): scriptlets and tools that write helpers to `/tmp` fail; most
 //!   packages use `/var/tmp`, so it is reported, not blocking.
 //!
@@ -87,7 +87,7 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
                 ID,
                 "/var is mounted noexec",
                 format!(
-                    "The filesystem holding /var does not allow executing programs:\n{}\nThe upgrade runs its target userspace from /var/lib/leapfrog and package scriptlets from /var/tmp.",
+                    "The filesystem holding /var does not allow executing programs:\n{}\nThe upgrade runs its target userspace (rehearsal, upgrade initramfs build) from /var and package scriptlets from /var/tmp.",
                     bullet_list(&why, 5)
                 ),
             )
