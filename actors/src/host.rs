@@ -192,6 +192,9 @@ impl HostFacts {
                 m.free_bytes = Some(s.blocks_available() * frsize);
                 m.total_bytes = Some(s.blocks() * frsize);
             }
+            if m.fstype == "xfs" && m.source.starts_with("/dev/") {
+                m.xfs_ftype = read_xfs_ftype(Path::new(&m.source));
+            }
         }
         f.pci_devices = read_pci("/sys/bus/pci/devices");
         f.network_interfaces = read_net("/sys/class/net");
@@ -259,6 +262,33 @@ pub fn unescape_octal(s: &str) -> String {
         }
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The `ftype` setting (0 or 1) of an XFS filesystem from its primary superblock (the first
+/// 512 bytes of the device): on v5 (CRC) filesystems the `FTYPE` incompat feature
+/// (`sb_features_incompat` bit 0, at byte 216), on v4 the `FTYPE` bit (0x200) of
+/// `sb_features2` (byte 200, only valid when `sb_versionnum` (byte 100) has `MOREBITS`,
+/// 0x8000). `None` when the bytes are not an XFS superblock.
+pub fn parse_xfs_ftype(sb: &[u8]) -> Option<u8> {
+    if sb.len() < 220 || &sb[0..4] != b"XFSB" {
+        return None;
+    }
+    let be32 = |o: usize| u32::from_be_bytes([sb[o], sb[o + 1], sb[o + 2], sb[o + 3]]);
+    let version = u16::from_be_bytes([sb[100], sb[101]]);
+    let on = if version & 0x000f == 5 {
+        be32(216) & 0x1 != 0
+    } else {
+        version & 0x8000 != 0 && be32(200) & 0x200 != 0
+    };
+    Some(u8::from(on))
+}
+
+/// Reads the `ftype` of the XFS filesystem on `device` (needs read access to the device).
+fn read_xfs_ftype(device: &Path) -> Option<u8> {
+    use std::io::Read;
+    let mut sb = [0u8; 512];
+    std::fs::File::open(device).ok()?.read_exact(&mut sb).ok()?;
+    parse_xfs_ftype(&sb)
 }
 
 fn read_pci(dir: &str) -> Vec<PciDevice> {
@@ -349,6 +379,28 @@ mod tests {
         assert_eq!(m[1].target, "/mnt/my share");
         assert_eq!(m[1].options, ["ro"]);
         assert_eq!(unescape_octal("a\\011b\\"), "a\tb\\");
+    }
+
+    #[test]
+    fn xfs_superblock_ftype() {
+        let mut sb = vec![0u8; 512];
+        assert_eq!(parse_xfs_ftype(&sb), None);
+        sb[0..4].copy_from_slice(b"XFSB");
+        // v5 without and with the incompat FTYPE bit
+        sb[100..102].copy_from_slice(&0xb4a5u16.to_be_bytes());
+        assert_eq!(parse_xfs_ftype(&sb), Some(0));
+        sb[216..220].copy_from_slice(&1u32.to_be_bytes());
+        assert_eq!(parse_xfs_ftype(&sb), Some(1));
+        // v4: features2 only counts with MOREBITS
+        sb[216..220].copy_from_slice(&0u32.to_be_bytes());
+        sb[100..102].copy_from_slice(&0x34a4u16.to_be_bytes());
+        sb[200..204].copy_from_slice(&0x20au32.to_be_bytes());
+        assert_eq!(parse_xfs_ftype(&sb), Some(0));
+        sb[100..102].copy_from_slice(&0xb4a4u16.to_be_bytes());
+        assert_eq!(parse_xfs_ftype(&sb), Some(1));
+        sb[200..204].copy_from_slice(&0x00au32.to_be_bytes());
+        assert_eq!(parse_xfs_ftype(&sb), Some(0));
+        assert_eq!(parse_xfs_ftype(&sb[..100]), None);
     }
 
     #[test]
