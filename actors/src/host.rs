@@ -31,6 +31,20 @@ pub struct Mount {
     /// For XFS: the `ftype` setting (0 or 1), when known.
     #[serde(default)]
     pub xfs_ftype: Option<u8>,
+    /// For XFS: whether the filesystem supports reflinks (the cheap snapshot backend), when known.
+    #[serde(default)]
+    pub xfs_reflink: Option<bool>,
+}
+
+/// An LVM volume group.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VolumeGroup {
+    /// Name.
+    pub name: String,
+    /// Size in bytes.
+    pub size_bytes: u64,
+    /// Unallocated bytes (room for snapshots).
+    pub free_bytes: u64,
 }
 
 /// A PCI device.
@@ -106,6 +120,8 @@ pub struct HostFacts {
     pub container: Option<String>,
     /// Hypervisor vendor when virtualised.
     pub virtualization: Option<String>,
+    /// LVM volume groups (`vgs`).
+    pub volume_groups: Vec<VolumeGroup>,
 }
 
 /// Errors reading host facts.
@@ -194,8 +210,11 @@ impl HostFacts {
             }
             if m.fstype == "xfs" && m.source.starts_with("/dev/") {
                 m.xfs_ftype = read_xfs_ftype(Path::new(&m.source));
+                m.xfs_reflink =
+                    read_xfs_superblock(Path::new(&m.source)).and_then(|sb| parse_xfs_reflink(&sb));
             }
         }
+        f.volume_groups = read_volume_groups();
         f.pci_devices = read_pci("/sys/bus/pci/devices");
         f.network_interfaces = read_net("/sys/class/net");
         f.efi = Some(Path::new("/sys/firmware/efi").exists());
@@ -283,12 +302,64 @@ pub fn parse_xfs_ftype(sb: &[u8]) -> Option<u8> {
     Some(u8::from(on))
 }
 
-/// Reads the `ftype` of the XFS filesystem on `device` (needs read access to the device).
-fn read_xfs_ftype(device: &Path) -> Option<u8> {
+/// Whether an XFS superblock has the reflink feature (v5 `sb_features_ro_compat` bit 2; v4
+/// filesystems, such as EL7's, never have it).
+pub fn parse_xfs_reflink(sb: &[u8]) -> Option<bool> {
+    if sb.len() < 220 || &sb[0..4] != b"XFSB" {
+        return None;
+    }
+    let version = u16::from_be_bytes([sb[100], sb[101]]);
+    let ro_compat = u32::from_be_bytes([sb[212], sb[213], sb[214], sb[215]]);
+    Some(version & 0x000f == 5 && ro_compat & 0x4 != 0)
+}
+
+fn read_xfs_superblock(device: &Path) -> Option<[u8; 512]> {
     use std::io::Read;
     let mut sb = [0u8; 512];
     std::fs::File::open(device).ok()?.read_exact(&mut sb).ok()?;
-    parse_xfs_ftype(&sb)
+    Some(sb)
+}
+
+/// Reads the `ftype` of the XFS filesystem on `device` (needs read access to the device).
+fn read_xfs_ftype(device: &Path) -> Option<u8> {
+    parse_xfs_ftype(&read_xfs_superblock(device)?)
+}
+
+/// Parses `vgs --noheadings --units b --nosuffix --separator : -o vg_name,vg_size,vg_free`.
+pub fn parse_vgs(text: &str) -> Vec<VolumeGroup> {
+    text.lines()
+        .filter_map(|l| {
+            let mut it = l.trim().split(':');
+            let name = it.next()?.trim().to_string();
+            let size_bytes = it.next()?.trim().parse().ok()?;
+            let free_bytes = it.next()?.trim().parse().ok()?;
+            (!name.is_empty()).then_some(VolumeGroup {
+                name,
+                size_bytes,
+                free_bytes,
+            })
+        })
+        .collect()
+}
+
+fn read_volume_groups() -> Vec<VolumeGroup> {
+    std::process::Command::new("vgs")
+        .args([
+            "--noheadings",
+            "--units",
+            "b",
+            "--nosuffix",
+            "--separator",
+            ":",
+            "-o",
+            "vg_name,vg_size,vg_free",
+        ])
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| parse_vgs(&String::from_utf8_lossy(&o.stdout)))
+        .unwrap_or_default()
 }
 
 fn read_pci(dir: &str) -> Vec<PciDevice> {
@@ -401,6 +472,28 @@ mod tests {
         sb[200..204].copy_from_slice(&0x00au32.to_be_bytes());
         assert_eq!(parse_xfs_ftype(&sb), Some(0));
         assert_eq!(parse_xfs_ftype(&sb[..100]), None);
+    }
+
+    #[test]
+    fn vgs_and_reflink_parsing() {
+        let v = parse_vgs("  almalinux:42945478656:1073741824\n  broken\n  data:10:x\n");
+        assert_eq!(
+            v,
+            vec![VolumeGroup {
+                name: "almalinux".into(),
+                size_bytes: 42_945_478_656,
+                free_bytes: 1_073_741_824
+            }]
+        );
+        let mut sb = vec![0u8; 512];
+        sb[0..4].copy_from_slice(b"XFSB");
+        sb[101] = 5;
+        assert_eq!(parse_xfs_reflink(&sb), Some(false));
+        sb[215] = 0x4;
+        assert_eq!(parse_xfs_reflink(&sb), Some(true));
+        sb[101] = 4;
+        assert_eq!(parse_xfs_reflink(&sb), Some(false), "v4 has no reflink");
+        assert_eq!(parse_xfs_reflink(b"nope"), None);
     }
 
     #[test]

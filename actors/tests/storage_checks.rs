@@ -54,6 +54,7 @@ fn mount(source: &str, target: &str, fstype: &str, options: &str) -> Mount {
         free_bytes: Some(10 * GIB),
         total_bytes: Some(20 * GIB),
         xfs_ftype: (fstype == "xfs").then_some(1),
+        ..Default::default()
     }
 }
 

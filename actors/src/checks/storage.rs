@@ -9,6 +9,7 @@ pub mod network_filesystems;
 pub mod noexec_var;
 pub mod root_symlinks;
 pub mod separate_usr;
+pub mod snapshot_backend;
 pub mod system_space;
 pub mod xfs_ftype;
 
@@ -21,6 +22,7 @@ pub const CHECKS: &[Check] = &[
     xfs_ftype::CHECK,
     root_symlinks::CHECK,
     separate_usr::CHECK,
+    snapshot_backend::CHECK,
 ];
 
 /// Whether `mount_point` holds `path` (`/` holds everything, `/var` holds `/var/tmp`).

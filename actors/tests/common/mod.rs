@@ -127,13 +127,14 @@ pub fn healthy_host(release: &str) -> HostFacts {
             .map(String::from)
             .collect(),
         mounts: vec![
-            Mount { source: "/dev/mapper/root".into(), target: "/".into(), fstype: "xfs".into(), options: vec!["rw".into()], free_bytes: Some(20 * gib), total_bytes: Some(40 * gib), xfs_ftype: Some(1) },
-            Mount { source: "/dev/vda1".into(), target: "/boot".into(), fstype: "xfs".into(), options: vec!["rw".into()], free_bytes: Some(800 << 20), total_bytes: Some(gib), xfs_ftype: Some(1) },
+            Mount { source: "/dev/mapper/root".into(), target: "/".into(), fstype: "xfs".into(), options: vec!["rw".into()], free_bytes: Some(20 * gib), total_bytes: Some(40 * gib), xfs_ftype: Some(1), xfs_reflink: Some(true) },
+            Mount { source: "/dev/vda1".into(), target: "/boot".into(), fstype: "xfs".into(), options: vec!["rw".into()], free_bytes: Some(800 << 20), total_bytes: Some(gib), xfs_ftype: Some(1), ..Default::default() },
         ],
         network_interfaces: vec![NetInterface { name: "ens3".into(), mac: Some("52:54:00:12:34:56".into()), driver: Some("virtio_net".into()), physical: true }],
         efi: Some(false),
         container: None,
         virtualization: Some("QEMU".into()),
+        ..Default::default()
     }
 }
 
