@@ -81,10 +81,10 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
         .named("openssh-server")
         .filter_map(|p| p.install_time)
         .max();
-    // Edited after its package was installed (rpm gives files the build time); unknown when
-    // either time is missing.
+    // Edited after its package was installed (rpm gives files the package's build time, long
+    // before the install time); unknown when either time is missing.
     let modified = match (sec.sshd.mtime, installed) {
-        (Some(m), Some(i)) => Some(m > i),
+        (Some(m), Some(i)) => Some(m >= i),
         _ => None,
     };
     let value = sec.sshd.permit_root_login.as_deref();
