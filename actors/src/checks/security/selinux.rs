@@ -81,7 +81,7 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
         if target >= 9 && !kernel_off {
             summary.push_str(&format!(
                 "\nOn EL{target}, SELINUX=disabled in /etc/selinux/config no longer disables SELinux in the \
-                 kernel: SELinux is initialised with no policy loaded. Disabling it completely needs the \
+                 kernel: SELinux is initialized with no policy loaded. Disabling it completely needs the \
                  kernel argument selinux=0."
             ));
             f = Finding::new(DISABLED, ID, Severity::Medium, DISABLED_TITLE, summary)

@@ -99,7 +99,7 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
             .unwrap_or_else(|| pg_major(&pkg_version));
         let new = default_postgresql(target);
         if new.is_none_or(|n| n != data_version) {
-            out.push(postgresql(data, &data_version, new, target));
+            out.push(postgresql(data, &data_version, new, source, target));
         }
     }
 
@@ -140,7 +140,7 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
     out
 }
 
-fn postgresql(data: &DataDir, old: &str, new: Option<&str>, target: u32) -> Finding {
+fn postgresql(data: &DataDir, old: &str, new: Option<&str>, source: u32, target: u32) -> Finding {
     let new_text = new.map_or_else(
         || format!("the EL{target} version"),
         |n| format!("PostgreSQL {n}"),
@@ -158,10 +158,18 @@ fn postgresql(data: &DataDir, old: &str, new: Option<&str>, target: u32) -> Find
         ),
     )
     .hint(format!(
-        "Before upgrading, back up the databases (as postgres: `pg_dumpall > /var/lib/pgsql/pre-upgrade.sql`). \
-         After the OS upgrade install postgresql-upgrade and convert the cluster with `postgresql-setup --upgrade` \
-         (it keeps the old data in /var/lib/pgsql/data-old), start PostgreSQL and run `vacuumdb --all --analyze-in-stages` \
-         as postgres. If you need to stay on {old}, check whether EL{target} offers a postgresql:{old} module stream first."
+        "Before upgrading, dump the databases (as postgres: `pg_dumpall > /var/lib/pgsql/pre-upgrade.sql`). \
+         After the OS upgrade, `postgresql-setup --upgrade` (package postgresql-upgrade) converts the cluster in \
+         place when it was written by the version that package carries (the previous major of the target's \
+         server); it keeps the old data in /var/lib/pgsql/data-old. For an older cluster, either upgrade it \
+         step by step on EL{source} first or create a new cluster with \
+         `postgresql-setup --initdb` and restore the dump with `psql -f /var/lib/pgsql/pre-upgrade.sql postgres`. \
+         Then run `vacuumdb --all --analyze-in-stages` as postgres.{}",
+        if target == 9 {
+            " EL9 also offers PostgreSQL 15 and 16 as module streams (postgresql:15, postgresql:16)."
+        } else {
+            ""
+        }
     ))
     .command(["su", "-", "postgres", "-c", "pg_dumpall > /var/lib/pgsql/pre-upgrade.sql"])
     .related("package", ["postgresql-server"])

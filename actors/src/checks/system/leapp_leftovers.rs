@@ -77,18 +77,33 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
         })
         .collect();
     items.extend(packages.iter().map(|p| format!("package {p}")));
-    let mut hint =
-        String::from("If no leapp or ELevate upgrade is in progress, remove what it left: ");
+    let dirs: Vec<String> = sys
+        .leapp_leftovers
+        .iter()
+        .filter(|p| p.as_str() != "/etc/leapp")
+        .cloned()
+        .collect();
+    let mut steps = Vec::new();
     if !packages.is_empty() {
-        hint.push_str(&format!(
-            "the packages (`dnf remove {}`), ",
+        steps.push(format!(
+            "remove the packages (`dnf remove {}`)",
             packages.join(" ")
         ));
     }
-    hint.push_str(
-        "then `rm -rf /var/lib/leapp /root/tmp_leapp_py3`. In /etc/leapp keep only what you still want \
-         leapfrog to read: it uses /etc/leapp/files/device_driver_deprecation_data.json when \
-         /etc/leapfrog/files has none (move that file there), the rest can go.",
+    if !dirs.is_empty() {
+        steps.push(format!("delete `{}`", dirs.join("`, `")));
+    }
+    if sys.leapp_leftovers.iter().any(|p| p == "/etc/leapp") {
+        steps.push(
+            "empty /etc/leapp except what leapfrog should still read: it uses \
+             /etc/leapp/files/device_driver_deprecation_data.json when /etc/leapfrog/files has none \
+             (better move that file to /etc/leapfrog/files)"
+                .to_string(),
+        );
+    }
+    let hint = format!(
+        "If no leapp or ELevate upgrade is in progress: {}.",
+        steps.join("; ")
     );
     let mut f = Finding::new(
         KEY,
@@ -106,13 +121,7 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
     .related("directory", sys.leapp_leftovers.iter().cloned())
     .related("package", packages.iter().cloned())
     .groups(&["sanity"]);
-    if packages.is_empty() && sys.leapp_leftovers.iter().any(|p| p != "/etc/leapp") {
-        let dirs: Vec<String> = sys
-            .leapp_leftovers
-            .iter()
-            .filter(|p| p.as_str() != "/etc/leapp")
-            .cloned()
-            .collect();
+    if packages.is_empty() && !dirs.is_empty() {
         f = f.command(
             ["rm".to_string(), "-rf".to_string()]
                 .into_iter()
