@@ -1,5 +1,5 @@
-//! `security_scanner`: SELinux mode, sshd settings, PAM modules in use, the crypto policy and
-//! firewalld options.
+//! `security_scanner`: SELinux mode, sshd settings, PAM modules in use, the crypto policy (and
+//! custom policy definitions) and firewalld options.
 
 use std::collections::BTreeMap;
 
@@ -10,6 +10,9 @@ use crate::model::{Env, Facts};
 use crate::registry::{ActorInfo, Phase, Scanner};
 
 use super::{list, read_text};
+
+/// Where locally defined crypto policies live.
+pub const CUSTOM_POLICY_DIR: &str = "/etc/crypto-policies/policies";
 
 /// sshd settings that change meaning across majors.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -22,6 +25,10 @@ pub struct SshdConfig {
     pub permit_root_login_in_match: bool,
     /// `Include` directives (EL9 ships `Include /etc/ssh/sshd_config.d/*.conf`).
     pub includes: Vec<String>,
+    /// Modification time of `/etc/ssh/sshd_config` (seconds since the epoch). rpm installs
+    /// files with the package's build time, so a file changed after its package was installed
+    /// has a newer time than the package's install time.
+    pub mtime: Option<u64>,
 }
 
 /// Security configuration.
@@ -35,6 +42,10 @@ pub struct SecurityFacts {
     pub pam_modules: BTreeMap<String, Vec<String>>,
     /// `/etc/crypto-policies/config`.
     pub crypto_policy: Option<String>,
+    /// Locally defined crypto policies and subpolicy modules: the files in
+    /// `/etc/crypto-policies/policies` (`*.pol`) and `/etc/crypto-policies/policies/modules`
+    /// (`*.pmod`).
+    pub custom_crypto_policies: Vec<String>,
     /// `AllowZoneDrifting` of `/etc/firewalld/firewalld.conf`.
     pub firewalld_allow_zone_drifting: Option<String>,
 }
@@ -50,6 +61,7 @@ pub const SCANNER: Scanner = Scanner {
             "/etc/ssh/sshd_config",
             "/etc/pam.d",
             "/etc/crypto-policies/config",
+            CUSTOM_POLICY_DIR,
             "/etc/firewalld/firewalld.conf",
         ],
         produces: &["facts.security"],
@@ -94,9 +106,19 @@ pub fn parse_sshd(text: &str) -> SshdConfig {
 fn run(env: &Env, facts: &Facts) -> Result<(), String> {
     let selinux = read_text(&env.root, "/etc/selinux/config")?
         .and_then(|t| kv::parse(&t).get("SELINUX").map(|v| v.to_ascii_lowercase()));
-    let sshd = read_text(&env.root, "/etc/ssh/sshd_config")?
+    let mut sshd = read_text(&env.root, "/etc/ssh/sshd_config")?
         .map(|t| parse_sshd(&t))
         .unwrap_or_default();
+    if sshd.present {
+        sshd.mtime = env
+            .root
+            .resolve_host("/etc/ssh/sshd_config")
+            .ok()
+            .and_then(|p| std::fs::metadata(p).ok())
+            .and_then(|m| m.modified().ok())
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map(|d| d.as_secs());
+    }
     let mut pam_modules: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for path in list(&env.root, "/etc/pam.d", |_| true)? {
         let file = path.display().to_string();
@@ -127,6 +149,18 @@ fn run(env: &Env, facts: &Facts) -> Result<(), String> {
             .find(|l| !l.is_empty() && !l.starts_with('#'))
             .map(str::to_string)
     });
+    let mut custom_crypto_policies: Vec<String> =
+        list(&env.root, CUSTOM_POLICY_DIR, |n| n.ends_with(".pol"))?
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+    custom_crypto_policies.extend(
+        list(&env.root, &format!("{CUSTOM_POLICY_DIR}/modules"), |n| {
+            n.ends_with(".pmod")
+        })?
+        .iter()
+        .map(|p| p.display().to_string()),
+    );
     let firewalld_allow_zone_drifting = read_text(&env.root, "/etc/firewalld/firewalld.conf")?
         .and_then(|t| kv::parse(&t).get("AllowZoneDrifting").cloned());
     facts.security.set(SecurityFacts {
@@ -134,6 +168,7 @@ fn run(env: &Env, facts: &Facts) -> Result<(), String> {
         sshd,
         pam_modules,
         crypto_policy,
+        custom_crypto_policies,
         firewalld_allow_zone_drifting,
     });
     Ok(())

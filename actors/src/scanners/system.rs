@@ -1,10 +1,12 @@
-//! `system_scanner`: control panels, absolute symlinks at the top of the root, and leftovers of
-//! other upgrade tools.
+//! `system_scanner`: control panels, absolute symlinks at the top of the root, leftovers of
+//! other upgrade tools, and initialized database data directories.
 
 use serde::Serialize;
 
 use crate::model::{Env, Facts};
 use crate::registry::{ActorInfo, Phase, Scanner};
+
+use super::read_text;
 
 /// Control panels and the paths that identify them.
 pub const CONTROL_PANELS: &[(&str, &str)] = &[
@@ -13,6 +15,25 @@ pub const CONTROL_PANELS: &[(&str, &str)] = &[
     ("DirectAdmin", "/usr/local/directadmin/directadmin"),
 ];
 
+/// Leftovers of leapp / ELevate that are looked for.
+pub const LEAPP_LEFTOVERS: &[&str] = &["/var/lib/leapp", "/etc/leapp", "/root/tmp_leapp_py3"];
+
+/// The default PostgreSQL data directory of the distribution's `postgresql-server`.
+pub const PGSQL_DATA_DIR: &str = "/var/lib/pgsql/data";
+
+/// The default data directory of MariaDB and MySQL servers.
+pub const MYSQL_DATA_DIR: &str = "/var/lib/mysql";
+
+/// An initialized database data directory.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct DataDir {
+    /// Path inside the root.
+    pub path: String,
+    /// Version the data was written by, when the directory records it (`PG_VERSION`,
+    /// `mysql_upgrade_info`).
+    pub version: Option<String>,
+}
+
 /// System-wide facts.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct SystemFacts {
@@ -20,8 +41,12 @@ pub struct SystemFacts {
     pub control_panels: Vec<String>,
     /// Symlinks directly under `/` whose target is absolute: `(link, target)`.
     pub absolute_root_symlinks: Vec<(String, String)>,
-    /// Leftovers of leapp / ELevate (`/var/lib/leapp`, `/etc/leapp`).
+    /// Leftovers of leapp / ELevate (`/var/lib/leapp`, `/etc/leapp`, `/root/tmp_leapp_py3`).
     pub leapp_leftovers: Vec<String>,
+    /// `/var/lib/pgsql/data` when it holds an initialized cluster (`PG_VERSION` exists).
+    pub postgresql_data: Option<DataDir>,
+    /// `/var/lib/mysql` when it holds an initialized server (the `mysql` system database).
+    pub mysql_data: Option<DataDir>,
 }
 
 /// The scanner.
@@ -29,7 +54,7 @@ pub const SCANNER: Scanner = Scanner {
     info: ActorInfo {
         id: "system_scanner",
         phase: Phase::Facts,
-        description: "Looks for control panels, absolute symlinks directly under / and leftovers of leapp or ELevate.",
+        description: "Looks for control panels, absolute symlinks directly under /, leftovers of leapp or ELevate and initialized PostgreSQL/MariaDB/MySQL data directories.",
         reads: &[
             "/usr/local/cpanel",
             "/usr/local/psa",
@@ -37,6 +62,9 @@ pub const SCANNER: Scanner = Scanner {
             "/",
             "/var/lib/leapp",
             "/etc/leapp",
+            "/root/tmp_leapp_py3",
+            PGSQL_DATA_DIR,
+            MYSQL_DATA_DIR,
         ],
         produces: &["facts.system"],
     },
@@ -64,15 +92,44 @@ fn run(env: &Env, facts: &Facts) -> Result<(), String> {
         }
     }
     absolute_root_symlinks.sort();
-    let leapp_leftovers = ["/var/lib/leapp", "/etc/leapp"]
+    let exists = |p: &str| env.root.resolve_host(p).is_ok_and(|h| h.exists());
+    let is_dir = |p: &str| env.root.resolve_host(p).is_ok_and(|h| h.is_dir());
+    let leapp_leftovers = LEAPP_LEFTOVERS
         .iter()
-        .filter(|p| env.root.path().join(p.trim_start_matches('/')).exists())
+        .filter(|p| exists(p))
         .map(|p| p.to_string())
         .collect();
+    // The version files are informative: an unreadable one does not fail the scan.
+    let first_line = |p: &str| -> Option<String> {
+        read_text(&env.root, p).ok().flatten().and_then(|t| {
+            t.lines()
+                .map(str::trim)
+                .find(|l| !l.is_empty())
+                .map(str::to_string)
+        })
+    };
+    let postgresql_data = if env.root.is_file(format!("{PGSQL_DATA_DIR}/PG_VERSION")) {
+        Some(DataDir {
+            path: PGSQL_DATA_DIR.to_string(),
+            version: first_line(&format!("{PGSQL_DATA_DIR}/PG_VERSION")),
+        })
+    } else {
+        None
+    };
+    let mysql_data = if is_dir(&format!("{MYSQL_DATA_DIR}/mysql")) {
+        Some(DataDir {
+            path: MYSQL_DATA_DIR.to_string(),
+            version: first_line(&format!("{MYSQL_DATA_DIR}/mysql_upgrade_info")),
+        })
+    } else {
+        None
+    };
     facts.system.set(SystemFacts {
         control_panels,
         absolute_root_symlinks,
         leapp_leftovers,
+        postgresql_data,
+        mysql_data,
     });
     Ok(())
 }
