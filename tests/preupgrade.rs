@@ -265,7 +265,7 @@ fn exit_codes_follow_inhibitors_and_waivers() {
 
     let blocked = leapfrog(
         &root,
-        &["preupgrade", "--host-facts", h, "--target", "almalinux-10"],
+        &["preupgrade", "--host-facts", h, "--target", "rocky-9"],
     );
     assert_eq!(blocked.status.code(), Some(2));
     let r = report(&root);
@@ -291,7 +291,7 @@ fn exit_codes_follow_inhibitors_and_waivers() {
             "--host-facts",
             h,
             "--target",
-            "almalinux-10",
+            "rocky-9",
             "--waive",
             "release.unsupported-path",
         ],
@@ -330,7 +330,7 @@ fn exit_codes_follow_inhibitors_and_waivers() {
     .unwrap();
     let file_waived = leapfrog(
         &root,
-        &["preupgrade", "--host-facts", h, "--target", "almalinux-10"],
+        &["preupgrade", "--host-facts", h, "--target", "rocky-9"],
     );
     assert_eq!(file_waived.status.code(), Some(0));
 }
@@ -393,7 +393,7 @@ fn a_crashing_actor_becomes_an_error_finding_and_the_run_goes_on() {
         )
         .arg("--root")
         .arg(&root)
-        .args(["preupgrade", "--target", "almalinux-10"])
+        .args(["preupgrade", "--target", "rocky-9"])
         .output()
         .unwrap();
     assert_eq!(
@@ -413,7 +413,7 @@ fn a_crashing_actor_becomes_an_error_finding_and_the_run_goes_on() {
         "{k:?}"
     );
     // the other actors still ran: the release was read and the target resolved
-    assert_eq!(r["leapfrog"]["target"], "almalinux-10.0");
+    assert_eq!(r["leapfrog"]["target"], "rocky-9.0");
     let runs = r["leapfrog"]["actors"].as_array().unwrap();
     assert!(
         runs.iter()
