@@ -78,8 +78,8 @@ fn pristine_roots_have_only_the_expected_network_findings() {
         // The testkit writes an NM-style ifcfg-eth0: still read on EL9, migration advised.
         ("almalinux-8.10", &["network.ifcfg-migration"][..]),
         ("rocky-8.10", &["network.ifcfg-migration"][..]),
-        // The same ifcfg-eth0 is not read by EL10's NetworkManager at all.
-        ("almalinux-9.6", &["network.ifcfg-unsupported"][..]),
+        // EL9 roots use a NetworkManager keyfile, as EL9 installers write.
+        ("almalinux-9.6", &[][..]),
         ("almalinux-10.0", &[][..]),
     ] {
         let a = assess(&pristine(release), release);
@@ -255,6 +255,11 @@ fn ifcfg_files_are_not_read_on_el10() {
     let root = sandbox("almalinux-9.6");
     write(
         &root,
+        "/etc/sysconfig/network-scripts/ifcfg-eth0",
+        "TYPE=Ethernet\nBOOTPROTO=dhcp\nNAME=eth0\nDEVICE=eth0\nONBOOT=yes\n",
+    );
+    write(
+        &root,
         "/etc/sysconfig/network-scripts/rule-eth0",
         "from 192.0.2.0/24 table 10\n",
     );
@@ -272,7 +277,7 @@ fn ifcfg_files_are_not_read_on_el10() {
 
     // Migrated to a keyfile: nothing left to read.
     let root = sandbox("almalinux-9.6");
-    std::fs::remove_file(root.join("etc/sysconfig/network-scripts/ifcfg-eth0")).unwrap();
+    let _ = std::fs::remove_file(root.join("etc/sysconfig/network-scripts/ifcfg-eth0"));
     write(
         &root,
         "/etc/NetworkManager/system-connections/eth0.nmconnection",

@@ -398,10 +398,22 @@ fn finish_root(
             }
         ),
     )?;
-    w(
-        "etc/sysconfig/network-scripts/ifcfg-eth0",
-        "TYPE=Ethernet\nBOOTPROTO=dhcp\nNAME=eth0\nDEVICE=eth0\nONBOOT=yes\n",
-    )?;
+    if rel.major >= 9 {
+        // EL9 installers write NetworkManager keyfiles; EL7/EL8 write ifcfg files
+        let p = "etc/NetworkManager/system-connections/eth0.nmconnection";
+        w(
+            p,
+            "[connection]\nid=eth0\ntype=ethernet\ninterface-name=eth0\n\n[ipv4]\nmethod=auto\n\n[ipv6]\nmethod=auto\n",
+        )?;
+        let full = root.join(p);
+        std::fs::set_permissions(&full, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+            .map_err(io_err("setting the mode of", &full))?;
+    } else {
+        w(
+            "etc/sysconfig/network-scripts/ifcfg-eth0",
+            "TYPE=Ethernet\nBOOTPROTO=dhcp\nNAME=eth0\nDEVICE=eth0\nONBOOT=yes\n",
+        )?;
+    }
     for (module, stream) in catalog::default_root_modules(rel.major) {
         w(
             &format!("etc/dnf/modules.d/{module}.module"),
