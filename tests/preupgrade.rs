@@ -423,6 +423,92 @@ fn a_crashing_actor_becomes_an_error_finding_and_the_run_goes_on() {
 }
 
 #[test]
+fn a_question_blocks_until_answered_with_the_command_it_names() {
+    // CentOS 7 -> AlmaLinux 8 with an edited sshd_config that leaves PermitRootLogin unset: root
+    // would lose password login, so leapfrog asks
+    let root = new_root("centos-7.9", "almalinux-8.10", "question");
+    let conf = std::fs::read_to_string(root.join("etc/ssh/sshd_config")).unwrap();
+    std::fs::write(
+        root.join("etc/ssh/sshd_config"),
+        format!("{conf}# edited by the admin\n"),
+    )
+    .unwrap();
+    let host = host_file(7, "question");
+    let h = host.to_str().unwrap();
+    let out = leapfrog(&root, &["preupgrade", "--host-facts", h]);
+    assert_eq!(out.status.code(), Some(2));
+    let r = report(&root);
+    let q = r["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["key"] == "security.sshd-root-password-login")
+        .expect("question asked")
+        .clone();
+    assert!(
+        q["groups"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from("inhibitor"))
+    );
+    let cmd: Vec<String> = q["detail"]["remediations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["type"] == "command")
+        .unwrap()["context"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(&cmd[..3], ["leapfrog", "answer", "--section"]);
+    let answerfile = std::fs::read_to_string(root.join("var/log/leapfrog/answerfile")).unwrap();
+    assert!(
+        answerfile.contains("[sshd_root_login]") && answerfile.contains("# choices: yes, no"),
+        "{answerfile}"
+    );
+    // a value that is not a choice is refused, a valid one recorded
+    assert_eq!(
+        leapfrog(
+            &root,
+            &[
+                "answer",
+                "--section",
+                "sshd_root_login.keep_password_login=maybe"
+            ]
+        )
+        .status
+        .code(),
+        Some(1)
+    );
+    let ans = leapfrog(
+        &root,
+        &[
+            "answer",
+            "--section",
+            "sshd_root_login.keep_password_login=yes",
+        ],
+    );
+    assert_eq!(
+        ans.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ans.stderr)
+    );
+    leapfrog(&root, &["preupgrade", "--host-facts", h]);
+    let k = keys(&report(&root));
+    assert!(
+        !k.contains(&"security.sshd-root-password-login".to_string()),
+        "{k:?}"
+    );
+    assert!(
+        k.contains(&"security.sshd-root-login-answered".to_string()),
+        "{k:?}"
+    );
+}
+
+#[test]
 fn answers_are_validated_and_recorded() {
     let root = new_root("almalinux-9.6", "almalinux-10.0", "answers");
     let out = leapfrog(&root, &["answer", "--section", "not-an-answer"]);
