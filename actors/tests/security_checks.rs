@@ -7,10 +7,7 @@ use std::path::Path;
 use std::time::{Duration, UNIX_EPOCH};
 
 use common::*;
-use leapfrog_actors::finding::{Finding, Severity};
 use leapfrog_actors::host::HostFacts;
-use leapfrog_actors::registry::{self, Level};
-use leapfrog_actors::runner::Assessment;
 
 const ACTORS: &[&str] = &[
     "selinux_check",
@@ -19,51 +16,6 @@ const ACTORS: &[&str] = &[
     "crypto_policy_check",
     "firewalld_check",
 ];
-
-fn level_of(key: &str) -> Level {
-    registry::checks()
-        .iter()
-        .flat_map(|c| c.findings)
-        .find(|f| f.key == key)
-        .map(|f| f.level)
-        .unwrap_or_else(|| panic!("{key} is not declared"))
-}
-
-/// The one finding with `key`: its blocking and severity match the declared level, and its
-/// summary names every object in `names`.
-fn one<'a>(a: &'a Assessment, key: &str, names: &[&str]) -> &'a Finding {
-    let found = with_key(a, key);
-    assert_eq!(found.len(), 1, "{key}: {:?}", keys(a));
-    let f = found[0];
-    let level = level_of(key);
-    assert_eq!(f.blocks(), level == Level::Inhibitor, "{key}");
-    let severity = match level {
-        Level::Info => Severity::Info,
-        Level::Low => Severity::Low,
-        Level::Medium => Severity::Medium,
-        Level::High | Level::Inhibitor => Severity::High,
-    };
-    assert_eq!(f.severity, severity, "{key}");
-    for n in names {
-        assert!(f.summary.contains(n), "{key}: {n:?} not in {}", f.summary);
-    }
-    f
-}
-
-fn absent(a: &Assessment, key: &str) {
-    assert!(
-        with_key(a, key).is_empty(),
-        "{key} unexpected: {:?}",
-        with_key(a, key)
-    );
-}
-
-fn command(f: &Finding) -> Vec<String> {
-    f.remediation
-        .as_ref()
-        .and_then(|r| r.command.clone())
-        .unwrap_or_default()
-}
 
 /// Gives a file the packages' build time, as rpm leaves files nobody edited.
 fn as_packaged(root: &Path, path: &str) {

@@ -8,10 +8,11 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
 use leapfrog_actors::facts::rootfs::RootFs;
-use leapfrog_actors::finding::Finding;
+use leapfrog_actors::finding::{Finding, Severity};
 use leapfrog_actors::host::{HostFacts, HostFactsSource, Mount, NetInterface};
 use leapfrog_actors::model::{Answers, Env};
 use leapfrog_actors::paths::TargetSpec;
+use leapfrog_actors::registry::{self, Level};
 use leapfrog_actors::runner::{self, Assessment};
 use leapfrog_testkit::root::{self, RootOptions};
 use leapfrog_testkit::world::{self, Scale, WorldOptions};
@@ -170,4 +171,52 @@ pub fn with_key<'a>(a: &'a Assessment, key: &str) -> Vec<&'a Finding> {
 /// Every key found.
 pub fn keys(a: &Assessment) -> Vec<&str> {
     a.findings.iter().map(|f| f.key.as_str()).collect()
+}
+
+/// The level a finding key is declared with.
+pub fn level_of(key: &str) -> Level {
+    registry::checks()
+        .iter()
+        .flat_map(|c| c.findings)
+        .find(|f| f.key == key)
+        .map(|f| f.level)
+        .unwrap_or_else(|| panic!("{key} is not declared"))
+}
+
+/// The one finding with `key`: its blocking and severity match the declared level, and its
+/// summary names every object in `names`.
+pub fn one<'a>(a: &'a Assessment, key: &str, names: &[&str]) -> &'a Finding {
+    let found = with_key(a, key);
+    assert_eq!(found.len(), 1, "{key}: {:?}", keys(a));
+    let f = found[0];
+    let level = level_of(key);
+    assert_eq!(f.blocks(), level == Level::Inhibitor, "{key}");
+    let severity = match level {
+        Level::Info => Severity::Info,
+        Level::Low => Severity::Low,
+        Level::Medium => Severity::Medium,
+        Level::High | Level::Inhibitor => Severity::High,
+    };
+    assert_eq!(f.severity, severity, "{key}");
+    for n in names {
+        assert!(f.summary.contains(n), "{key}: {n:?} not in {}", f.summary);
+    }
+    f
+}
+
+/// Asserts that no finding has `key`.
+pub fn absent(a: &Assessment, key: &str) {
+    assert!(
+        with_key(a, key).is_empty(),
+        "{key} unexpected: {:?}",
+        with_key(a, key)
+    );
+}
+
+/// The remediation command of a finding (empty when it has none).
+pub fn command(f: &Finding) -> Vec<String> {
+    f.remediation
+        .as_ref()
+        .and_then(|r| r.command.clone())
+        .unwrap_or_default()
 }
