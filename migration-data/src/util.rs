@@ -121,3 +121,51 @@ pub(crate) fn kind(v: &serde_json::Value) -> &'static str {
         serde_json::Value::Object(_) => "an object",
     }
 }
+
+/// The deepest nesting of arrays/objects accepted (serde_json's own recursion limit).
+pub(crate) const MAX_DEPTH: usize = 128;
+
+/// Checks the shape of a JSON document before serde sees it: the top level must be an object
+/// and arrays/objects must not nest deeper than [`MAX_DEPTH`]. serde_json skips ignored and
+/// raw values without a depth limit, so the limit is enforced here for the whole document.
+pub(crate) fn precheck_json(bytes: &[u8], path: &Path) -> Result<(), Error> {
+    let bad = |message: String| Error::Json {
+        path: path.to_path_buf(),
+        message,
+    };
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for (offset, &b) in bytes.iter().enumerate() {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Err(bad(format!(
+                        "JSON nested too deeply (more than {MAX_DEPTH} levels) at byte offset {offset}"
+                    )));
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+        None => return Err(bad("not valid JSON: the file is empty".into())),
+        Some(b'{') => {}
+        Some(_) => {
+            return Err(bad(
+                "not valid JSON object: the top level must be an object".into(),
+            ));
+        }
+    }
+    Ok(())
+}

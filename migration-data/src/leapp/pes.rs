@@ -302,6 +302,7 @@ pub fn load(path: &Path) -> Result<PesFile, Error> {
 
 /// Parses the bytes of a PES file; `path` is used in error messages only.
 pub fn parse(bytes: &[u8], path: &Path) -> Result<PesFile, Error> {
+    crate::util::precheck_json(bytes, path)?;
     let raw: RawFile<'_> = serde_json::from_slice(bytes).map_err(|e| json_error(path, &e))?;
     let mut events = Vec::with_capacity(raw.packageinfo.len());
     for (index, value) in raw.packageinfo.iter().enumerate() {

@@ -181,6 +181,7 @@ pub fn load(path: &Path, distro: &str) -> Result<RepoMap, Error> {
 
 /// Parses the bytes of a repository map; `path` is used in error messages only.
 pub fn parse(bytes: &[u8], path: &Path, distro: &str) -> Result<RepoMap, Error> {
+    crate::util::precheck_json(bytes, path)?;
     let head: RawHead = serde_json::from_slice(bytes).map_err(|e| json_error(path, &e))?;
     let v = head.version_format.as_str();
     let invalid = |(step, entry, message): (usize, usize, String)| Error::Invalid {
