@@ -10,6 +10,8 @@
 //! Everything here is pure Rust and never panics on hostile input: every failure is an
 //! [`Error`] that names the file it came from.
 
+#![warn(missing_docs)]
+
 mod error;
 mod util;
 

@@ -16,6 +16,13 @@ pub(crate) fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, Error> {
         path: path.to_path_buf(),
         source,
     };
+    // Refuse FIFOs, devices and directories before opening (opening a FIFO would block).
+    if !std::fs::metadata(path).map_err(io)?.is_file() {
+        return Err(Error::Invalid {
+            path: path.to_path_buf(),
+            message: "not a regular file".into(),
+        });
+    }
     let file = std::fs::File::open(path).map_err(io)?;
     let meta = file.metadata().map_err(io)?;
     if meta.len() > limit {

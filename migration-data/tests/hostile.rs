@@ -433,3 +433,53 @@ fn check_reports_each_kind() {
     assert_eq!(problems[5].location, "packageinfo[2] (id 8)");
     assert_eq!(problems[6].location, "packageinfo[3] (id 9)");
 }
+
+#[test]
+fn non_regular_files_are_refused_by_loaders() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path().join("dir.json");
+    std::fs::create_dir(&d).unwrap();
+    assert_names(&pes::load(&d).unwrap_err(), &d, "not a regular file");
+    assert_names(
+        &repomap::load(&d, "almalinux").unwrap_err(),
+        &d,
+        "not a regular file",
+    );
+    assert_names(&repofile::load(&d).unwrap_err(), &d, "not a regular file");
+}
+
+#[test]
+fn event_error_shows_string_id() {
+    let t = tempfile::tempdir().unwrap();
+    let ev = EVENT_OK
+        .replace(r#""id": 7"#, r#""id": "9003""#)
+        .replace(r#""action": 7"#, r#""action": 9"#);
+    let p = write(t.path(), "p.json", &pes_with(&[&ev]));
+    assert_names(
+        &pes::load(&p).unwrap_err(),
+        &p,
+        "event #0 (id 9003): invalid action 9",
+    );
+}
+
+#[test]
+fn vendors_symlink_into_subdirectory_is_accepted() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path().join("vendors.d");
+    std::fs::create_dir_all(d.join("data")).unwrap();
+    write(&d.join("data"), "k", "0123456789abcdef\n");
+    std::os::unix::fs::symlink("data/k", d.join("v.sigs")).unwrap();
+    std::os::unix::fs::symlink("data", d.join("w.sigs")).unwrap();
+    let err = vendors::load(&d, "almalinux").unwrap_err();
+    assert_names(
+        &err,
+        &d.join("w.sigs"),
+        "symlink does not point to a regular file",
+    );
+    std::fs::remove_file(d.join("w.sigs")).unwrap();
+    let set = vendors::load(&d, "almalinux").unwrap();
+    assert_eq!(
+        set.vendors["v"].sigs.as_ref().unwrap().1,
+        ["0123456789abcdef"]
+    );
+}

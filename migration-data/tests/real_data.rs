@@ -334,3 +334,52 @@ fn real_data_set_check() {
             .starts_with(&maria.file.display().to_string())
     );
 }
+
+#[test]
+fn real_el9_data_set() {
+    let dir = data().join("files-installed-for-almalinux-9");
+    let set = DataSet::load_leapp_files(&dir, "almalinux").unwrap();
+    let map = &set.repomaps[0].1;
+    assert_eq!(map.format_version, "1.2.0");
+    assert_eq!(map.mappings.len(), 10);
+    assert_eq!(map.targets_for("powertools", 8, 9), ["almalinux9-crb"]);
+    assert_eq!(map.targets_for("baseos", 8, 9), ["almalinux9-baseos"]);
+    assert_eq!(set.pes[0].1.events.len(), 2381);
+    let problems = set.check();
+    let mut kinds: BTreeMap<ProblemKind, usize> = BTreeMap::new();
+    let mut unknown: BTreeMap<String, usize> = BTreeMap::new();
+    for p in &problems {
+        *kinds.entry(p.kind).or_default() += 1;
+        if p.kind == ProblemKind::UnknownPesid {
+            *unknown
+                .entry(p.message.split('"').nth(1).unwrap().to_string())
+                .or_default() += 1;
+        }
+    }
+    // The el9 host carries the same pes-events.json (7->8 data, PESIDs `base`,
+    // `almalinux8-*`) but an 8->9 repomap whose PESIDs are `baseos`, `appstream`, ...: almost
+    // every package repository is unknown to it.
+    let expected_kinds = [
+        (ProblemKind::DuplicateEventId, 1),
+        (ProblemKind::ConflictingSetId, 84),
+        (ProblemKind::UnknownPesid, 3712),
+        (ProblemKind::MissingOutPackages, 1),
+    ];
+    assert_eq!(kinds, expected_kinds.into_iter().collect());
+    let expected_unknown = [
+        ("all-mariadb-main", 1),
+        ("almalinux8-appstream", 1085),
+        ("almalinux8-baseos", 216),
+        ("almalinux8-powertools", 127),
+        ("base", 2259),
+        ("ol7_MySQL80", 1),
+        ("ol8-uek", 1),
+        ("repos", 2),
+        ("sl", 20),
+    ];
+    let expected_unknown: BTreeMap<String, usize> = expected_unknown
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+    assert_eq!(unknown, expected_unknown);
+}

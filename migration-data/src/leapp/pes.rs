@@ -311,7 +311,13 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<PesFile, Error> {
             let id = serde_json::from_str::<IdOnly>(text)
                 .ok()
                 .and_then(|i| i.id)
-                .map_or_else(|| "?".to_string(), |v| v.to_string());
+                .map_or_else(
+                    || "?".to_string(),
+                    |v| match v {
+                        serde_json::Value::String(s) => s,
+                        other => other.to_string(),
+                    },
+                );
             Error::Event {
                 path: path.to_path_buf(),
                 index,

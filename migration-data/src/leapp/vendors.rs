@@ -140,7 +140,7 @@ fn check_entry(path: &Path, canonical_dir: &Path) -> Result<(), String> {
     if meta.file_type().is_symlink() {
         let target =
             std::fs::canonicalize(path).map_err(|e| format!("symlink cannot be resolved: {e}"))?;
-        if target.parent() != Some(canonical_dir) {
+        if !target.starts_with(canonical_dir) {
             return Err(format!(
                 "symlink points outside the directory (to {})",
                 target.display()
