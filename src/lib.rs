@@ -19,4 +19,5 @@ pub mod exit;
 
 pub mod inventory;
 pub mod logging;
+pub mod plan;
 pub mod report;

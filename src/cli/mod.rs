@@ -13,7 +13,9 @@ use crate::exit::ExitCode;
 
 pub mod actors;
 pub mod answer;
+pub mod data;
 pub mod inventory;
+pub mod plan;
 pub mod preupgrade;
 
 /// In-place major-version upgrades for RHEL-compatible Linux.
@@ -64,6 +66,11 @@ pub enum Command {
     Answer(answer::AnswerArgs),
     /// List every scanner and check, with the findings each can produce
     Actors(actors::ActorsArgs),
+    /// Plan the upgrade; today the package-evolution stage on an `rpm -qa` list
+    /// (--installed FILE --source ... --target ... --events-only)
+    Plan(plan::PlanArgs),
+    /// Validate migration data (`leapfrog data check`)
+    Data(data::DataArgs),
 }
 
 /// Parses the command line, sets up logging and runs the command.
@@ -102,6 +109,8 @@ pub fn run_command(cli: &Cli) -> anyhow::Result<ExitCode> {
         Command::Preupgrade(args) => preupgrade::run(&cli.global, args),
         Command::Answer(args) => answer::run(&cli.global, args),
         Command::Actors(args) => actors::run(&cli.global, args),
+        Command::Plan(args) => plan::run(&cli.global, args),
+        Command::Data(args) => data::run(&cli.global, args),
     }
 }
 
