@@ -174,3 +174,77 @@ fn data_check_reports_the_real_files_problems() {
     assert_eq!(missing.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("/nonexistent/leapp"));
 }
+
+#[test]
+fn events_only_plan_of_a_root_uses_its_release_and_signed_packages() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut w = leapfrog_testkit::world::WorldOptions::new(
+        dir.path().join("world"),
+        leapfrog_testkit::world::Scale::Small,
+    );
+    w.releases = vec!["centos-7.9".into()];
+    leapfrog_testkit::world::build_world(&w).unwrap();
+    let root = dir.path().join("root");
+    leapfrog_testkit::root::build_root(&leapfrog_testkit::root::RootOptions::new(
+        dir.path().join("world"),
+        "centos-7.9",
+        &root,
+    ))
+    .unwrap();
+    let data = leapp_data();
+    let out = Command::new(env!("CARGO_BIN_EXE_leapfrog"))
+        .arg("--root")
+        .arg(&root)
+        .args([
+            "--json",
+            "plan",
+            "--leapp-data",
+            data.to_str().unwrap(),
+            "--events-only",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (v["source"].as_str().unwrap(), v["target"].as_str().unwrap()),
+        ("centos-7.9", "almalinux-8.10")
+    );
+    let installs: Vec<&str> = v["to_install"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    for name in [
+        "almalinux-release",
+        "dhcp-client",
+        "chrony",
+        "platform-python",
+    ] {
+        assert!(installs.contains(&name), "{name} missing from {installs:?}");
+    }
+    let third: Vec<&str> = v["not_distribution_signed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        third,
+        [
+            "MariaDB-client",
+            "MariaDB-common",
+            "MariaDB-server",
+            "acme-agent",
+            "htop"
+        ]
+    );
+    // nothing was written into the root
+    assert!(!root.join("var/lib/leapfrog").exists());
+}

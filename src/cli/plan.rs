@@ -18,13 +18,16 @@ use crate::plan::{self, events};
 /// Options of `leapfrog plan`.
 #[derive(Debug, Clone, Args)]
 pub struct PlanArgs {
-    /// `rpm -qa` output of the system to plan for (one NEVRA per line)
+    /// `rpm -qa` output of the system to plan for (one NEVRA per line); without it, the
+    /// distribution-signed packages installed in --root are planned
     #[arg(long, value_name = "FILE")]
     pub installed: Option<PathBuf>,
-    /// The installed release, DISTRO-MAJOR.MINOR (e.g. centos-7.9, almalinux-8.10)
+    /// The installed release, DISTRO-MAJOR.MINOR (e.g. centos-7.9); with --installed only (a
+    /// root says it itself)
     #[arg(long, value_name = "DISTRO-VERSION")]
     pub source: Option<TargetSpec>,
-    /// The target release, DISTRO-MAJOR.MINOR (e.g. almalinux-8.10)
+    /// The target release, DISTRO-MAJOR.MINOR (e.g. almalinux-8.10); for a root the default is
+    /// the newest supported path
     #[arg(long, value_name = "DISTRO-VERSION")]
     pub target: Option<TargetSpec>,
     /// Architecture the events are filtered for
@@ -38,27 +41,19 @@ pub struct PlanArgs {
     pub events_only: bool,
 }
 
-/// Runs `leapfrog plan`.
-///
-/// # Errors
-///
-/// On missing or inconsistent arguments and unreadable data or package lists.
-pub fn run(global: &GlobalArgs, args: &PlanArgs) -> anyhow::Result<ExitCode> {
-    if !args.events_only {
-        bail!(
-            "only the package-evolution stage is implemented so far: pass --events-only (depsolve, download and the test transaction are not available yet)"
-        );
-    }
-    let (Some(list), Some(source), Some(target)) = (&args.installed, &args.source, &args.target)
-    else {
-        bail!(
-            "--events-only needs --installed FILE, --source DISTRO-VERSION and --target DISTRO-VERSION"
-        );
-    };
-    let (Some(smin), Some(tmin)) = (source.minor, target.minor) else {
-        bail!(
-            "--source and --target need a minor version (e.g. centos-7.9, almalinux-8.10): events are selected by release"
-        );
+/// What the event stage starts from.
+struct Input {
+    installed: Vec<events::Installed>,
+    source: TargetSpec,
+    target: TargetSpec,
+    /// Installed packages left out because the distribution did not sign them (leapp gives
+    /// third-party packages no instructions either).
+    skipped: Vec<String>,
+}
+
+fn from_list(list: &std::path::Path, args: &PlanArgs) -> anyhow::Result<Input> {
+    let (Some(source), Some(target)) = (&args.source, &args.target) else {
+        bail!("--installed FILE needs --source DISTRO-VERSION and --target DISTRO-VERSION");
     };
     let text = std::fs::read_to_string(list)
         .with_context(|| format!("cannot read the package list {}", list.display()))?;
@@ -78,13 +73,132 @@ pub fn run(global: &GlobalArgs, args: &PlanArgs) -> anyhow::Result<ExitCode> {
             names.insert(name);
         }
     }
-    let installed: Vec<events::Installed> = names
+    let installed = names
         .iter()
         .map(|n| events::Installed {
             name: n.to_string(),
             module_stream: None,
         })
         .collect();
+    Ok(Input {
+        installed,
+        source: source.clone(),
+        target: target.clone(),
+        skipped: Vec::new(),
+    })
+}
+
+/// Reads the installed release and the distribution-signed packages of `--root` with the
+/// assessment's scanners; the target is `--target` or the default path.
+fn from_root(global: &GlobalArgs, args: &PlanArgs) -> anyhow::Result<Input> {
+    use leapfrog_actors::facts::rootfs::RootFs;
+    use leapfrog_actors::model::{Env, Facts};
+    use leapfrog_actors::scanners;
+    let root = RootFs::new(&global.root).with_context(|| {
+        format!(
+            "cannot use {} as the root to plan for",
+            global.root.display()
+        )
+    })?;
+    let env = Env {
+        root,
+        host: Default::default(),
+    };
+    let facts = Facts::default();
+    for sc in [&scanners::release::SCANNER, &scanners::rpm::SCANNER] {
+        (sc.run)(&env, &facts)
+            .map_err(anyhow::Error::msg)
+            .with_context(|| format!("cannot read {}", global.root.display()))?;
+    }
+    let (Some(release), Some(rpm)) = (facts.release.get(), facts.rpm.get()) else {
+        bail!(
+            "cannot read the release and packages of {}",
+            global.root.display()
+        );
+    };
+    let major = release.major.with_context(|| {
+        format!(
+            "VERSION_ID {:?} has no major version",
+            release.os.version_id
+        )
+    })?;
+    let source = TargetSpec {
+        distro: release.os.id.clone(),
+        major,
+        minor: release.minor,
+    };
+    let target = match &args.target {
+        Some(t) => t.clone(),
+        None => {
+            let t = leapfrog_actors::paths::resolve(&release.os.id, major, None).with_context(
+                || {
+                    format!(
+                        "no supported upgrade path from {} {}: pass --target",
+                        release.os.name, release.os.version_id
+                    )
+                },
+            )?;
+            TargetSpec {
+                distro: t.distro,
+                major: t.major,
+                minor: Some(t.minor),
+            }
+        }
+    };
+    let keys = rpm.distribution_key_ids(&release.release_package());
+    let mut installed = Vec::new();
+    let mut skipped = Vec::new();
+    let mut seen = BTreeSet::new();
+    for p in rpm.real() {
+        if !seen.insert(p.name.clone()) {
+            continue;
+        }
+        if p.signature_key_id
+            .as_ref()
+            .is_some_and(|k| keys.contains(k))
+        {
+            installed.push(events::Installed {
+                name: p.name.clone(),
+                module_stream: None,
+            });
+        } else {
+            skipped.push(p.name.clone());
+        }
+    }
+    Ok(Input {
+        installed,
+        source,
+        target,
+        skipped,
+    })
+}
+
+/// Runs `leapfrog plan`.
+///
+/// # Errors
+///
+/// On missing or inconsistent arguments and unreadable data or package lists.
+pub fn run(global: &GlobalArgs, args: &PlanArgs) -> anyhow::Result<ExitCode> {
+    if !args.events_only {
+        bail!(
+            "only the package-evolution stage is implemented so far: pass --events-only (depsolve, download and the test transaction are not available yet)"
+        );
+    }
+    let input = match &args.installed {
+        Some(list) => from_list(list, args)?,
+        None => from_root(global, args)?,
+    };
+    let Input {
+        installed,
+        source,
+        target,
+        skipped,
+    } = input;
+    let (Some(smin), Some(tmin)) = (source.minor, target.minor) else {
+        bail!(
+            "--source and --target need a minor version (e.g. centos-7.9, almalinux-8.10): events are selected by release"
+        );
+    };
     let pes_path = args.leapp_data.join("pes-events.json");
     let map_path = args.leapp_data.join("repomap.json");
     let pes = pes::load(&pes_path).context("cannot load the package-evolution data")?;
@@ -149,6 +263,7 @@ pub fn run(global: &GlobalArgs, args: &PlanArgs) -> anyhow::Result<ExitCode> {
         "repos": repo_ids,
         "findings": findings,
         "steps": out.steps,
+        "not_distribution_signed": skipped,
     });
     let mut stdout = std::io::stdout().lock();
     if global.json {
