@@ -248,3 +248,54 @@ fn events_only_plan_of_a_root_uses_its_release_and_signed_packages() {
     // nothing was written into the root
     assert!(!root.join("var/lib/leapfrog").exists());
 }
+
+#[test]
+fn why_explains_a_packages_fate_with_its_event_chain() {
+    let f = list(CENTOS7);
+    let data = leapp_data();
+    let why = |pkg: &str, json: bool| {
+        let mut args = vec![
+            "why",
+            pkg,
+            "--installed",
+            f.path().to_str().unwrap(),
+            "--source",
+            "centos-7.9",
+            "--target",
+            "almalinux-8.10",
+            "--leapp-data",
+            data.to_str().unwrap(),
+        ];
+        if json {
+            args.insert(0, "--json");
+        }
+        leapfrog(&args)
+    };
+    let out = why("chrony", false);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with("chrony: installed from almalinux8-baseos"),
+        "{text}"
+    );
+    assert!(
+        text.contains("event 4 (split): ntp -> chrony, ntpstat")
+            && text.contains("event 527 (replaced): ntpdate -> chrony"),
+        "{text}"
+    );
+    let v: Value = serde_json::from_slice(&why("dhclient", true).stdout).unwrap();
+    assert_eq!(v["fate"], "removed (events [525])");
+    assert_eq!(v["steps"][0]["event"], 525);
+    let bash = String::from_utf8_lossy(&why("bash", false).stdout).to_string();
+    assert!(bash.contains("upgraded by name"), "{bash}");
+    let none = String::from_utf8_lossy(&why("no-such-package", false).stdout).to_string();
+    assert!(
+        none.contains("not installed, and no event installs it"),
+        "{none}"
+    );
+}

@@ -17,6 +17,7 @@ pub mod data;
 pub mod inventory;
 pub mod plan;
 pub mod preupgrade;
+pub mod why;
 
 /// In-place major-version upgrades for RHEL-compatible Linux.
 #[derive(Debug, Parser)]
@@ -71,6 +72,8 @@ pub enum Command {
     Plan(plan::PlanArgs),
     /// Validate migration data (`leapfrog data check`)
     Data(data::DataArgs),
+    /// Explain one package's fate: the chain of events and the repository behind it
+    Why(why::WhyArgs),
 }
 
 /// Parses the command line, sets up logging and runs the command.
@@ -111,6 +114,7 @@ pub fn run_command(cli: &Cli) -> anyhow::Result<ExitCode> {
         Command::Actors(args) => actors::run(&cli.global, args),
         Command::Plan(args) => plan::run(&cli.global, args),
         Command::Data(args) => data::run(&cli.global, args),
+        Command::Why(args) => why::run(&cli.global, args),
     }
 }
 

@@ -173,17 +173,20 @@ fn from_root(global: &GlobalArgs, args: &PlanArgs) -> anyhow::Result<Input> {
     })
 }
 
-/// Runs `leapfrog plan`.
-///
-/// # Errors
-///
-/// On missing or inconsistent arguments and unreadable data or package lists.
-pub fn run(global: &GlobalArgs, args: &PlanArgs) -> anyhow::Result<ExitCode> {
-    if !args.events_only {
-        bail!(
-            "only the package-evolution stage is implemented so far: pass --events-only (depsolve, download and the test transaction are not available yet)"
-        );
-    }
+/// The package-evolution stage of a root or list, with the repository map for the target.
+pub(crate) struct Evolution {
+    pub(crate) installed: Vec<events::Installed>,
+    pub(crate) source: TargetSpec,
+    pub(crate) target: TargetSpec,
+    pub(crate) skipped: Vec<String>,
+    pub(crate) smin: u32,
+    pub(crate) tmin: u32,
+    pub(crate) map: repomap::RepoMap,
+    pub(crate) out: events::Outcome,
+}
+
+/// Reads the input (list or root) and the leapp data and applies the events.
+pub(crate) fn evolve(global: &GlobalArgs, args: &PlanArgs) -> anyhow::Result<Evolution> {
     let input = match &args.installed {
         Some(list) => from_list(list, args)?,
         None => from_root(global, args)?,
@@ -212,6 +215,39 @@ pub fn run(global: &GlobalArgs, args: &PlanArgs) -> anyhow::Result<ExitCode> {
         minor: tmin,
     };
     let out = events::apply(&pes.events, &installed, src, tgt, &args.arch);
+    Ok(Evolution {
+        installed,
+        source,
+        target,
+        skipped,
+        smin,
+        tmin,
+        map,
+        out,
+    })
+}
+
+/// Runs `leapfrog plan`.
+///
+/// # Errors
+///
+/// On missing or inconsistent arguments and unreadable data or package lists.
+pub fn run(global: &GlobalArgs, args: &PlanArgs) -> anyhow::Result<ExitCode> {
+    if !args.events_only {
+        bail!(
+            "only the package-evolution stage is implemented so far: pass --events-only (depsolve, download and the test transaction are not available yet)"
+        );
+    }
+    let Evolution {
+        installed,
+        source,
+        target,
+        skipped,
+        smin,
+        tmin,
+        map,
+        out,
+    } = evolve(global, args)?;
 
     let mut findings = Vec::new();
     let mut repo_ids: BTreeSet<String> = BTreeSet::new();
