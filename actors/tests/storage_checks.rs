@@ -4,10 +4,8 @@
 mod common;
 
 use common::*;
-use leapfrog_actors::finding::{Finding, Severity};
+use leapfrog_actors::finding::Severity;
 use leapfrog_actors::host::{HostFacts, HostFactsSource, Mount};
-use leapfrog_actors::registry::{Level, checks};
-use leapfrog_actors::runner::Assessment;
 
 const RELEASES: &[&str] = &[
     "centos-7.9",
@@ -18,27 +16,6 @@ const RELEASES: &[&str] = &[
 ];
 
 const GIB: u64 = 1 << 30;
-
-fn level(key: &str) -> Level {
-    checks()
-        .iter()
-        .flat_map(|c| c.findings.iter())
-        .find(|f| f.key == key)
-        .map(|f| f.level)
-        .unwrap_or_else(|| panic!("{key} is not declared"))
-}
-
-/// The single finding with `key`, checked against its declared level.
-fn one<'a>(a: &'a Assessment, key: &str) -> &'a Finding {
-    let f = with_key(a, key);
-    assert_eq!(f.len(), 1, "{key}: {:?}", keys(a));
-    assert_eq!(
-        f[0].blocks(),
-        level(key) == Level::Inhibitor,
-        "{key}: blocks() does not match the declared level"
-    );
-    f[0]
-}
 
 fn append_fstab(root: &std::path::Path, lines: &str) {
     let fstab = std::fs::read_to_string(root.join("etc/fstab")).unwrap();
@@ -78,7 +55,7 @@ fn small_root_with_var_on_it_is_an_inhibitor() {
     let mut host = healthy_host(release);
     host.mounts[0].free_bytes = Some(2 * GIB);
     let a = assess_with(&pristine(release), host, None, &[]);
-    let f = one(&a, "storage.insufficient-space");
+    let f = one(&a, "storage.insufficient-space", &[]);
     assert!(
         f.summary
             .contains("/ (/dev/mapper/root, holding /, /usr, /var): 2.0 GiB free, 3.0 GiB needed"),
@@ -105,7 +82,7 @@ fn separate_var_is_measured_on_its_own() {
     var.free_bytes = Some(GIB);
     host.mounts.push(var);
     let a = assess_with(&pristine(release), host, None, &[]);
-    let f = one(&a, "storage.insufficient-space");
+    let f = one(&a, "storage.insufficient-space", &[]);
     assert!(
         f.summary
             .contains("/var (/dev/mapper/var, holding /var): 1.0 GiB free, 2.0 GiB needed"),
@@ -127,7 +104,7 @@ fn nfs_in_fstab_is_an_inhibitor_naming_line_and_mount_point() {
         "nas:/export/home /home nfs4 defaults,_netdev 0 0\n//fs/share /mnt/share cifs credentials=/root/c 0 0\n",
     );
     let a = assess(&root, release);
-    let f = one(&a, "storage.network-fs-in-fstab");
+    let f = one(&a, "storage.network-fs-in-fstab", &[]);
     assert!(
         f.summary
             .contains("line 4: nas:/export/home on /home (nfs4)")
@@ -158,7 +135,7 @@ fn noexec_var_in_fstab_is_an_inhibitor() {
         "/dev/mapper/var /var xfs defaults,nodev,noexec 0 0\n",
     );
     let a = assess(&root, release);
-    let f = one(&a, "storage.noexec-var");
+    let f = one(&a, "storage.noexec-var", &[]);
     assert!(
         f.summary.contains("/etc/fstab line 4") && f.summary.contains("noexec"),
         "{}",
@@ -177,7 +154,7 @@ fn noexec_var_mounted_on_the_host_is_an_inhibitor() {
     host.mounts
         .push(mount("/dev/mapper/var", "/var", "xfs", "rw,nosuid,noexec"));
     let a = assess_with(&pristine(release), host, None, &[]);
-    let f = one(&a, "storage.noexec-var");
+    let f = one(&a, "storage.noexec-var", &[]);
     assert!(
         f.summary.contains("mounted: /dev/mapper/var on /var"),
         "{}",
@@ -211,7 +188,7 @@ fn noexec_tmp_is_medium() {
     host.mounts
         .push(mount("tmpfs", "/tmp", "tmpfs", "rw,nosuid,nodev,noexec"));
     let a = assess_with(&pristine(release), host, None, &[]);
-    let f = one(&a, "storage.noexec-tmp");
+    let f = one(&a, "storage.noexec-tmp", &[]);
     assert_eq!(f.severity, Severity::Medium);
     assert!(f.summary.contains("tmpfs on /tmp"), "{}", f.summary);
     assert!(with_key(&a, "storage.noexec-var").is_empty());
@@ -241,7 +218,7 @@ fn root_on_a_luks_mapping_is_an_inhibitor() {
     let mut host = healthy_host(release);
     host.mounts[0].source = "/dev/mapper/luks-3c1c2f8e".into();
     let a = assess_with(&root, host, None, &[]);
-    let f = one(&a, "storage.luks-root");
+    let f = one(&a, "storage.luks-root", &[]);
     assert!(
         f.summary.contains("/dev/mapper/luks-3c1c2f8e") && f.summary.contains("unattended"),
         "{}",
@@ -259,7 +236,7 @@ fn lvm_on_luks_is_found_through_rd_luks_arguments() {
         "root=/dev/mapper/almalinux-root ro rd.luks.uuid=luks-abc rd.lvm.lv=almalinux/root".into(),
     );
     let a = assess_with(&root, host, None, &[]);
-    let f = one(&a, "storage.luks-root");
+    let f = one(&a, "storage.luks-root", &[]);
     assert!(f.summary.contains("rd.luks.uuid=luks-abc"), "{}", f.summary);
 }
 
@@ -289,7 +266,7 @@ fn xfs_with_ftype0_is_an_inhibitor() {
     let mut host = healthy_host(release);
     host.mounts[0].xfs_ftype = Some(0);
     let a = assess_with(&pristine(release), host, None, &[]);
-    let f = one(&a, "storage.xfs-ftype0");
+    let f = one(&a, "storage.xfs-ftype0", &[]);
     assert!(f.summary.contains("/dev/mapper/root on /"), "{}", f.summary);
     assert!(!f.summary.contains("/dev/vda1"), "{}", f.summary);
 }
@@ -311,7 +288,7 @@ fn absolute_root_symlinks_are_high_with_relative_ln_commands() {
     let root = sandbox(release);
     std::os::unix::fs::symlink("/var/lib/snapd/snap", root.join("snap")).unwrap();
     let a = assess(&root, release);
-    let f = one(&a, "storage.absolute-root-symlinks");
+    let f = one(&a, "storage.absolute-root-symlinks", &[]);
     assert_eq!(f.severity, Severity::High);
     assert!(
         f.summary.contains("/snap -> /var/lib/snapd/snap"),
@@ -325,7 +302,7 @@ fn absolute_root_symlinks_are_high_with_relative_ln_commands() {
 
     std::os::unix::fs::symlink("/srv/data", root.join("data")).unwrap();
     let a = assess(&root, release);
-    let f = one(&a, "storage.absolute-root-symlinks");
+    let f = one(&a, "storage.absolute-root-symlinks", &[]);
     let r = f.remediation.as_ref().unwrap();
     assert!(
         r.hint.contains("ln -snf srv/data /data")
@@ -353,7 +330,7 @@ fn separate_usr_on_el7_is_an_inhibitor() {
     let root = sandbox(release);
     append_fstab(&root, "/dev/mapper/centos-usr /usr xfs defaults 0 0\n");
     let a = assess(&root, release);
-    let f = one(&a, "storage.separate-usr");
+    let f = one(&a, "storage.separate-usr", &[]);
     assert!(
         f.summary.contains("line 4") && f.summary.contains("/dev/mapper/centos-usr"),
         "{}",
