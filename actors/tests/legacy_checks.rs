@@ -36,20 +36,6 @@ fn install_plain(root: &Path, name: &str) {
     assert!(st.success());
 }
 
-fn erase(root: &Path, name: &str) {
-    let home = scratch().join("erase-home");
-    std::fs::create_dir_all(&home).unwrap();
-    std::fs::write(home.join(".rpmmacros"), "%_dbpath /var/lib/rpm\n").unwrap();
-    let st = Command::new("rpm")
-        .env("HOME", &home)
-        .arg("--root")
-        .arg(root)
-        .args(["-e", "--nodeps", name])
-        .status()
-        .unwrap();
-    assert!(st.success());
-}
-
 fn found(a: &leapfrog_actors::runner::Assessment) -> Vec<&str> {
     keys(a).into_iter().filter(|k| KEYS.contains(k)).collect()
 }

@@ -221,19 +221,6 @@ fn my_keys(a: &runner::Assessment) -> BTreeSet<&str> {
     keys(a).into_iter().filter(|k| KEYS.contains(k)).collect()
 }
 
-fn one<'a>(a: &'a runner::Assessment, key: &str) -> &'a leapfrog_actors::finding::Finding {
-    let f = with_key(a, key);
-    assert_eq!(f.len(), 1, "{key}: {:?}", keys(a));
-    f[0]
-}
-
-fn command(f: &leapfrog_actors::finding::Finding) -> Vec<String> {
-    f.remediation
-        .as_ref()
-        .and_then(|r| r.command.clone())
-        .unwrap_or_default()
-}
-
 // ---------------------------------------------------------------------------------------------
 // Pristine roots
 // ---------------------------------------------------------------------------------------------
@@ -303,7 +290,7 @@ fn a_second_version_of_a_package_is_a_duplicate() {
     p.vendor = "AlmaLinux";
     install(&root, &[build(p)]);
     let a = assess(&root, "almalinux-9.6");
-    let f = one(&a, "packages.duplicate");
+    let f = one(&a, "packages.duplicate", &[]);
     assert!(f.blocks());
     assert!(
         f.summary.contains("sudo: ") && f.summary.contains("sudo-1.9.99-1.el9.x86_64"),
@@ -318,7 +305,7 @@ fn duplicates_on_el7_are_cleaned_with_package_cleanup() {
     let root = sandbox("centos-7.9");
     install(&root, &[build(Pkg::plain("sudo", "1.9.99", "1.el7"))]);
     let a = assess(&root, "centos-7.9");
-    let f = one(&a, "packages.duplicate");
+    let f = one(&a, "packages.duplicate", &[]);
     assert!(f.blocks() && f.summary.contains("sudo"), "{}", f.summary);
     assert_eq!(command(f), ["package-cleanup", "-y", "--cleandupes"]);
 }
@@ -373,7 +360,7 @@ fn names_configured_as_installonly_are_not_duplicates() {
 #[test]
 fn the_unsigned_agent_is_third_party_unsigned_and_has_no_target() {
     let a = assess(&pristine("almalinux-8.10"), "almalinux-8.10");
-    let third = one(&a, "packages.third-party");
+    let third = one(&a, "packages.third-party", &[]);
     assert!(!third.blocks());
     assert!(
         third.summary.contains("ACME Hosting (unsigned)")
@@ -386,9 +373,9 @@ fn the_unsigned_agent_is_third_party_unsigned_and_has_no_target() {
         "mapped vendors are reported apart: {}",
         third.summary
     );
-    let unsigned = one(&a, "packages.unsigned");
+    let unsigned = one(&a, "packages.unsigned", &[]);
     assert!(!unsigned.blocks() && unsigned.summary.contains("acme-agent"));
-    let no_target = one(&a, "packages.no-target");
+    let no_target = one(&a, "packages.no-target", &[]);
     assert!(no_target.blocks());
     assert!(
         no_target
@@ -418,8 +405,9 @@ fn waiving_no_target_unblocks_it() {
     };
     let waivers: BTreeSet<String> = ["packages.no-target".to_string()].into();
     let a = runner::assess(&env, None, &Answers::new(), &waivers);
-    let f = one(&a, "packages.no-target");
-    assert!(f.waived && !f.blocks());
+    let f = with_key(&a, "packages.no-target");
+    assert_eq!(f.len(), 1, "{:?}", keys(&a));
+    assert!(f[0].inhibitor && f[0].waived && !f[0].blocks());
 }
 
 #[test]
@@ -430,7 +418,7 @@ fn packages_signed_by_another_key_are_third_party_but_not_unsigned() {
     p.digest = Some("sha256");
     install(&root, &[build(p)]);
     let a = assess(&root, "almalinux-9.6");
-    let third = one(&a, "packages.third-party");
+    let third = one(&a, "packages.third-party", &[]);
     assert!(
         third.summary.contains("Legacy Corp (signed with key ")
             && third.summary.contains("legacy-tool-1.0-1.x86_64"),
@@ -438,7 +426,7 @@ fn packages_signed_by_another_key_are_third_party_but_not_unsigned() {
         third.summary
     );
     assert!(
-        one(&a, "packages.no-target")
+        one(&a, "packages.no-target", &[])
             .summary
             .contains("legacy-tool")
     );
@@ -465,7 +453,7 @@ fn third_party_packages_do_not_matter_for_a_same_major_conversion() {
 #[test]
 fn known_vendor_packages_are_mapped_to_their_target_repositories() {
     let a = assess(&pristine("almalinux-8.10"), "almalinux-8.10");
-    let f = one(&a, "packages.vendor-mapped");
+    let f = one(&a, "packages.vendor-mapped", &[]);
     assert!(!f.blocks());
     for want in [
         "EPEL (vendor \"Fedora Project\"; target repository: testkit-almalinux-9.6-epel)",
@@ -488,14 +476,14 @@ fn a_vendor_mapping_applies_only_when_the_vendor_is_set_up() {
     erase(&root, &["epel-release"]);
     let _ = std::fs::remove_file(root.join("etc/yum.repos.d/epel.repo"));
     let a = assess(&root, "almalinux-9.6");
-    let third = one(&a, "packages.third-party");
+    let third = one(&a, "packages.third-party", &[]);
     assert!(
         third.summary.contains("Fedora Project (signed with key ")
             && third.summary.contains("htop"),
         "{}",
         third.summary
     );
-    let mapped = one(&a, "packages.vendor-mapped");
+    let mapped = one(&a, "packages.vendor-mapped", &[]);
     assert!(mapped.summary.contains("MariaDB") && !mapped.summary.contains("htop"));
     // without any vendor package there is nothing to map
     let root = sandbox_without_acme("almalinux-9.6");
@@ -517,7 +505,7 @@ fn a_missing_vendor_target_repository_is_named() {
     );
     std::fs::write(&path, text).unwrap();
     let a = assess(&root, "almalinux-8.10");
-    let f = one(&a, "packages.vendor-mapped");
+    let f = one(&a, "packages.vendor-mapped", &[]);
     assert!(
         f.summary
             .contains("MariaDB (vendor \"MariaDB Foundation\"; no target repository of this vendor is configured yet)"),
@@ -551,7 +539,7 @@ fn sha1_signed_packages_block_upgrades_to_el9() {
     let rpm = a.facts.rpm.get().unwrap();
     let p = rpm.named("legacy-tool").next().unwrap();
     assert_eq!(rpm.signature_algorithm(p), Some("RSA/SHA1"));
-    let f = one(&a, "packages.sha1-signature");
+    let f = one(&a, "packages.sha1-signature", &[]);
     assert!(f.blocks());
     assert!(
         f.summary
@@ -597,7 +585,7 @@ fn version_locks_are_named() {
         "# locked by ops\nsudo-0:1.9.5p2-1.el8_9.*\n!postgresql-0:10.23-2.*\n",
     );
     let a = assess(&root, "almalinux-8.10");
-    let f = one(&a, "packages.versionlock");
+    let f = one(&a, "packages.versionlock", &[]);
     assert!(!f.blocks());
     assert!(
         f.summary.contains("- sudo-0:1.9.5p2-1.el8_9.*")
@@ -624,7 +612,7 @@ fn yum_version_locks_and_custom_lock_lists_are_found() {
         "0:bash-4.2.46-34.el7.*\n",
     );
     let a = assess(&root, "centos-7.9");
-    let f = one(&a, "packages.versionlock");
+    let f = one(&a, "packages.versionlock", &[]);
     assert!(
         f.summary.contains("0:bash-4.2.46-34.el7.*")
             && f.summary.contains("/etc/yum/pluginconf.d/ops.list"),
@@ -659,7 +647,7 @@ fn an_unfinished_yum_transaction_blocks() {
         "install sudo\n",
     );
     let a = assess(&root, "centos-7.9");
-    let f = one(&a, "packages.unfinished-transaction");
+    let f = one(&a, "packages.unfinished-transaction", &[]);
     assert!(f.blocks());
     assert!(
         f.summary
@@ -704,7 +692,7 @@ fn enabled_module_streams_are_reported() {
         "[nodejs]\nname=nodejs\nstream=20\nprofiles=\nstate=enabled\n",
     );
     let a = assess(&root, "almalinux-8.10");
-    let f = one(&a, "packages.modules-reset");
+    let f = one(&a, "packages.modules-reset", &[]);
     assert!(!f.blocks() && f.severity == leapfrog_actors::finding::Severity::Info);
     assert!(
         f.summary.contains("- nodejs:20") && f.summary.contains("- postgresql:10"),
@@ -744,7 +732,7 @@ fn berkeley_sandbox(release: &str) -> PathBuf {
 fn a_berkeley_db_rpmdb_is_converted_on_the_way_to_el9() {
     let root = berkeley_sandbox("almalinux-8.10");
     let a = assess(&root, "almalinux-8.10");
-    let f = one(&a, "packages.rpmdb-conversion");
+    let f = one(&a, "packages.rpmdb-conversion", &[]);
     assert!(!f.blocks());
     assert!(
         f.summary.contains("/var/lib/rpm") && f.summary.contains("Packages"),
@@ -771,7 +759,7 @@ fn berkeley_db_stays_on_el8_and_sqlite_needs_no_conversion() {
 fn a_conversion_says_what_changes() {
     let root = pristine("rocky-8.10");
     let a = assess_with(&root, healthy_host("rocky-8.10"), Some("almalinux-8"), &[]);
-    let f = one(&a, "release.conversion");
+    let f = one(&a, "release.conversion", &[]);
     assert!(!f.blocks() && f.severity == leapfrog_actors::finding::Severity::Info);
     for want in [
         "AlmaLinux 8.10",

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use common::*;
-use leapfrog_actors::finding::{Finding, Severity};
+use leapfrog_actors::finding::Severity;
 use leapfrog_actors::runner::Assessment;
 
 /// Every finding key of the repos checks.
@@ -22,19 +22,6 @@ const TARGET_REPO: &str = "/etc/leapfrog/target.repos.d/testkit.repo";
 
 fn my_keys(a: &Assessment) -> BTreeSet<&str> {
     keys(a).into_iter().filter(|k| KEYS.contains(k)).collect()
-}
-
-fn one<'a>(a: &'a Assessment, key: &str) -> &'a Finding {
-    let f = with_key(a, key);
-    assert_eq!(f.len(), 1, "{key}: {:?}", keys(a));
-    f[0]
-}
-
-fn command(f: &Finding) -> Vec<String> {
-    f.remediation
-        .as_ref()
-        .and_then(|r| r.command.clone())
-        .unwrap_or_default()
 }
 
 fn remove(root: &std::path::Path, path: &str) {
@@ -92,7 +79,7 @@ fn no_target_repository_blocks() {
     let root = sandbox("almalinux-8.10");
     remove(&root, TARGET_REPO);
     let a = assess(&root, "almalinux-8.10");
-    let f = one(&a, "repos.no-target-repos");
+    let f = one(&a, "repos.no-target-repos", &[]);
     assert!(f.blocks());
     assert!(
         f.summary.contains("AlmaLinux 9.6")
@@ -112,7 +99,7 @@ fn only_disabled_target_repositories_block_and_are_named() {
         "[alma8-baseos]\nname=AlmaLinux 8 BaseOS\nbaseurl=https://repo.example.invalid/8/BaseOS/\nenabled=0\n",
     );
     let a = assess(&root, "centos-7.9");
-    let f = one(&a, "repos.no-target-repos");
+    let f = one(&a, "repos.no-target-repos", &[]);
     assert!(
         f.summary
             .contains("alma8-baseos in /etc/leapfrog/target.repos.d/testkit.repo (disabled)"),
@@ -158,7 +145,7 @@ fn a_missing_target_key_file_blocks() {
         ),
     );
     let a = assess(&root, "almalinux-9.6");
-    let f = one(&a, "repos.target-key-missing");
+    let f = one(&a, "repos.target-key-missing", &[]);
     assert!(f.blocks());
     assert!(
         f.summary.contains(&format!(
@@ -194,7 +181,11 @@ fn target_keys_are_host_paths_and_unchecked_repositories_need_none() {
         ),
     );
     let a = assess(&root, "almalinux-8.10");
-    assert!(one(&a, "repos.target-key-missing").summary.contains(inside));
+    assert!(
+        one(&a, "repos.target-key-missing", &[])
+            .summary
+            .contains(inside)
+    );
 
     // the same missing key on a repository with gpgcheck=0, or a disabled one, is fine
     let root = sandbox("almalinux-8.10");
@@ -218,7 +209,7 @@ fn target_keys_are_host_paths_and_unchecked_repositories_need_none() {
 #[test]
 fn third_party_repositories_are_named_with_their_files() {
     let a = assess(&pristine("almalinux-8.10"), "almalinux-8.10");
-    let f = one(&a, "repos.third-party");
+    let f = one(&a, "repos.third-party", &[]);
     assert!(!f.blocks() && f.severity == Severity::Medium);
     assert!(
         f.summary
@@ -237,7 +228,7 @@ fn third_party_repositories_are_named_with_their_files() {
     );
 
     let a = assess(&pristine("centos-7.9"), "centos-7.9");
-    let f = one(&a, "repos.third-party");
+    let f = one(&a, "repos.third-party", &[]);
     assert!(!f.summary.contains("CentOS-Base.repo"), "{}", f.summary);
     assert_eq!(command(f), ["yum-config-manager", "--disable", "acme"]);
 }
@@ -266,7 +257,7 @@ fn disabled_or_removed_third_party_repositories_are_fine() {
     );
     let a = assess(&root, "almalinux-9.6");
     assert!(
-        one(&a, "repos.third-party")
+        one(&a, "repos.third-party", &[])
             .summary
             .contains("baseos-mirror (Local BaseOS mirror) in /etc/yum.repos.d/mirror.repo")
     );
@@ -275,7 +266,7 @@ fn disabled_or_removed_third_party_repositories_are_fine() {
 #[test]
 fn known_vendor_repositories_are_information() {
     let a = assess(&pristine("almalinux-8.10"), "almalinux-8.10");
-    let f = one(&a, "repos.vendor-mapped");
+    let f = one(&a, "repos.vendor-mapped", &[]);
     assert!(!f.blocks() && f.severity == Severity::Info);
     for want in [
         "epel (Extra Packages for Enterprise Linux 8 - x86_64) in /etc/yum.repos.d/epel.repo [EPEL; target: testkit-almalinux-9.6-epel]",
@@ -320,7 +311,7 @@ fn broken_repository_files_are_named_with_the_reason() {
         "[vals]\nname=v\nbaseurl=https://x.example.invalid/$nosuchvar/\nenabled=maybe\n",
     );
     let a = assess(&root, "almalinux-9.6");
-    let f = one(&a, "repos.invalid-config");
+    let f = one(&a, "repos.invalid-config", &[]);
     assert!(!f.blocks() && f.severity == Severity::Medium);
     for want in [
         "/etc/yum.repos.d/broken.repo: ignored, not a valid repository file: line 1",

@@ -220,3 +220,18 @@ pub fn command(f: &Finding) -> Vec<String> {
         .and_then(|r| r.command.clone())
         .unwrap_or_default()
 }
+
+/// Erases package `name` from `root` with the real rpm (no dependency checks; scriptlets run).
+pub fn erase(root: &Path, name: &str) {
+    let home = scratch().join("erase-home");
+    std::fs::create_dir_all(&home).unwrap();
+    std::fs::write(home.join(".rpmmacros"), "%_dbpath /var/lib/rpm\n").unwrap();
+    let st = std::process::Command::new("rpm")
+        .env("HOME", &home)
+        .arg("--root")
+        .arg(root)
+        .args(["-e", "--nodeps", name])
+        .status()
+        .unwrap();
+    assert!(st.success(), "rpm -e {name}");
+}
