@@ -77,55 +77,69 @@ where
     T: TryFrom<u64> + std::str::FromStr,
 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        use serde::de::Error as _;
-        use serde_json::Value;
-        let too_large = |v: &dyn std::fmt::Display| {
-            D::Error::custom(format!(
-                "number {v} is too large ({} at most)",
-                std::any::type_name::<T>()
-            ))
-        };
-        match Value::deserialize(d)? {
-            Value::Number(n) => {
-                if let Some(u) = n.as_u64() {
-                    T::try_from(u).map(Lenient).map_err(|_| too_large(&u))
-                } else if let Some(i) = n.as_i64() {
-                    Err(D::Error::custom(format!(
-                        "negative number {i} where a non-negative integer is expected"
-                    )))
-                } else if n.as_f64().is_some_and(|f| f.fract() == 0.0 && f > 0.0) {
-                    Err(too_large(&n))
-                } else {
-                    Err(D::Error::custom(format!(
-                        "{n} is not a non-negative integer"
-                    )))
-                }
-            }
-            Value::String(s) => {
-                if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
-                    return Err(D::Error::custom(format!(
-                        "{s:?} is not a non-negative integer"
-                    )));
-                }
-                s.parse::<T>().map(Lenient).map_err(|_| too_large(&s))
-            }
-            other => Err(D::Error::custom(format!(
-                "expected a non-negative integer, found {}",
-                kind(&other)
-            ))),
-        }
+        // A visitor rather than `serde_json::Value`: PES files carry five such numbers per
+        // event, and building a `Value` for each one doubled the parse time.
+        d.deserialize_any(LenientVisitor(std::marker::PhantomData))
     }
 }
 
-/// A short name of a JSON value's kind, for messages.
-pub(crate) fn kind(v: &serde_json::Value) -> &'static str {
-    match v {
-        serde_json::Value::Null => "null",
-        serde_json::Value::Bool(_) => "a boolean",
-        serde_json::Value::Number(_) => "a number",
-        serde_json::Value::String(_) => "a string",
-        serde_json::Value::Array(_) => "an array",
-        serde_json::Value::Object(_) => "an object",
+struct LenientVisitor<T>(std::marker::PhantomData<T>);
+
+impl<T> LenientVisitor<T> {
+    fn too_large<E: serde::de::Error>(v: &dyn std::fmt::Display) -> E {
+        E::custom(format!(
+            "number {v} is too large ({} at most)",
+            std::any::type_name::<T>()
+        ))
+    }
+}
+
+impl<T> serde::de::Visitor<'_> for LenientVisitor<T>
+where
+    T: TryFrom<u64> + std::str::FromStr,
+{
+    type Value = Lenient<T>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a non-negative integer")
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, u: u64) -> Result<Self::Value, E> {
+        T::try_from(u).map(Lenient).map_err(|_| Self::too_large(&u))
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, i: i64) -> Result<Self::Value, E> {
+        match u64::try_from(i) {
+            Ok(u) => self.visit_u64(u),
+            Err(_) => Err(E::custom(format!(
+                "negative number {i} where a non-negative integer is expected"
+            ))),
+        }
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, f: f64) -> Result<Self::Value, E> {
+        if f.fract() == 0.0 && f > 0.0 {
+            Err(Self::too_large(&f))
+        } else {
+            Err(E::custom(format!("{f} is not a non-negative integer")))
+        }
+    }
+
+    fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Self::Value, E> {
+        if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(E::custom(format!("{s:?} is not a non-negative integer")));
+        }
+        s.parse::<T>().map(Lenient).map_err(|_| Self::too_large(&s))
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Err(E::custom(
+            "expected a non-negative integer, found a boolean",
+        ))
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Err(E::custom("expected a non-negative integer, found null"))
     }
 }
 

@@ -300,9 +300,61 @@ pub fn load(path: &Path) -> Result<PesFile, Error> {
     parse(&bytes, path)
 }
 
+/// The whole file in one typed pass: the fast path. Any error falls back to [`RawFile`], which
+/// parses event by event to say which event is wrong.
+#[derive(Deserialize)]
+struct TypedFile {
+    #[serde(default)]
+    timestamp: Option<String>,
+    #[serde(default)]
+    provided_data_streams: Option<Vec<String>>,
+    #[serde(default)]
+    legal_notice: Option<String>,
+    packageinfo: Vec<RawEvent>,
+}
+
+fn convert(ev: RawEvent) -> Result<Event, String> {
+    let action = Action::from_number(ev.action.0)
+        .ok_or_else(|| format!("invalid action {} (valid: 0 to 8)", ev.action.0))?;
+    Ok(Event {
+        id: ev.id.0,
+        action,
+        in_packages: ev.in_packageset.map(PackageSet::from).unwrap_or_default(),
+        out_packages: ev.out_packageset.map(PackageSet::from),
+        initial_release: ev.initial_release.map(Release::from),
+        release: ev.release.into(),
+        architectures: ev.architectures,
+        modulestream_maps: ev
+            .modulestream_maps
+            .unwrap_or_default()
+            .into_iter()
+            .map(|m| (m.in_modulestream, m.out_modulestream))
+            .collect(),
+        description: ev.description,
+    })
+}
+
 /// Parses the bytes of a PES file; `path` is used in error messages only.
 pub fn parse(bytes: &[u8], path: &Path) -> Result<PesFile, Error> {
     crate::util::precheck_json(bytes, path)?;
+    if let Ok(file) = serde_json::from_slice::<TypedFile>(bytes) {
+        let events: Result<Vec<Event>, String> =
+            file.packageinfo.into_iter().map(convert).collect();
+        if let Ok(events) = events {
+            tracing::debug!(file = %path.display(), events = events.len(), "PES file parsed");
+            return Ok(PesFile {
+                timestamp: file.timestamp,
+                provided_data_streams: file.provided_data_streams,
+                legal_notice: file.legal_notice,
+                events,
+            });
+        }
+    }
+    parse_per_event(bytes, path)
+}
+
+/// The slow path: every event separately, so an error names the event's index and id.
+fn parse_per_event(bytes: &[u8], path: &Path) -> Result<PesFile, Error> {
     let raw: RawFile<'_> = serde_json::from_slice(bytes).map_err(|e| json_error(path, &e))?;
     let mut events = Vec::with_capacity(raw.packageinfo.len());
     for (index, value) in raw.packageinfo.iter().enumerate() {
@@ -326,24 +378,7 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<PesFile, Error> {
             }
         };
         let ev: RawEvent = serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
-        let action = Action::from_number(ev.action.0)
-            .ok_or_else(|| bad(format!("invalid action {} (valid: 0 to 8)", ev.action.0)))?;
-        events.push(Event {
-            id: ev.id.0,
-            action,
-            in_packages: ev.in_packageset.map(PackageSet::from).unwrap_or_default(),
-            out_packages: ev.out_packageset.map(PackageSet::from),
-            initial_release: ev.initial_release.map(Release::from),
-            release: ev.release.into(),
-            architectures: ev.architectures,
-            modulestream_maps: ev
-                .modulestream_maps
-                .unwrap_or_default()
-                .into_iter()
-                .map(|m| (m.in_modulestream, m.out_modulestream))
-                .collect(),
-            description: ev.description,
-        });
+        events.push(convert(ev).map_err(bad)?);
     }
     tracing::debug!(file = %path.display(), events = events.len(), "PES file parsed");
     Ok(PesFile {
