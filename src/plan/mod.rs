@@ -5,6 +5,7 @@
 //! depsolving, download and the test transaction come next (see the open planner issue).
 
 pub mod events;
+pub mod space;
 
 /// The name of a package from an `rpm -qa` line (`name-[epoch:]version-release[.arch]`).
 pub fn name_from_nevra(line: &str) -> Option<&str> {
