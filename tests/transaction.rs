@@ -26,7 +26,8 @@ const DBPATH: &str = "/var/lib/rpm";
 /// a time.
 fn serial() -> std::sync::MutexGuard<'static, ()> {
     static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    LOCK.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    LOCK.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn location() -> DbLocation {
@@ -237,6 +238,17 @@ fn test_transaction_of_the_el8_to_el9_upgrade_reports_and_changes_nothing() {
             .iter()
             .any(|e| e.kind == ProgressKind::PrepareStart)
     );
+    // rpm walks the elements in a test run but installs and erases nothing
+    let kinds: std::collections::BTreeSet<ProgressKind> =
+        report.events.iter().map(|e| e.kind).collect();
+    assert!(kinds.contains(&ProgressKind::Element), "{kinds:?}");
+    for kind in [
+        ProgressKind::InstallStart,
+        ProgressKind::InstallStop,
+        ProgressKind::EraseStop,
+    ] {
+        assert!(!kinds.contains(&kind), "{kinds:?}");
+    }
     // the kernels are installonly: added beside the el8 kernels, not as upgrades
     assert!(ts.elements().iter().any(|e| matches!(e,
         rpm_sys::AddedElement::Install { header, upgrade: false, .. } if header.package.name == "kernel-core")));
@@ -562,6 +574,21 @@ fn bad_input_gives_clear_errors() {
     assert!(err.to_string().contains("rpmdb instance 999999"), "{err}");
     assert_eq!(ts.add_erase(EraseTarget::Label("bash")).unwrap(), 1);
     assert!(!ts.elements().is_empty());
+
+    // a BerkeleyDB root can be tested but not written
+    let bdb = scratch().join("errors-bdb");
+    let mut o = RootOptions::new(world_dir(), "almalinux-8.10", &bdb);
+    o.bdb = true;
+    root::build_root(&o).unwrap();
+    let mut ts = Transaction::new(&bdb, &DbLocation::new(DBPATH, Backend::BdbReadOnly)).unwrap();
+    ts.add_erase(EraseTarget::Label("acme-agent")).unwrap();
+    assert!(ts.run(TransactionFlags::test()).unwrap().succeeded());
+    let err = ts.run(TransactionFlags::default()).unwrap_err();
+    assert!(
+        matches!(err, TransactionError::ReadOnlyBackend { .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("rpmdb --rebuilddb"), "{err}");
 }
 
 /// Runs in a child process (see the failpoint test); does nothing when run directly.
