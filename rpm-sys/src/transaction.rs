@@ -676,7 +676,10 @@ impl Transaction {
     }
 
     /// Receives every progress event of later runs as it happens (they are also returned in
-    /// [`RunReport::events`]).
+    /// [`RunReport::events`]). It is called from librpm's callback with the librpm lock held:
+    /// it must not call into rpm-sys, should not rely on host paths (librpm chroots the process
+    /// into the root during parts of a transaction, such as its preparation), and must not panic
+    /// (a panic there aborts the process).
     pub fn set_observer(&mut self, observer: ProgressObserver) {
         self.state().observer = Some(observer);
     }
