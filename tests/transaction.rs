@@ -348,6 +348,23 @@ fn file_conflicts_name_the_path_and_both_packages() {
         )
     );
 
+    // a package that is already installed is another kind of problem, naming the package
+    let mut ts = Transaction::new(&root, &location()).unwrap();
+    let acme = fs::read_dir(world_dir().join("almalinux-8.10/acme/Packages"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "rpm"))
+        .unwrap();
+    ts.add_install(&acme, true).unwrap();
+    let report = ts.run(TransactionFlags::test()).unwrap();
+    assert!(
+        matches!(&report.problems[..], [Problem::Other { kind, package: Some(p), .. }]
+            if kind == "pkg_installed" && p.starts_with("acme-agent-")),
+        "{:?}",
+        report.problems
+    );
+
     // negative: identical files in two packages are shared, not a conflict
     let mut ts = Transaction::new(&root, &location()).unwrap();
     ts.add_install(&twin_a, true).unwrap();

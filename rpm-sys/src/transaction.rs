@@ -162,6 +162,10 @@ pub enum Problem {
     Other {
         /// rpm's problem type (`RPMPROB_*` without the prefix, lowercase).
         kind: String,
+        /// The package concerned (rpm's "pkg NEVR").
+        package: Option<String>,
+        /// The other package involved, if any (rpm's "alt NEVR": the obsoleting or newer one).
+        other: Option<String>,
         /// rpm's message.
         message: String,
     },
@@ -1076,6 +1080,8 @@ unsafe fn convert_problem(prob: ffi::rpmProblem) -> Problem {
             };
             Problem::Other {
                 kind: problem_kind_name(other).to_owned(),
+                package: (!package.is_empty()).then_some(package),
+                other: alt.filter(|a| !a.is_empty()),
                 message,
             }
         }
