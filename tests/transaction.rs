@@ -260,7 +260,7 @@ fn test_transaction_of_the_el8_to_el9_upgrade_reports_and_changes_nothing() {
 }
 
 #[test]
-fn an_el9_package_without_what_it_needs_is_an_unmet_requirement() {
+fn an_el9_package_without_what_it_needs_is_an_unmet_requirement_and_conflicts_are_reported() {
     let _serial = serial();
     let root = el8_copy("unmet");
     let latest = el9_latest();
@@ -274,6 +274,29 @@ fn an_el9_package_without_what_it_needs_is_an_unmet_requirement() {
     let report = ts.run(TransactionFlags::test()).unwrap();
     assert!(report.problems.contains(&problems[0]));
     assert!(problems[0].to_string().contains("requires python3"));
+
+    // a Conflicts: on an installed package
+    let mut hater = PackageSpec::new("bash-hater", None, "1", "1", "noarch");
+    hater
+        .conflicts
+        .push(leapfrog_testkit::spec::Dep::any("bash"));
+    let hater = build(&hater, &scratch().join("hater"));
+    let mut other = Transaction::new(&root, &location()).unwrap();
+    other.add_install(&hater, true).unwrap();
+    let conflicts = other.check().unwrap();
+    assert_eq!(
+        conflicts,
+        [Problem::Conflict {
+            package: "bash-hater-1-1.noarch".into(),
+            capability: "bash".into(),
+            installed: false,
+        }]
+    );
+    assert_eq!(
+        conflicts[0].to_string(),
+        "bash-hater-1-1.noarch conflicts with bash"
+    );
+    drop(other);
 
     // negative: with its provider the same transaction has no problem
     ts.add_install(&latest["python3"].0, true).unwrap();
