@@ -1,4 +1,6 @@
-//! Bindings to the system librpm and a small, safe, read-only API over an installed rpm database.
+//! Bindings to the system librpm and a small, safe, read-only API over an installed rpm database,
+//! plus the transaction API ([`Transaction`]: test and real runs, problems, progress) that the
+//! planner and the executor use (see `docs/transaction.md`).
 //!
 //! leapfrog reads the rpm database of the root it upgrades with the same library rpm itself uses,
 //! so every on-disk format librpm understands (sqlite, and read-only BerkeleyDB for EL7/EL8 roots)
