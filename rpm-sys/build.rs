@@ -28,6 +28,55 @@ const FUNCTIONS: &[&str] = &[
     "free",
 ];
 
+/// Functions of the transaction API (`transaction.rs`, `header.rs`): reading package files,
+/// adding install/erase elements, checking, ordering, running, problems and the notify callback.
+const TRANSACTION_FUNCTIONS: &[&str] = &[
+    "rpmtsSetVfyFlags",
+    "rpmtsSetVfyLevel",
+    "rpmtsSetFlags",
+    "rpmtsSetNotifyCallback",
+    "rpmtsAddInstallElement",
+    "rpmtsAddEraseElement",
+    "rpmtsCheck",
+    "rpmtsOrder",
+    "rpmtsRun",
+    "rpmtsProblems",
+    "rpmtsCleanProblems",
+    "rpmtsNElements",
+    "rpmtsElement",
+    "rpmteNEVRA",
+    "rpmteType",
+    "rpmpsInitIterator",
+    "rpmpsiNext",
+    "rpmpsFreeIterator",
+    "rpmpsFree",
+    "rpmProblemGetType",
+    "rpmProblemGetStr",
+    "rpmProblemGetDiskNeed",
+    "rpmProblemGetPkgNEVR",
+    "rpmProblemGetAltNEVR",
+    "rpmProblemString",
+    "rpmReadPackageFile",
+    "headerFree",
+    "headerGetInstance",
+    "Fopen",
+    "Fclose",
+    "Ferror",
+    "Fstrerror",
+];
+
+/// Constants of the transaction API.
+const TRANSACTION_VARS: &[&str] = &["O_RDWR", "RPMSIG_DIGEST_TYPE"];
+
+/// Enums of the transaction API.
+const TRANSACTION_TYPES: &[&str] = &[
+    "rpmtransFlags_e",
+    "rpmProblemType_e",
+    "rpmCallbackType_e",
+    "rpmElementType_e",
+    "rpmRC_e",
+];
+
 /// Constants (enumerators and `#define`s) the safe API uses.
 const VARS: &[&str] = &[
     "O_RDONLY",
@@ -67,13 +116,13 @@ fn main() {
         .layout_tests(false)
         .derive_debug(false)
         .merge_extern_blocks(true);
-    for function in FUNCTIONS {
+    for function in FUNCTIONS.iter().chain(TRANSACTION_FUNCTIONS) {
         builder = builder.allowlist_function(function);
     }
-    for var in VARS {
+    for var in VARS.iter().chain(TRANSACTION_VARS) {
         builder = builder.allowlist_var(var);
     }
-    for ty in TYPES {
+    for ty in TYPES.iter().chain(TRANSACTION_TYPES) {
         builder = builder.allowlist_type(ty);
     }
     let bindings = builder

@@ -9,3 +9,9 @@
 #include <rpm/rpmlog.h>
 #include <rpm/rpmtag.h>
 #include <rpm/rpmver.h>
+/* The transaction API: package files, problems, elements and the notify callback. */
+#include <rpm/rpmio.h>
+#include <rpm/rpmps.h>
+#include <rpm/rpmprob.h>
+#include <rpm/rpmte.h>
+#include <rpm/rpmcallback.h>

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{RpmError, join_messages};
 use crate::ffi;
+use crate::header::PackageHeader;
 use crate::package::{InstalledPackage, PackageDetails};
 
 /// The on-disk format of an rpm database, i.e. the value of rpm's `%_db_backend`.
@@ -75,7 +76,7 @@ impl DbLocation {
             .join(self.backend.packages_file())
     }
 
-    fn validate(&self) -> Result<CString, RpmError> {
+    pub(crate) fn validate(&self) -> Result<CString, RpmError> {
         let invalid = |reason| RpmError::InvalidDbPath {
             dbpath: self.dbpath.clone(),
             reason,
@@ -112,12 +113,12 @@ pub fn librpm_version() -> String {
 
 /// Process-wide librpm state; the mutex around it is held during every call into librpm.
 #[derive(Debug)]
-struct Librpm {
+pub(crate) struct Librpm {
     /// Whether `rpmReadConfigFiles` succeeded (it is called once per process).
     configured: bool,
 }
 
-static LIBRPM: Mutex<Librpm> = Mutex::new(Librpm { configured: false });
+pub(crate) static LIBRPM: Mutex<Librpm> = Mutex::new(Librpm { configured: false });
 
 /// Messages librpm logged since the last [`Session::take_messages`].
 static LOGGED: Mutex<Vec<(ffi::rpmlogLvl, String)>> = Mutex::new(Vec::new());
@@ -146,13 +147,13 @@ extern "C" fn log_callback(rec: ffi::rpmlogRec, _data: ffi::rpmlogCallbackData) 
 
 /// Holds the librpm lock, with `%_dbpath` and `%_db_backend` pushed for one database, for the
 /// duration of a group of librpm calls. Dropping it pops the macros and releases the lock.
-struct Session {
+pub(crate) struct Session {
     pushed: Vec<&'static CStr>,
     _guard: MutexGuard<'static, Librpm>,
 }
 
 impl Session {
-    fn begin(location: &DbLocation, dbpath: &CStr) -> Result<Self, RpmError> {
+    pub(crate) fn begin(location: &DbLocation, dbpath: &CStr) -> Result<Self, RpmError> {
         let mut guard = LIBRPM.lock().unwrap_or_else(PoisonError::into_inner);
         if !guard.configured {
             // SAFETY: we hold the librpm lock; the callback is a valid `extern "C"` function for
@@ -209,7 +210,7 @@ impl Session {
     }
 
     /// Messages logged so far in this session; all of them are also emitted as `tracing` events.
-    fn take_messages(&self) -> Vec<(ffi::rpmlogLvl, String)> {
+    pub(crate) fn take_messages(&self) -> Vec<(ffi::rpmlogLvl, String)> {
         drain_messages()
     }
 }
@@ -225,7 +226,7 @@ impl Drop for Session {
     }
 }
 
-fn drain_messages() -> Vec<(ffi::rpmlogLvl, String)> {
+pub(crate) fn drain_messages() -> Vec<(ffi::rpmlogLvl, String)> {
     let messages = std::mem::take(&mut *LOGGED.lock().unwrap_or_else(PoisonError::into_inner));
     for (priority, message) in &messages {
         if *priority <= ffi::RPMLOG_ERR {
@@ -237,7 +238,7 @@ fn drain_messages() -> Vec<(ffi::rpmlogLvl, String)> {
     messages
 }
 
-fn errors_only(messages: &[(ffi::rpmlogLvl, String)]) -> Vec<String> {
+pub(crate) fn errors_only(messages: &[(ffi::rpmlogLvl, String)]) -> Vec<String> {
     messages
         .iter()
         .filter(|(priority, _)| *priority <= ffi::RPMLOG_ERR)
@@ -404,6 +405,19 @@ impl RpmDatabase {
         let mut details = self.read_all(|header| unsafe { PackageDetails::from_header(header) })?;
         details.sort_by(|a, b| a.package.cmp_name_evr(&b.package));
         Ok(details)
+    }
+
+    /// Every installed package with its provides and file list ([`PackageHeader`]), in the
+    /// order of [`Self::installed_packages`]; used to estimate the space an erase frees.
+    ///
+    /// # Errors
+    ///
+    /// As [`Self::installed_packages`].
+    pub fn installed_package_files(&self) -> Result<Vec<PackageHeader>, RpmError> {
+        // SAFETY: as in `installed_packages`.
+        let mut headers = self.read_all(|header| unsafe { PackageHeader::from_header(header) })?;
+        headers.sort_by(|a, b| a.package.cmp_name_evr(&b.package));
+        Ok(headers)
     }
 
     /// Calls `read` on every header of the database (inside a session, holding the librpm lock)

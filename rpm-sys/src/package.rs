@@ -199,7 +199,7 @@ fn c_string_lossy(s: &str) -> CString {
 /// # Safety
 ///
 /// `ptr` must be null or point to a NUL-terminated string valid for the duration of the call.
-unsafe fn owned_string(ptr: *const c_char) -> Option<String> {
+pub(crate) unsafe fn owned_string(ptr: *const c_char) -> Option<String> {
     if ptr.is_null() {
         return None;
     }
@@ -213,7 +213,7 @@ unsafe fn owned_string(ptr: *const c_char) -> Option<String> {
 /// # Safety
 ///
 /// See [`InstalledPackage::from_header`].
-unsafe fn header_string(header: ffi::Header, tag: ffi::rpmTag_e) -> Option<String> {
+pub(crate) unsafe fn header_string(header: ffi::Header, tag: ffi::rpmTag_e) -> Option<String> {
     // SAFETY: `header` is valid per the contract; headerGetString returns null or a string owned
     // by the header, which stays alive while we copy it.
     unsafe { owned_string(ffi::headerGetString(header, tag)) }
@@ -224,7 +224,7 @@ unsafe fn header_string(header: ffi::Header, tag: ffi::rpmTag_e) -> Option<Strin
 /// # Safety
 ///
 /// See [`InstalledPackage::from_header`].
-unsafe fn header_number(header: ffi::Header, tag: ffi::rpmTag_e) -> Option<u64> {
+pub(crate) unsafe fn header_number(header: ffi::Header, tag: ffi::rpmTag_e) -> Option<u64> {
     // SAFETY: `header` is valid per the contract.
     let present = unsafe { ffi::headerIsEntry(header, tag) } != 0;
     // SAFETY: as above; headerGetNumber only reads the header.
@@ -236,7 +236,7 @@ unsafe fn header_number(header: ffi::Header, tag: ffi::rpmTag_e) -> Option<u64> 
 /// # Safety
 ///
 /// See [`InstalledPackage::from_header`].
-unsafe fn header_format(header: ffi::Header, format: &CStr) -> Option<String> {
+pub(crate) unsafe fn header_format(header: ffi::Header, format: &CStr) -> Option<String> {
     let mut errmsg: ffi::errmsg_t = ptr::null();
     // SAFETY: `header` is valid per the contract, `format` is NUL-terminated, and `errmsg` is a
     // valid out-pointer (librpm stores a pointer to a static message there, which we don't free).

@@ -6,6 +6,7 @@
 
 pub mod events;
 pub mod fates;
+pub mod space;
 
 /// The name of a package from an `rpm -qa` line (`name-[epoch:]version-release[.arch]`).
 pub fn name_from_nevra(line: &str) -> Option<&str> {

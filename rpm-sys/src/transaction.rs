@@ -1,0 +1,1190 @@
+//! One rpm transaction against a root: add package files to install and installed packages to
+//! erase, check dependencies, order, and run it — as a test (`--test`: nothing changes, rpm
+//! reports file conflicts and disk space) or for real (the offline upgrade).
+//!
+//! ```no_run
+//! use rpm_sys::{Backend, DbLocation, Transaction, TransactionFlags};
+//! use std::path::Path;
+//!
+//! let location = DbLocation::new("/var/lib/rpm", Backend::Sqlite);
+//! let mut ts = Transaction::new(Path::new("/mnt/sysroot"), &location)?;
+//! ts.add_install(Path::new("/var/cache/bash-5.1.8-9.el9.x86_64.rpm"), true)?;
+//! let report = ts.run(TransactionFlags::test())?;
+//! for problem in &report.problems {
+//!     println!("{problem}");
+//! }
+//! # Ok::<(), rpm_sys::TransactionError>(())
+//! ```
+//!
+//! # Rules
+//!
+//! - The database is opened read-only; rpm reopens it read-write only for a real run, and a
+//!   real run needs a writable backend (sqlite, not `bdb_ro`).
+//! - At most one real run per process: librpm's global state (chroot, signal handlers, the
+//!   database) is not meant to serve two transactions in one process. A second real run is an
+//!   error; test runs are unlimited.
+//! - Package files are opened by the notify callback when rpm asks (`INST_OPEN_FILE`) and
+//!   closed when it is done with them; every callback event of interest is recorded as a
+//!   [`ProgressEvent`] and passed to an optional observer (progress bar, journal).
+//! - Signatures are not checked here (digests are): package files are verified against their
+//!   repositories' keys before, so keys missing from the root's rpmdb must not fail the run.
+//! - Failpoint (tests): `LEAPFROG_FAILPOINTS=rpm-after-element=N` aborts the process after the
+//!   N-th element of a real run has finished (an install or an erase), as a crash would.
+
+use std::collections::HashMap;
+use std::ffi::{CString, c_int, c_void};
+use std::fmt;
+use std::fs;
+use std::io;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::ptr;
+use std::sync::PoisonError;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use serde::{Deserialize, Serialize};
+
+use crate::db::{Backend, DbLocation, LIBRPM, Session, drain_messages, errors_only};
+use crate::error::{RpmError, join_messages};
+use crate::ffi;
+use crate::header::{NO_SIGNATURES, OwnedHeader, PackageHeader, RpmFd, read_header};
+use crate::package::{header_format, owned_string};
+
+/// Whether this process has started a real (non-test) transaction.
+static REAL_RUN_STARTED: AtomicBool = AtomicBool::new(false);
+
+/// Everything that can go wrong building or running a transaction (rpm's *problems* — unmet
+/// dependencies, conflicts, disk space — are not errors: they are returned as [`Problem`]s).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TransactionError {
+    /// The root or its database cannot be used (see [`RpmError`]).
+    #[error(transparent)]
+    Rpm(#[from] RpmError),
+    /// A package file cannot be read.
+    #[error("cannot read the package file {path}: {detail}", path = path.display())]
+    PackageFile {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        detail: String,
+    },
+    /// The package to erase is not installed.
+    #[error("cannot erase {what}: no such package is installed in {root}", root = root.display())]
+    NotInstalled {
+        /// The NEVRA or database instance asked for.
+        what: String,
+        /// The root.
+        root: PathBuf,
+    },
+    /// librpm refused an operation.
+    #[error("{operation} failed: {detail}")]
+    Librpm {
+        /// What was attempted.
+        operation: String,
+        /// librpm's messages.
+        detail: String,
+    },
+    /// A real transaction already ran in this process.
+    #[error("a real rpm transaction already ran in this process; run one transaction per process")]
+    SecondTransaction,
+    /// The database backend cannot be written.
+    #[error(
+        "the {backend} rpm database cannot be written: convert it to sqlite first (rpmdb --rebuilddb)"
+    )]
+    ReadOnlyBackend {
+        /// The backend.
+        backend: Backend,
+    },
+    /// A real run was asked for while dependency problems remain.
+    #[error("the transaction has {} unresolved problem(s), first: {}", problems.len(), problems.first().map(ToString::to_string).unwrap_or_default())]
+    Unresolved {
+        /// The problems rpmtsCheck reported.
+        problems: Vec<Problem>,
+    },
+}
+
+/// One problem rpm reports for a transaction, with the packages involved as `name-[e:]v-r.arch`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "problem", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Problem {
+    /// `package` requires `capability` and nothing in the result provides it.
+    RequiresUnmet {
+        /// The package with the requirement.
+        package: String,
+        /// The requirement as rpm prints it (`libfoo.so.3()(64bit)`, `bar >= 2`).
+        capability: String,
+        /// The requiring package is installed (not part of the transaction).
+        installed: bool,
+    },
+    /// `package` conflicts with `capability` (provided by another package).
+    Conflict {
+        /// The package whose Conflicts matches (or the one matched, see `installed`).
+        package: String,
+        /// The conflicting capability.
+        capability: String,
+        /// `package` is installed (not part of the transaction).
+        installed: bool,
+    },
+    /// Two packages contain the same path with different content.
+    FileConflict {
+        /// The path.
+        path: String,
+        /// The package being installed.
+        package: String,
+        /// The other package.
+        other: String,
+        /// The other package is installed (rpm's `FILE_CONFLICT`); false when both are being
+        /// installed (`NEW_FILE_CONFLICT`).
+        other_installed: bool,
+    },
+    /// The filesystem mounted at `mount` lacks `needed` bytes (rpm counts its own 5% margin).
+    DiskSpace {
+        /// Mount point as seen inside the root (`/` for the filesystem holding the root's top
+        /// directory, even when it is mounted above the root on the host).
+        mount: String,
+        /// Bytes missing.
+        needed: u64,
+        /// The package whose installation first went over.
+        package: String,
+    },
+    /// The filesystem mounted at `mount` lacks `needed` inodes.
+    DiskNodes {
+        /// Mount point as seen inside the root (see `DiskSpace`).
+        mount: String,
+        /// Inodes missing.
+        needed: u64,
+        /// The package whose installation first went over.
+        package: String,
+    },
+    /// Any other problem (already installed, wrong arch, obsoleted, older package...).
+    Other {
+        /// rpm's problem type (`RPMPROB_*` without the prefix, lowercase).
+        kind: String,
+        /// The package concerned (rpm's "pkg NEVR").
+        package: Option<String>,
+        /// The other package involved, if any (rpm's "alt NEVR": the obsoleting or newer one).
+        other: Option<String>,
+        /// rpm's message.
+        message: String,
+    },
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let installed = |b: &bool| if *b { " (installed)" } else { "" };
+        match self {
+            Problem::RequiresUnmet {
+                package,
+                capability,
+                installed: i,
+            } => write!(
+                f,
+                "{package}{} requires {capability}, which nothing provides",
+                installed(i)
+            ),
+            Problem::Conflict {
+                package,
+                capability,
+                installed: i,
+            } => write!(f, "{package}{} conflicts with {capability}", installed(i)),
+            Problem::FileConflict {
+                path,
+                package,
+                other,
+                other_installed,
+            } => write!(
+                f,
+                "file {path} of {package} conflicts with the same file of {other}{}",
+                installed(other_installed)
+            ),
+            Problem::DiskSpace {
+                mount,
+                needed,
+                package,
+            } => write!(
+                f,
+                "installing {package} needs {needed} more bytes on the filesystem at {mount}"
+            ),
+            Problem::DiskNodes {
+                mount,
+                needed,
+                package,
+            } => write!(
+                f,
+                "installing {package} needs {needed} more inodes on the filesystem at {mount}"
+            ),
+            Problem::Other { message, .. } => f.write_str(message),
+        }
+    }
+}
+
+/// How [`Transaction::run`] runs (the `RPMTRANS_FLAG_*` bits leapfrog uses).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransactionFlags {
+    /// `--test`: compute file conflicts and disk space, change nothing.
+    pub test: bool,
+    /// `--justdb`: update the database only, leave files alone.
+    pub justdb: bool,
+    /// `--noscripts`: run no scriptlets.
+    pub noscripts: bool,
+    /// `--notriggers`: run no triggers.
+    pub notriggers: bool,
+    /// `--excludedocs`: do not install documentation.
+    pub nodocs: bool,
+}
+
+impl TransactionFlags {
+    /// A test run.
+    pub fn test() -> Self {
+        Self {
+            test: true,
+            ..Self::default()
+        }
+    }
+
+    fn bits(self) -> ffi::rpmtransFlags {
+        let mut bits: ffi::rpmtransFlags = 0;
+        let set = [
+            (self.test, ffi::RPMTRANS_FLAG_TEST),
+            (self.justdb, ffi::RPMTRANS_FLAG_JUSTDB),
+            (
+                self.noscripts,
+                ffi::RPMTRANS_FLAG_NOPRE
+                    | ffi::RPMTRANS_FLAG_NOPOST
+                    | ffi::RPMTRANS_FLAG_NOPREUN
+                    | ffi::RPMTRANS_FLAG_NOPOSTUN
+                    | ffi::RPMTRANS_FLAG_NOPRETRANS
+                    | ffi::RPMTRANS_FLAG_NOPOSTTRANS,
+            ),
+            (
+                self.notriggers,
+                ffi::RPMTRANS_FLAG_NOTRIGGERPREIN
+                    | ffi::RPMTRANS_FLAG_NOTRIGGERIN
+                    | ffi::RPMTRANS_FLAG_NOTRIGGERUN
+                    | ffi::RPMTRANS_FLAG_NOTRIGGERPOSTUN,
+            ),
+            (self.nodocs, ffi::RPMTRANS_FLAG_NODOCS),
+        ];
+        for (on, flag) in set {
+            if on {
+                bits |= flag as ffi::rpmtransFlags;
+            }
+        }
+        bits
+    }
+}
+
+/// An element added to the transaction.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum AddedElement {
+    /// A package file to install.
+    Install {
+        /// The package file.
+        path: PathBuf,
+        /// Its header (identity, provides, files).
+        header: PackageHeader,
+        /// Whether it replaces installed versions of the same name (false for installonly
+        /// packages such as kernels, which are installed beside the old ones).
+        upgrade: bool,
+    },
+    /// An installed package to erase.
+    Erase {
+        /// Its rpmdb instance number.
+        instance: u32,
+        /// Its header as installed (identity, provides, files).
+        header: PackageHeader,
+    },
+}
+
+/// Which package to erase.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EraseTarget<'a> {
+    /// Every installed package matching a label (`name`, `name-version-release`,
+    /// `name-[epoch:]version-release.arch`), as `rpm -e` takes it.
+    Label(&'a str),
+    /// The installed package with this rpmdb instance number.
+    Instance(u32),
+}
+
+/// Whether an ordered element installs or erases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ElementKind {
+    /// Installed from a file.
+    Install,
+    /// Erased (also the old versions an upgrade replaces).
+    Erase,
+}
+
+/// One element in the order rpm will process it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderedElement {
+    /// Install or erase.
+    pub kind: ElementKind,
+    /// `name-[epoch:]version-release.arch`.
+    pub nevra: String,
+}
+
+/// What a notify callback event was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ProgressKind {
+    /// rpm's preparation step (file fingerprints, disk space) started; `total` elements.
+    PrepareStart,
+    /// The preparation step ended.
+    PrepareStop,
+    /// Package file verification started.
+    VerifyStart,
+    /// Package file verification ended.
+    VerifyStop,
+    /// rpm starts processing element `amount` of `total`.
+    Element,
+    /// A package starts installing.
+    InstallStart,
+    /// A package is installed.
+    InstallStop,
+    /// A package starts being erased.
+    EraseStart,
+    /// A package is erased.
+    EraseStop,
+    /// A scriptlet failed (`amount` is its tag, `total` its exit status).
+    ScriptError,
+    /// A package's payload could not be unpacked.
+    UnpackError,
+    /// rpm asked for a package file and it could not be opened.
+    OpenError,
+}
+
+/// One event of the notify callback.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProgressEvent {
+    /// What happened.
+    pub kind: ProgressKind,
+    /// The package concerned, when there is one.
+    pub package: Option<String>,
+    /// rpm's `amount` (meaning depends on the kind).
+    pub amount: u64,
+    /// rpm's `total`.
+    pub total: u64,
+}
+
+/// An observer of progress events (a progress bar, a journal writer).
+pub type ProgressObserver = Box<dyn FnMut(&ProgressEvent) + Send>;
+
+/// The result of [`Transaction::run`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunReport {
+    /// Whether it was a test run.
+    pub test: bool,
+    /// Dependency problems (from rpmtsCheck) and transaction problems (file conflicts, disk
+    /// space...) together; rpm processes nothing while there are any.
+    pub problems: Vec<Problem>,
+    /// Elements that failed while being processed (a failing `%pre`, an unpack error), when
+    /// rpm got that far.
+    pub failed_elements: u32,
+    /// The progress events of this run.
+    pub events: Vec<ProgressEvent>,
+}
+
+impl RunReport {
+    /// No problem and no failed element.
+    pub fn succeeded(&self) -> bool {
+        self.problems.is_empty() && self.failed_elements == 0
+    }
+}
+
+/// State the notify callback works on; owned by the [`Transaction`] (boxed, fixed address).
+struct CallbackState {
+    /// Package file of the install element with key `i + 1`.
+    paths: Vec<CString>,
+    /// NEVRA of the install element with key `i + 1`.
+    nevras: Vec<String>,
+    /// Files rpm asked for and has not closed yet, by key.
+    open: HashMap<usize, RpmFd>,
+    events: Vec<ProgressEvent>,
+    observer: Option<ProgressObserver>,
+    /// Abort the process after this many finished elements (real runs only).
+    failpoint: Option<u64>,
+    finished: u64,
+}
+
+impl CallbackState {
+    fn record(&mut self, kind: ProgressKind, package: Option<String>, amount: u64, total: u64) {
+        let event = ProgressEvent {
+            kind,
+            package,
+            amount,
+            total,
+        };
+        if let Some(observer) = self.observer.as_mut() {
+            observer(&event);
+        }
+        self.events.push(event);
+    }
+
+    fn element_finished(&mut self) {
+        self.finished += 1;
+        if self.failpoint == Some(self.finished) {
+            eprintln!(
+                "leapfrog: failpoint rpm-after-element={} reached: aborting the process",
+                self.finished
+            );
+            std::process::abort();
+        }
+    }
+}
+
+/// The failpoint `rpm-after-element=N` of `LEAPFROG_FAILPOINTS` (comma-separated, the
+/// convention of the actors' runner).
+pub fn failpoint_after_element(value: &str) -> Option<u64> {
+    value
+        .split(',')
+        .filter_map(|f| f.trim().strip_prefix("rpm-after-element="))
+        .find_map(|n| n.trim().parse().ok())
+}
+
+/// librpm's notify callback.
+extern "C" fn notify(
+    h: *const c_void,
+    what: ffi::rpmCallbackType,
+    amount: ffi::rpm_loff_t,
+    total: ffi::rpm_loff_t,
+    key: ffi::fnpyKey,
+    data: ffi::rpmCallbackData,
+) -> *mut c_void {
+    if data.is_null() {
+        return ptr::null_mut();
+    }
+    // SAFETY: `data` is the `CallbackState` box registered by `Transaction::new`; it outlives the
+    // transaction set, and librpm calls back only from inside `rpmtsRun`/`rpmtsCheck` on the
+    // thread that holds `&mut Transaction`, so no other reference to the state exists meanwhile.
+    let state = unsafe { &mut *data.cast::<CallbackState>() };
+    let index = (key as usize).checked_sub(1);
+    let by_key = index.and_then(|i| state.nevras.get(i).cloned());
+    let package = || {
+        by_key.clone().or_else(|| {
+            if h.is_null() {
+                return None;
+            }
+            // SAFETY: for element events librpm passes the element's header, valid during the
+            // callback; we are inside rpmtsRun, so the librpm lock is held.
+            unsafe { header_format(h.cast_mut().cast(), c"%{NEVRA}") }
+        })
+    };
+    match what {
+        ffi::RPMCALLBACK_INST_OPEN_FILE => {
+            let Some(i) = index else {
+                return ptr::null_mut();
+            };
+            let Some(path) = state.paths.get(i) else {
+                return ptr::null_mut();
+            };
+            match RpmFd::open(path) {
+                Some(fd) => {
+                    let raw = fd.0;
+                    state.open.insert(i, fd);
+                    return raw.cast();
+                }
+                None => {
+                    let p = package();
+                    state.record(ProgressKind::OpenError, p, 0, 0);
+                }
+            }
+        }
+        ffi::RPMCALLBACK_INST_CLOSE_FILE => {
+            if let Some(i) = index {
+                state.open.remove(&i);
+            }
+        }
+        ffi::RPMCALLBACK_TRANS_START => {
+            state.record(ProgressKind::PrepareStart, None, amount, total)
+        }
+        ffi::RPMCALLBACK_TRANS_STOP => state.record(ProgressKind::PrepareStop, None, amount, total),
+        ffi::RPMCALLBACK_VERIFY_START => {
+            state.record(ProgressKind::VerifyStart, None, amount, total)
+        }
+        ffi::RPMCALLBACK_VERIFY_STOP => state.record(ProgressKind::VerifyStop, None, amount, total),
+        ffi::RPMCALLBACK_ELEM_PROGRESS => {
+            let p = package();
+            state.record(ProgressKind::Element, p, amount, total);
+        }
+        ffi::RPMCALLBACK_INST_START => {
+            let p = package();
+            state.record(ProgressKind::InstallStart, p, amount, total);
+        }
+        ffi::RPMCALLBACK_INST_STOP => {
+            let p = package();
+            state.record(ProgressKind::InstallStop, p, amount, total);
+            state.element_finished();
+        }
+        ffi::RPMCALLBACK_UNINST_START => {
+            let p = package();
+            state.record(ProgressKind::EraseStart, p, amount, total);
+        }
+        ffi::RPMCALLBACK_UNINST_STOP => {
+            let p = package();
+            state.record(ProgressKind::EraseStop, p, amount, total);
+            state.element_finished();
+        }
+        ffi::RPMCALLBACK_SCRIPT_ERROR => {
+            let p = package();
+            state.record(ProgressKind::ScriptError, p, amount, total);
+        }
+        ffi::RPMCALLBACK_UNPACK_ERROR | ffi::RPMCALLBACK_CPIO_ERROR => {
+            let p = package();
+            state.record(ProgressKind::UnpackError, p, amount, total);
+        }
+        _ => {}
+    }
+    ptr::null_mut()
+}
+
+/// An rpm transaction set bound to a root (see the module documentation).
+pub struct Transaction {
+    ts: ffi::rpmts,
+    root: PathBuf,
+    location: DbLocation,
+    dbpath: CString,
+    /// Owned (from `Box::into_raw`), freed in `Drop` after the transaction set.
+    callback: *mut CallbackState,
+    elements: Vec<AddedElement>,
+}
+
+// SAFETY: the transaction set and the callback state are only touched through `&mut self` (or in
+// `drop`) while holding the process-wide librpm lock, so moving the value to another thread is
+// sound. It is not `Sync`.
+unsafe impl Send for Transaction {}
+
+impl fmt::Debug for Transaction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Transaction")
+            .field("root", &self.root)
+            .field("location", &self.location)
+            .field("elements", &self.elements.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Transaction {
+    /// A transaction set for `root` with the rpm database at `location`, opened read-only.
+    ///
+    /// # Errors
+    ///
+    /// As [`crate::RpmDatabase::open`]: the root is not a directory, the database path is
+    /// invalid or its file missing (it is never created), librpm cannot open it.
+    pub fn new(root: &Path, location: &DbLocation) -> Result<Self, TransactionError> {
+        let dbpath = location.validate()?;
+        let root = fs::canonicalize(root).map_err(|source| RpmError::Root {
+            root: root.to_path_buf(),
+            source,
+        })?;
+        if !root.is_dir() {
+            return Err(RpmError::RootNotADirectory { root }.into());
+        }
+        let packages_file = location.packages_file(&root);
+        let missing = |source| RpmError::DatabaseMissing {
+            root: root.clone(),
+            dbpath: location.dbpath.clone(),
+            backend: location.backend,
+            file: packages_file.clone(),
+            source,
+        };
+        match fs::metadata(&packages_file) {
+            Ok(meta) if meta.is_file() => {}
+            Ok(_) => return Err(missing(io::Error::other("not a regular file")).into()),
+            Err(source) => return Err(missing(source).into()),
+        }
+        let c_root = CString::new(root.as_os_str().as_bytes())
+            .map_err(|_| RpmError::NulInPath { path: root.clone() })?;
+        let open_error = |detail: String| RpmError::Open {
+            root: root.clone(),
+            dbpath: location.dbpath.clone(),
+            backend: location.backend,
+            detail,
+        };
+
+        let session = Session::begin(location, &dbpath)?;
+        // SAFETY: we hold the librpm lock; rpmtsCreate has no preconditions.
+        let ts = unsafe { ffi::rpmtsCreate() };
+        if ts.is_null() {
+            return Err(open_error("rpmtsCreate failed".into()).into());
+        }
+        let callback = Box::into_raw(Box::new(CallbackState {
+            paths: Vec::new(),
+            nevras: Vec::new(),
+            open: HashMap::new(),
+            events: Vec::new(),
+            observer: None,
+            failpoint: None,
+            finished: 0,
+        }));
+        let transaction = Self {
+            ts,
+            root: root.clone(),
+            location: location.clone(),
+            dbpath: dbpath.clone(),
+            callback,
+            elements: Vec::new(),
+        };
+        // From here on `transaction`'s Drop frees `ts` and the state; it takes the librpm lock,
+        // so the session must be gone before it drops on an error path.
+        let result = (|| {
+            // SAFETY: `ts` is valid and `c_root` a NUL-terminated absolute path librpm copies.
+            if unsafe { ffi::rpmtsSetRootDir(ts, c_root.as_ptr()) } != 0 {
+                return Err("rpmtsSetRootDir rejected the root".to_owned());
+            }
+            // SAFETY: `ts` is valid; these only store flags.
+            unsafe {
+                ffi::rpmtsSetVSFlags(ts, NO_SIGNATURES);
+                ffi::rpmtsSetVfyFlags(ts, NO_SIGNATURES);
+                ffi::rpmtsSetVfyLevel(ts, ffi::RPMSIG_DIGEST_TYPE as c_int);
+            }
+            // SAFETY: `ts` is valid; `notify` is a valid callback for the life of the process and
+            // `callback` stays valid until after `ts` is freed (see Drop).
+            let rc = unsafe { ffi::rpmtsSetNotifyCallback(ts, Some(notify), callback.cast()) };
+            if rc != 0 {
+                return Err("rpmtsSetNotifyCallback failed".to_owned());
+            }
+            let read_only = c_int::try_from(ffi::O_RDONLY).unwrap_or(0);
+            // SAFETY: `ts` is valid with its root set; the macros are pushed and the database
+            // file exists, so librpm opens (never creates) it.
+            let rc = unsafe { ffi::rpmtsOpenDB(ts, read_only) };
+            let messages = session.take_messages();
+            if rc != 0 {
+                return Err(join_messages(&errors_only(&messages), "rpmtsOpenDB failed"));
+            }
+            Ok(())
+        })();
+        drop(session);
+        match result {
+            Ok(()) => Ok(transaction),
+            Err(detail) => {
+                drop(transaction);
+                Err(open_error(detail).into())
+            }
+        }
+    }
+
+    /// The root (canonicalised).
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The elements added so far, in the order they were added.
+    pub fn elements(&self) -> &[AddedElement] {
+        &self.elements
+    }
+
+    /// Receives every progress event of later runs as it happens (they are also returned in
+    /// [`RunReport::events`]). It is called from librpm's callback with the librpm lock held:
+    /// it must not call into rpm-sys, should not rely on host paths (librpm chroots the process
+    /// into the root during parts of a transaction, such as its preparation), and must not panic
+    /// (a panic there aborts the process).
+    pub fn set_observer(&mut self, observer: ProgressObserver) {
+        self.state().observer = Some(observer);
+    }
+
+    fn state(&mut self) -> &mut CallbackState {
+        // SAFETY: `callback` is valid until Drop and only reached through `&mut self` here or
+        // by the callback during a librpm call made through `&mut self`, never both at once.
+        unsafe { &mut *self.callback }
+    }
+
+    fn session(&self) -> Result<Session, TransactionError> {
+        Ok(Session::begin(&self.location, &self.dbpath)?)
+    }
+
+    /// Adds the package file at `path` to install. With `upgrade`, installed packages of the
+    /// same name (and those it obsoletes) are replaced; installonly packages (those providing
+    /// `installonlypkg(...)`, such as kernels) are always added beside the installed versions.
+    ///
+    /// # Errors
+    ///
+    /// When the file cannot be read as an rpm package or librpm refuses the element.
+    pub fn add_install(
+        &mut self,
+        path: &Path,
+        upgrade: bool,
+    ) -> Result<&PackageHeader, TransactionError> {
+        let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        let c_path = CString::new(path.as_os_str().as_bytes()).map_err(|_| {
+            TransactionError::PackageFile {
+                path: path.clone(),
+                detail: "NUL byte in path".into(),
+            }
+        })?;
+        let session = self.session()?;
+        let header: OwnedHeader = read_header(&session, self.ts, &path)?;
+        // SAFETY: `header.0` is a valid header we own; we hold the librpm lock.
+        let info = unsafe { PackageHeader::from_header(header.0) };
+        let upgrade = upgrade && !info.installonly();
+        let key = self.state().paths.len() + 1;
+        // SAFETY: `ts` and `header.0` are valid; the key is an opaque non-null value librpm hands
+        // back to the callback; no relocations.
+        let rc = unsafe {
+            ffi::rpmtsAddInstallElement(
+                self.ts,
+                header.0,
+                ptr::without_provenance::<c_void>(key),
+                c_int::from(upgrade),
+                ptr::null_mut(),
+            )
+        };
+        let messages = session.take_messages();
+        drop(header);
+        drop(session);
+        if rc != 0 {
+            return Err(TransactionError::Librpm {
+                operation: format!("adding {} to the transaction", path.display()),
+                detail: join_messages(
+                    &errors_only(&messages),
+                    &format!("rpmtsAddInstallElement returned {rc}"),
+                ),
+            });
+        }
+        let nevra = info.nevra();
+        let state = self.state();
+        state.paths.push(c_path);
+        state.nevras.push(nevra);
+        self.elements.push(AddedElement::Install {
+            path,
+            header: info,
+            upgrade,
+        });
+        match self.elements.last() {
+            Some(AddedElement::Install { header, .. }) => Ok(header),
+            _ => Err(TransactionError::Librpm {
+                operation: "adding an install element".into(),
+                detail: "internal bookkeeping error".into(),
+            }),
+        }
+    }
+
+    /// Adds installed packages to erase; returns how many matched.
+    ///
+    /// # Errors
+    ///
+    /// When nothing installed matches, or librpm refuses the element.
+    pub fn add_erase(&mut self, target: EraseTarget<'_>) -> Result<usize, TransactionError> {
+        let session = self.session()?;
+        let (tag, key_bytes): (ffi::rpmDbiTagVal, Vec<u8>) = match target {
+            EraseTarget::Label(label) => {
+                if label.is_empty() || label.contains('\0') {
+                    return Err(TransactionError::NotInstalled {
+                        what: label.to_owned(),
+                        root: self.root.clone(),
+                    });
+                }
+                // librpm reads a label as a C string (key length 0): NUL-terminate it.
+                let mut bytes = label.as_bytes().to_vec();
+                bytes.push(0);
+                (ffi::RPMDBI_LABEL as ffi::rpmDbiTagVal, bytes)
+            }
+            EraseTarget::Instance(instance) => (
+                ffi::RPMDBI_PACKAGES as ffi::rpmDbiTagVal,
+                instance.to_ne_bytes().to_vec(),
+            ),
+        };
+        let mut added = Vec::new();
+        let mut failure = None;
+        {
+            let key_len = if tag == ffi::RPMDBI_LABEL as ffi::rpmDbiTagVal {
+                0
+            } else {
+                key_bytes.len()
+            };
+            // SAFETY: `ts` is valid with an open database; the key points to `key_bytes`, alive
+            // for the iterator's life (NUL-terminated for a label, exactly 4 bytes for an
+            // instance); we hold the lock.
+            let mi =
+                unsafe { ffi::rpmtsInitIterator(self.ts, tag, key_bytes.as_ptr().cast(), key_len) };
+            let iterator = MatchIterator(mi);
+            while let Some(header) = iterator.next_header() {
+                // SAFETY: `header` was just returned by the iterator (valid until the next call)
+                // and we hold the lock.
+                let instance = unsafe { ffi::headerGetInstance(header) };
+                // SAFETY: as above.
+                let info = unsafe { PackageHeader::from_header(header) };
+                // SAFETY: `ts` and `header` are valid; the instance comes from the header itself.
+                let rc = unsafe {
+                    ffi::rpmtsAddEraseElement(
+                        self.ts,
+                        header,
+                        c_int::try_from(instance).unwrap_or(-1),
+                    )
+                };
+                if rc != 0 {
+                    failure = Some(info.nevra());
+                    break;
+                }
+                added.push(AddedElement::Erase {
+                    instance,
+                    header: info,
+                });
+            }
+        }
+        let messages = session.take_messages();
+        drop(session);
+        if let Some(nevra) = failure {
+            return Err(TransactionError::Librpm {
+                operation: format!("adding the erasure of {nevra}"),
+                detail: join_messages(&errors_only(&messages), "rpmtsAddEraseElement failed"),
+            });
+        }
+        if added.is_empty() {
+            return Err(TransactionError::NotInstalled {
+                what: match target {
+                    EraseTarget::Label(label) => label.to_owned(),
+                    EraseTarget::Instance(instance) => format!("rpmdb instance {instance}"),
+                },
+                root: self.root.clone(),
+            });
+        }
+        let count = added.len();
+        self.elements.extend(added);
+        Ok(count)
+    }
+
+    /// Checks dependencies (`rpmtsCheck`): unmet requirements and conflicts of the result.
+    ///
+    /// # Errors
+    ///
+    /// When librpm cannot run the check.
+    pub fn check(&mut self) -> Result<Vec<Problem>, TransactionError> {
+        let session = self.session()?;
+        // Problems stay attached to the elements from earlier checks and runs: start afresh.
+        // SAFETY: `ts` is valid; we hold the lock.
+        unsafe { ffi::rpmtsCleanProblems(self.ts) };
+        // SAFETY: `ts` is valid; we hold the lock.
+        let rc = unsafe { ffi::rpmtsCheck(self.ts) };
+        let messages = session.take_messages();
+        if rc != 0 {
+            return Err(TransactionError::Librpm {
+                operation: "checking dependencies".into(),
+                detail: join_messages(&errors_only(&messages), "rpmtsCheck failed"),
+            });
+        }
+        let problems = self.problems();
+        drop(session);
+        Ok(problems)
+    }
+
+    /// Orders the elements (`rpmtsOrder`) and returns them in processing order.
+    ///
+    /// # Errors
+    ///
+    /// When librpm cannot order them.
+    pub fn order(&mut self) -> Result<Vec<OrderedElement>, TransactionError> {
+        let session = self.session()?;
+        // SAFETY: `ts` is valid; we hold the lock.
+        let rc = unsafe { ffi::rpmtsOrder(self.ts) };
+        let messages = session.take_messages();
+        if rc != 0 {
+            return Err(TransactionError::Librpm {
+                operation: "ordering the transaction".into(),
+                detail: join_messages(
+                    &errors_only(&messages),
+                    &format!("{rc} element(s) could not be ordered"),
+                ),
+            });
+        }
+        let mut ordered = Vec::new();
+        // SAFETY: `ts` is valid; we hold the lock.
+        let count = unsafe { ffi::rpmtsNElements(self.ts) };
+        for i in 0..count {
+            // SAFETY: `i` is within 0..rpmtsNElements; the element is owned by `ts`.
+            let te = unsafe { ffi::rpmtsElement(self.ts, i) };
+            if te.is_null() {
+                continue;
+            }
+            // SAFETY: `te` is a valid element; the NEVRA string is owned by it and copied.
+            let nevra = unsafe { owned_string(ffi::rpmteNEVRA(te)) }.unwrap_or_default();
+            // SAFETY: as above.
+            let kind = if unsafe { ffi::rpmteType(te) } == ffi::TR_ADDED {
+                ElementKind::Install
+            } else {
+                ElementKind::Erase
+            };
+            ordered.push(OrderedElement { kind, nevra });
+        }
+        drop(session);
+        Ok(ordered)
+    }
+
+    /// Runs the transaction: dependency check, ordering, then `rpmtsRun` with `flags`.
+    ///
+    /// A test run reports every problem (dependencies, file conflicts, disk space) and changes
+    /// nothing. A real run refuses to start while dependency problems remain, needs a writable
+    /// database backend, and is allowed once per process; the failpoint
+    /// `LEAPFROG_FAILPOINTS=rpm-after-element=N` is armed for it.
+    ///
+    /// # Errors
+    ///
+    /// When librpm cannot run at all (database, lock), for a second real run, a read-only
+    /// backend, or (real runs) unresolved dependency problems.
+    pub fn run(&mut self, flags: TransactionFlags) -> Result<RunReport, TransactionError> {
+        if !flags.test && self.location.backend == Backend::BdbReadOnly {
+            return Err(TransactionError::ReadOnlyBackend {
+                backend: self.location.backend,
+            });
+        }
+        let mut problems = self.check()?;
+        if !flags.test {
+            if !problems.is_empty() {
+                return Err(TransactionError::Unresolved { problems });
+            }
+            if REAL_RUN_STARTED.swap(true, Ordering::SeqCst) {
+                return Err(TransactionError::SecondTransaction);
+            }
+        }
+        self.order()?;
+        let failpoint = if flags.test {
+            None
+        } else {
+            std::env::var("LEAPFROG_FAILPOINTS")
+                .ok()
+                .as_deref()
+                .and_then(failpoint_after_element)
+        };
+        {
+            let state = self.state();
+            state.events.clear();
+            state.finished = 0;
+            state.failpoint = failpoint;
+        }
+        let session = self.session()?;
+        // SAFETY: `ts` is valid; this only stores flags.
+        unsafe { ffi::rpmtsSetFlags(self.ts, flags.bits()) };
+        // SAFETY: `ts` is valid with its elements added and ordered; no problems are ignored; the
+        // callback state is valid and not otherwise borrowed during the call; we hold the lock.
+        let rc = unsafe { ffi::rpmtsRun(self.ts, ptr::null_mut(), 0) };
+        let messages = session.take_messages();
+        let run_problems = self.problems();
+        drop(session);
+        tracing::debug!(
+            rc,
+            test = flags.test,
+            problems = run_problems.len(),
+            "rpmtsRun"
+        );
+        if rc < 0 {
+            return Err(TransactionError::Librpm {
+                operation: "running the transaction".into(),
+                detail: join_messages(&errors_only(&messages), "rpmtsRun failed"),
+            });
+        }
+        for problem in run_problems {
+            if !problems.contains(&problem) {
+                problems.push(problem);
+            }
+        }
+        let failed_elements = if problems.is_empty() {
+            u32::try_from(rc).unwrap_or(u32::MAX)
+        } else {
+            0
+        };
+        let events = std::mem::take(&mut self.state().events);
+        Ok(RunReport {
+            test: flags.test,
+            problems,
+            failed_elements,
+            events,
+        })
+    }
+
+    /// The current problem set of the transaction set; the caller holds the librpm lock.
+    fn problems(&self) -> Vec<Problem> {
+        // SAFETY: `ts` is valid; rpmtsProblems returns a new reference we free below.
+        let ps = unsafe { ffi::rpmtsProblems(self.ts) };
+        if ps.is_null() {
+            return Vec::new();
+        }
+        let mut problems = Vec::new();
+        // SAFETY: `ps` is a valid problem set.
+        let psi = unsafe { ffi::rpmpsInitIterator(ps) };
+        if !psi.is_null() {
+            loop {
+                // SAFETY: `psi` is a valid iterator; the problem it returns is owned by `ps`.
+                let prob = unsafe { ffi::rpmpsiNext(psi) };
+                if prob.is_null() {
+                    break;
+                }
+                // SAFETY: `prob` is valid until `ps` is freed.
+                problems.push(unsafe { convert_problem(prob) });
+            }
+            // SAFETY: `psi` is valid and freed once.
+            unsafe { ffi::rpmpsFreeIterator(psi) };
+        }
+        // SAFETY: we own this reference to `ps` and drop it once, after the last use.
+        unsafe { ffi::rpmpsFree(ps) };
+        problems
+    }
+}
+
+/// Converts one librpm problem.
+///
+/// # Safety
+///
+/// `prob` must be a valid problem and the caller must hold the librpm lock.
+unsafe fn convert_problem(prob: ffi::rpmProblem) -> Problem {
+    // SAFETY: `prob` is valid per the contract; the strings are owned by it and copied.
+    let (kind, package, alt, text, number) = unsafe {
+        (
+            ffi::rpmProblemGetType(prob),
+            owned_string(ffi::rpmProblemGetPkgNEVR(prob)).unwrap_or_default(),
+            owned_string(ffi::rpmProblemGetAltNEVR(prob)),
+            owned_string(ffi::rpmProblemGetStr(prob)).unwrap_or_default(),
+            ffi::rpmProblemGetDiskNeed(prob),
+        )
+    };
+    match kind {
+        ffi::RPMPROB_REQUIRES => Problem::RequiresUnmet {
+            package,
+            capability: text,
+            installed: number != 0,
+        },
+        ffi::RPMPROB_CONFLICT => Problem::Conflict {
+            package,
+            capability: text,
+            installed: number != 0,
+        },
+        ffi::RPMPROB_FILE_CONFLICT | ffi::RPMPROB_NEW_FILE_CONFLICT => Problem::FileConflict {
+            path: text,
+            package,
+            other: alt.unwrap_or_default(),
+            other_installed: kind == ffi::RPMPROB_FILE_CONFLICT,
+        },
+        ffi::RPMPROB_DISKSPACE => Problem::DiskSpace {
+            mount: text,
+            needed: number,
+            package,
+        },
+        ffi::RPMPROB_DISKNODES => Problem::DiskNodes {
+            mount: text,
+            needed: number,
+            package,
+        },
+        other => {
+            // SAFETY: `prob` is valid; rpmProblemString returns a malloc'ed string we free.
+            let message = unsafe {
+                let raw = ffi::rpmProblemString(prob);
+                let text = owned_string(raw).unwrap_or_default();
+                if !raw.is_null() {
+                    ffi::free(raw.cast());
+                }
+                text
+            };
+            Problem::Other {
+                kind: problem_kind_name(other).to_owned(),
+                package: (!package.is_empty()).then_some(package),
+                other: alt.filter(|a| !a.is_empty()),
+                message,
+            }
+        }
+    }
+}
+
+fn problem_kind_name(kind: ffi::rpmProblemType) -> &'static str {
+    match kind {
+        ffi::RPMPROB_BADARCH => "badarch",
+        ffi::RPMPROB_BADOS => "bados",
+        ffi::RPMPROB_PKG_INSTALLED => "pkg_installed",
+        ffi::RPMPROB_BADRELOCATE => "badrelocate",
+        ffi::RPMPROB_OLDPACKAGE => "oldpackage",
+        ffi::RPMPROB_OBSOLETES => "obsoletes",
+        ffi::RPMPROB_VERIFY => "verify",
+        _ => "unknown",
+    }
+}
+
+impl Drop for Transaction {
+    fn drop(&mut self) {
+        let _guard = LIBRPM.lock().unwrap_or_else(PoisonError::into_inner);
+        // SAFETY: `ts` is valid, owned by `self` and never used again; we hold the lock.
+        // rpmtsFree closes the database.
+        unsafe { ffi::rpmtsFree(self.ts) };
+        // SAFETY: `callback` came from Box::into_raw in `new`, the transaction set that referred
+        // to it is freed, and it is reclaimed exactly once (closing any file still open).
+        drop(unsafe { Box::from_raw(self.callback) });
+        drain_messages();
+    }
+}
+
+/// A database match iterator; must live inside a session.
+struct MatchIterator(ffi::rpmdbMatchIterator);
+
+impl MatchIterator {
+    fn next_header(&self) -> Option<ffi::Header> {
+        if self.0.is_null() {
+            return None;
+        }
+        // SAFETY: the iterator is valid; the caller holds the lock.
+        let header = unsafe { ffi::rpmdbNextIterator(self.0) };
+        (!header.is_null()).then_some(header)
+    }
+}
+
+impl Drop for MatchIterator {
+    fn drop(&mut self) {
+        if !self.0.is_null() {
+            // SAFETY: valid, freed exactly once; the caller holds the lock.
+            unsafe { ffi::rpmdbFreeIterator(self.0) };
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failpoint_is_parsed_like_the_runner_does() {
+        assert_eq!(failpoint_after_element("rpm-after-element=3"), Some(3));
+        assert_eq!(
+            failpoint_after_element("actor-panic=x, rpm-after-element=12"),
+            Some(12)
+        );
+        assert_eq!(failpoint_after_element("actor-panic=x"), None);
+        assert_eq!(failpoint_after_element("rpm-after-element=three"), None);
+        assert_eq!(failpoint_after_element(""), None);
+    }
+
+    #[test]
+    fn flags_map_to_rpm_bits() {
+        assert_eq!(TransactionFlags::default().bits(), 0);
+        let bits = TransactionFlags::test().bits();
+        assert_eq!(bits, (ffi::RPMTRANS_FLAG_TEST as ffi::rpmtransFlags));
+        let bits = TransactionFlags {
+            noscripts: true,
+            justdb: true,
+            ..TransactionFlags::default()
+        }
+        .bits();
+        assert_ne!(bits & (ffi::RPMTRANS_FLAG_JUSTDB as ffi::rpmtransFlags), 0);
+        assert_ne!(bits & (ffi::RPMTRANS_FLAG_NOPOST as ffi::rpmtransFlags), 0);
+        assert_ne!(
+            bits & (ffi::RPMTRANS_FLAG_NOPRETRANS as ffi::rpmtransFlags),
+            0
+        );
+        assert_eq!(bits & (ffi::RPMTRANS_FLAG_TEST as ffi::rpmtransFlags), 0);
+    }
+
+    #[test]
+    fn problems_explain_themselves() {
+        let p = Problem::RequiresUnmet {
+            package: "a-1-1.x86_64".into(),
+            capability: "libfoo.so.3()(64bit)".into(),
+            installed: false,
+        };
+        assert_eq!(
+            p.to_string(),
+            "a-1-1.x86_64 requires libfoo.so.3()(64bit), which nothing provides"
+        );
+        let json = serde_json::to_value(&p).unwrap();
+        assert_eq!(json["problem"], "requires_unmet");
+    }
+}
