@@ -9,3 +9,7 @@
 #include <rpm/rpmlog.h>
 #include <rpm/rpmtag.h>
 #include <rpm/rpmver.h>
+/* verify.rs: package signature checks against a private keyring */
+#include <rpm/rpmkeyring.h>
+#include <rpm/rpmpgp.h>
+#include <rpm/rpmcli.h>

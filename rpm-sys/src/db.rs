@@ -112,7 +112,7 @@ pub fn librpm_version() -> String {
 
 /// Process-wide librpm state; the mutex around it is held during every call into librpm.
 #[derive(Debug)]
-struct Librpm {
+pub(crate) struct Librpm {
     /// Whether `rpmReadConfigFiles` succeeded (it is called once per process).
     configured: bool,
 }
@@ -153,23 +153,7 @@ struct Session {
 
 impl Session {
     fn begin(location: &DbLocation, dbpath: &CStr) -> Result<Self, RpmError> {
-        let mut guard = LIBRPM.lock().unwrap_or_else(PoisonError::into_inner);
-        if !guard.configured {
-            // SAFETY: we hold the librpm lock; the callback is a valid `extern "C"` function for
-            // the whole life of the process and ignores its (null) data pointer.
-            unsafe { ffi::rpmlogSetCallback(Some(log_callback), ptr::null_mut()) };
-            // SAFETY: we hold the librpm lock; null arguments mean "the default files/target".
-            let rc = unsafe { ffi::rpmReadConfigFiles(ptr::null(), ptr::null()) };
-            let messages = drain_messages();
-            if rc != 0 {
-                return Err(RpmError::Config {
-                    detail: join_messages(&errors_only(&messages), "rpmReadConfigFiles failed"),
-                });
-            }
-            guard.configured = true;
-            tracing::debug!(version = %librpm_version(), "librpm configured");
-        }
-        drain_messages();
+        let guard = lock_configured()?;
         let mut session = Self {
             pushed: Vec::with_capacity(2),
             _guard: guard,
@@ -225,7 +209,31 @@ impl Drop for Session {
     }
 }
 
-fn drain_messages() -> Vec<(ffi::rpmlogLvl, String)> {
+/// Takes the process-wide librpm lock, reading the rpm configuration (and installing the log
+/// callback) the first time. Every call into librpm happens while the returned guard is held;
+/// messages logged before the call are drained.
+pub(crate) fn lock_configured() -> Result<MutexGuard<'static, Librpm>, RpmError> {
+    let mut guard = LIBRPM.lock().unwrap_or_else(PoisonError::into_inner);
+    if !guard.configured {
+        // SAFETY: we hold the librpm lock; the callback is a valid `extern "C"` function for
+        // the whole life of the process and ignores its (null) data pointer.
+        unsafe { ffi::rpmlogSetCallback(Some(log_callback), ptr::null_mut()) };
+        // SAFETY: we hold the librpm lock; null arguments mean "the default files/target".
+        let rc = unsafe { ffi::rpmReadConfigFiles(ptr::null(), ptr::null()) };
+        let messages = drain_messages();
+        if rc != 0 {
+            return Err(RpmError::Config {
+                detail: join_messages(&errors_only(&messages), "rpmReadConfigFiles failed"),
+            });
+        }
+        guard.configured = true;
+        tracing::debug!(version = %librpm_version(), "librpm configured");
+    }
+    drain_messages();
+    Ok(guard)
+}
+
+pub(crate) fn drain_messages() -> Vec<(ffi::rpmlogLvl, String)> {
     let messages = std::mem::take(&mut *LOGGED.lock().unwrap_or_else(PoisonError::into_inner));
     for (priority, message) in &messages {
         if *priority <= ffi::RPMLOG_ERR {
@@ -237,7 +245,7 @@ fn drain_messages() -> Vec<(ffi::rpmlogLvl, String)> {
     messages
 }
 
-fn errors_only(messages: &[(ffi::rpmlogLvl, String)]) -> Vec<String> {
+pub(crate) fn errors_only(messages: &[(ffi::rpmlogLvl, String)]) -> Vec<String> {
     messages
         .iter()
         .filter(|(priority, _)| *priority <= ffi::RPMLOG_ERR)
