@@ -687,3 +687,67 @@ fn a_full_disk_gives_a_clear_error_and_no_file() {
     assert!(e.to_string().contains("no space left"), "{e}");
     assert!(listing.is_empty(), "{listing:?}");
 }
+
+/// A server that answers the n-th connection with `responses[n]` (the last one repeats) and
+/// counts connections.
+fn scripted_server(responses: Vec<Vec<u8>>) -> (String, Arc<Mutex<usize>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let count = Arc::new(Mutex::new(0));
+    let seen = count.clone();
+    std::thread::spawn(move || {
+        for (n, conn) in listener.incoming().enumerate() {
+            let Ok(mut conn) = conn else { continue };
+            let mut reader = BufReader::new(conn.try_clone().unwrap());
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+            }
+            *seen.lock().unwrap() += 1;
+            let response = &responses[n.min(responses.len() - 1)];
+            let _ = conn.write_all(response);
+        }
+    });
+    (url, count)
+}
+
+#[test]
+fn transient_errors_are_retried_and_chunked_bodies_decoded() {
+    let mut bash = one("baseos", "bash", "http://unused");
+    let name = bash.urls[0].rsplit('/').next().unwrap().to_string();
+    let body = std::fs::read(repo_dir("baseos").join("Packages").join(&name)).unwrap();
+    let unavailable = b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n".to_vec();
+    let mut chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+    for piece in body.chunks(4000) {
+        chunked.extend_from_slice(format!("{:x}\r\n", piece.len()).as_bytes());
+        chunked.extend_from_slice(piece);
+        chunked.extend_from_slice(b"\r\n");
+    }
+    chunked.extend_from_slice(b"0\r\n\r\n");
+    let (url, count) = scripted_server(vec![unavailable.clone(), chunked]);
+    bash.urls = vec![format!("{url}/{name}")];
+    let dest = tempfile::tempdir().unwrap();
+    let r = fetch::download(
+        std::slice::from_ref(&bash),
+        dest.path(),
+        &opts(vec![distro_key()]),
+    )
+    .unwrap();
+    assert_eq!(std::fs::read(&r.packages[0].path).unwrap(), body);
+    assert_eq!(*count.lock().unwrap(), 2, "one retry after the 503");
+
+    // A server that keeps failing: the attempts run out and the error names the status.
+    let (url, count) = scripted_server(vec![unavailable]);
+    bash.urls = vec![format!("{url}/{name}")];
+    let fresh = tempfile::tempdir().unwrap();
+    let e = fetch::download(
+        std::slice::from_ref(&bash),
+        fresh.path(),
+        &opts(vec![distro_key()]),
+    )
+    .unwrap_err();
+    assert!(matches!(e, FetchError::Http { status: 503, .. }), "{e:?}");
+    assert_eq!(*count.lock().unwrap(), 3, "three attempts");
+}
