@@ -751,3 +751,61 @@ fn transient_errors_are_retried_and_chunked_bodies_decoded() {
     assert!(matches!(e, FetchError::Http { status: 503, .. }), "{e:?}");
     assert_eq!(*count.lock().unwrap(), 3, "three attempts");
 }
+
+#[test]
+fn installation_media_are_mounted_read_only_used_offline_and_unmounted_on_drop() {
+    // A filesystem image holding the baseos repository stands in for an ISO: the same
+    // `mount -o loop,ro` path.
+    let tmp = tempfile::tempdir().unwrap();
+    let content = tmp.path().join("content");
+    std::fs::create_dir(&content).unwrap();
+    assert!(
+        Command::new("cp")
+            .arg("-a")
+            .arg(repo_dir("baseos"))
+            .arg(content.join("BaseOS"))
+            .status()
+            .unwrap()
+            .success()
+    );
+    let image = tmp.path().join("media.img");
+    let made = Command::new("mke2fs")
+        .args(["-q", "-F", "-t", "ext2", "-d"])
+        .arg(&content)
+        .arg(&image)
+        .arg("16M")
+        .status()
+        .unwrap();
+    assert!(made.success());
+
+    let media = fetch::IsoMount::mount(&image).unwrap();
+    let mount_point = media.path().to_path_buf();
+    let loc = RepoLocation {
+        id: "media-baseos".into(),
+        baseurls: vec![media.url("BaseOS")],
+    };
+    let repo = fetch::fetch_repo_metadata(&loc, tmp.path(), true).unwrap();
+    assert!(repo.in_place);
+    assert!(repo.dir.starts_with(&mount_point));
+    let bash = one("baseos", "bash", &media.url("BaseOS"));
+    let mut o = opts(vec![distro_key()]);
+    o.offline = true;
+    let dest = tmp.path().join("packages");
+    assert_eq!(fetch::download(&[bash], &dest, &o).unwrap().downloaded, 1);
+    // Read-only.
+    assert!(std::fs::write(mount_point.join("x"), b"x").is_err());
+    drop(media);
+    let mounts = std::fs::read_to_string("/proc/mounts").unwrap();
+    assert!(
+        !mounts.contains(&*mount_point.to_string_lossy()),
+        "still mounted"
+    );
+    assert!(!mount_point.exists(), "mount point left behind");
+
+    // Not an image, not a file.
+    let e = fetch::IsoMount::mount(&content.join("BaseOS/repodata/repomd.xml")).unwrap_err();
+    assert!(matches!(e, FetchError::Mount { .. }), "{e:?}");
+    assert!(e.to_string().contains("mount -o loop,ro failed"), "{e}");
+    let e = fetch::IsoMount::mount(&content).unwrap_err();
+    assert!(e.to_string().contains("not a regular file"), "{e}");
+}

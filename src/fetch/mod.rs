@@ -7,11 +7,13 @@
 //! - [`download`]: packages into a directory (`<root>/var/lib/leapfrog/packages/`), in parallel,
 //!   resumable, size-, checksum- and signature-verified.
 //! - [`Transport`]: the URL schemes, timeouts, retry policy and the offline switch.
+//! - [`IsoMount`]: installation media loop-mounted read-only as a local source.
 //!
 //! See `docs/download.md` for the layout, the verification order and the error messages.
 
 mod checksum;
 mod http;
+pub mod iso;
 mod metadata;
 mod packages;
 pub mod repomd;
@@ -21,6 +23,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 pub use checksum::{Algo, Checksum, digest_bytes, digest_file};
+pub use iso::IsoMount;
 pub use metadata::{LocalRepo, RepoLocation, fetch_repo_metadata, metadata_cache_dir};
 pub use packages::{Item, Options, PackageReport, Report, Source, download, packages_dir};
 pub use repomd::{DataFile, Repomd, RepomdError};
@@ -162,6 +165,14 @@ pub enum FetchError {
         /// The package or option.
         what: String,
         /// What is wrong.
+        reason: String,
+    },
+    /// Installation media could not be mounted or unmounted.
+    #[error("installation media {image}: {reason}", image = image.display())]
+    Mount {
+        /// The image file.
+        image: PathBuf,
+        /// What failed.
         reason: String,
     },
     /// Several packages failed.
