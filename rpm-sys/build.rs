@@ -26,6 +26,19 @@ const FUNCTIONS: &[&str] = &[
     "rpmlogRecPriority",
     "rpmvercmp",
     "free",
+    // verify.rs: package signature and digest checks against a private keyring
+    "rpmKeyringNew",
+    "rpmKeyringFree",
+    "rpmKeyringAddKey",
+    "rpmPubkeyNew",
+    "rpmPubkeyFree",
+    "rpmGetSubkeys",
+    "pgpParsePkts",
+    "rpmtsSetKeyring",
+    "rpmtsSetVfyFlags",
+    "rpmtsSetVfyLevel",
+    "rpmcliVerifySignatures",
+    "rpmlogSetMask",
 ];
 
 /// Functions of the transaction API (`transaction.rs`, `header.rs`): reading package files,
@@ -83,10 +96,19 @@ const VARS: &[&str] = &[
     "RMIL_CMDLINE",
     "RPMLOG_(EMERG|ALERT|CRIT|ERR|WARNING|NOTICE|INFO|DEBUG)",
     "RPMVERSION",
+    // verify.rs
+    "PGPARMOR_PUBKEY",
+    "RPMSIG_(DIGEST|SIGNATURE)_TYPE",
 ];
 
 /// Enums whose enumerators we need (bindgen emits an enum's constants only with its type).
-const TYPES: &[&str] = &["rpmTag_e", "rpmDbiTag_e", "rpmVSFlags_e"];
+const TYPES: &[&str] = &[
+    "rpmTag_e",
+    "rpmDbiTag_e",
+    "rpmVSFlags_e",
+    // verify.rs
+    "pgpArmor_e",
+];
 
 fn main() {
     println!("cargo:rerun-if-changed=wrapper.h");

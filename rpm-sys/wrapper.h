@@ -15,3 +15,7 @@
 #include <rpm/rpmprob.h>
 #include <rpm/rpmte.h>
 #include <rpm/rpmcallback.h>
+/* verify.rs: package signature checks against a private keyring */
+#include <rpm/rpmkeyring.h>
+#include <rpm/rpmpgp.h>
+#include <rpm/rpmcli.h>

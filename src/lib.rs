@@ -16,6 +16,7 @@
 pub mod answerfile;
 pub mod cli;
 pub mod exit;
+pub mod fetch;
 
 pub mod inventory;
 pub mod logging;

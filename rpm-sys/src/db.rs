@@ -154,23 +154,7 @@ pub(crate) struct Session {
 
 impl Session {
     pub(crate) fn begin(location: &DbLocation, dbpath: &CStr) -> Result<Self, RpmError> {
-        let mut guard = LIBRPM.lock().unwrap_or_else(PoisonError::into_inner);
-        if !guard.configured {
-            // SAFETY: we hold the librpm lock; the callback is a valid `extern "C"` function for
-            // the whole life of the process and ignores its (null) data pointer.
-            unsafe { ffi::rpmlogSetCallback(Some(log_callback), ptr::null_mut()) };
-            // SAFETY: we hold the librpm lock; null arguments mean "the default files/target".
-            let rc = unsafe { ffi::rpmReadConfigFiles(ptr::null(), ptr::null()) };
-            let messages = drain_messages();
-            if rc != 0 {
-                return Err(RpmError::Config {
-                    detail: join_messages(&errors_only(&messages), "rpmReadConfigFiles failed"),
-                });
-            }
-            guard.configured = true;
-            tracing::debug!(version = %librpm_version(), "librpm configured");
-        }
-        drain_messages();
+        let guard = lock_configured()?;
         let mut session = Self {
             pushed: Vec::with_capacity(2),
             _guard: guard,
@@ -224,6 +208,30 @@ impl Drop for Session {
         }
         drain_messages();
     }
+}
+
+/// Takes the process-wide librpm lock, reading the rpm configuration (and installing the log
+/// callback) the first time. Every call into librpm happens while the returned guard is held;
+/// messages logged before the call are drained.
+pub(crate) fn lock_configured() -> Result<MutexGuard<'static, Librpm>, RpmError> {
+    let mut guard = LIBRPM.lock().unwrap_or_else(PoisonError::into_inner);
+    if !guard.configured {
+        // SAFETY: we hold the librpm lock; the callback is a valid `extern "C"` function for
+        // the whole life of the process and ignores its (null) data pointer.
+        unsafe { ffi::rpmlogSetCallback(Some(log_callback), ptr::null_mut()) };
+        // SAFETY: we hold the librpm lock; null arguments mean "the default files/target".
+        let rc = unsafe { ffi::rpmReadConfigFiles(ptr::null(), ptr::null()) };
+        let messages = drain_messages();
+        if rc != 0 {
+            return Err(RpmError::Config {
+                detail: join_messages(&errors_only(&messages), "rpmReadConfigFiles failed"),
+            });
+        }
+        guard.configured = true;
+        tracing::debug!(version = %librpm_version(), "librpm configured");
+    }
+    drain_messages();
+    Ok(guard)
 }
 
 pub(crate) fn drain_messages() -> Vec<(ffi::rpmlogLvl, String)> {
