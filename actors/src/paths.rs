@@ -1,146 +1,90 @@
 //! Supported upgrade and conversion paths, and the target a run aims at.
 //!
-//! This table is compiled in until the migration-data issue moves it into `migration-data/`
-//! (YAML); the facts behind it are ELevate's supported paths: CentOS 7 to the EL8 rebuilds,
-//! each EL8/EL9 distribution to its own next major, and same-major conversions to AlmaLinux.
+//! The distributions and paths come from leapfrog's migration data compiled into the binary
+//! (`migration-data/data/distributions/*.yaml` and `paths.yaml`, see
+//! `docs/migration-data.md`); this module keeps the lookups the actors and the CLI use.
 
+use std::sync::OnceLock;
+
+use leapfrog_migration_data::data::MigrationData;
 use serde::{Deserialize, Serialize};
 
-/// A distribution leapfrog knows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Distribution {
-    /// os-release `ID`.
-    pub id: &'static str,
-    /// Other names accepted on the command line.
-    pub aliases: &'static [&'static str],
-    /// Display name.
-    pub name: &'static str,
+/// The compiled-in migration data, loaded once. Should the shipped files ever fail to load
+/// (a test proves they do not), the error is logged and the data set is empty, so every
+/// source is reported as unsupported instead of panicking.
+pub fn builtin_data() -> &'static MigrationData {
+    static DATA: OnceLock<MigrationData> = OnceLock::new();
+    DATA.get_or_init(|| {
+        MigrationData::builtin().unwrap_or_else(|e| {
+            tracing::error!("cannot load the compiled-in migration data: {e}");
+            MigrationData::default()
+        })
+    })
 }
 
-/// Every distribution leapfrog can upgrade from or to.
-pub const DISTRIBUTIONS: &[Distribution] = &[
-    Distribution {
-        id: "centos",
-        aliases: &[],
-        name: "CentOS",
-    },
-    Distribution {
-        id: "almalinux",
-        aliases: &["alma"],
-        name: "AlmaLinux",
-    },
-    Distribution {
-        id: "rocky",
-        aliases: &["rockylinux"],
-        name: "Rocky Linux",
-    },
-    Distribution {
-        id: "ol",
-        aliases: &["oraclelinux", "oracle"],
-        name: "Oracle Linux",
-    },
-];
+/// A distribution leapfrog knows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Distribution {
+    /// os-release `ID`.
+    pub id: String,
+    /// Other names accepted on the command line.
+    pub aliases: Vec<String>,
+    /// Display name.
+    pub name: String,
+}
+
+/// Every distribution leapfrog can upgrade from or to (from the compiled-in data).
+pub fn distributions() -> &'static [Distribution] {
+    static LIST: OnceLock<Vec<Distribution>> = OnceLock::new();
+    LIST.get_or_init(|| {
+        builtin_data()
+            .distributions
+            .iter()
+            .map(|d| Distribution {
+                id: d.id.clone(),
+                aliases: d.aliases.clone(),
+                name: d.name.clone(),
+            })
+            .collect()
+    })
+}
 
 /// One supported path: from `(distro, major)` to `(distro, major, newest minor)`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct UpgradePath {
     /// Source os-release ID.
-    pub from: &'static str,
+    pub from: String,
     /// Source major.
     pub from_major: u32,
-    /// The minor the source must be on (the last one of its major).
+    /// The minor the source must at least be on.
     pub from_min_minor: u32,
     /// Target os-release ID.
-    pub to: &'static str,
+    pub to: String,
     /// Target major.
     pub to_major: u32,
     /// Target minor leapfrog aims at.
     pub to_minor: u32,
 }
 
-/// Supported paths; for each source the first entry is the default target.
-pub const PATHS: &[UpgradePath] = &[
-    UpgradePath {
-        from: "centos",
-        from_major: 7,
-        from_min_minor: 9,
-        to: "almalinux",
-        to_major: 8,
-        to_minor: 10,
-    },
-    UpgradePath {
-        from: "centos",
-        from_major: 7,
-        from_min_minor: 9,
-        to: "rocky",
-        to_major: 8,
-        to_minor: 10,
-    },
-    UpgradePath {
-        from: "centos",
-        from_major: 7,
-        from_min_minor: 9,
-        to: "ol",
-        to_major: 8,
-        to_minor: 10,
-    },
-    UpgradePath {
-        from: "almalinux",
-        from_major: 8,
-        from_min_minor: 10,
-        to: "almalinux",
-        to_major: 9,
-        to_minor: 6,
-    },
-    UpgradePath {
-        from: "rocky",
-        from_major: 8,
-        from_min_minor: 10,
-        to: "rocky",
-        to_major: 9,
-        to_minor: 6,
-    },
-    UpgradePath {
-        from: "rocky",
-        from_major: 8,
-        from_min_minor: 0,
-        to: "almalinux",
-        to_major: 8,
-        to_minor: 10,
-    },
-    UpgradePath {
-        from: "ol",
-        from_major: 8,
-        from_min_minor: 10,
-        to: "ol",
-        to_major: 9,
-        to_minor: 6,
-    },
-    UpgradePath {
-        from: "ol",
-        from_major: 8,
-        from_min_minor: 0,
-        to: "almalinux",
-        to_major: 8,
-        to_minor: 10,
-    },
-    UpgradePath {
-        from: "almalinux",
-        from_major: 9,
-        from_min_minor: 6,
-        to: "almalinux",
-        to_major: 10,
-        to_minor: 0,
-    },
-    UpgradePath {
-        from: "rocky",
-        from_major: 9,
-        from_min_minor: 0,
-        to: "almalinux",
-        to_major: 9,
-        to_minor: 6,
-    },
-];
+/// Supported paths; for each source the first entry is the default target (from the
+/// compiled-in data).
+pub fn paths() -> &'static [UpgradePath] {
+    static LIST: OnceLock<Vec<UpgradePath>> = OnceLock::new();
+    LIST.get_or_init(|| {
+        builtin_data()
+            .paths
+            .iter()
+            .map(|p| UpgradePath {
+                from: p.from.clone(),
+                from_major: p.from_major,
+                from_min_minor: p.from_min_minor,
+                to: p.to.clone(),
+                to_major: p.to_major,
+                to_minor: p.to_minor,
+            })
+            .collect()
+    })
+}
 
 /// What the user asked for with `--target` (`almalinux-9`, `almalinux-9.6`, `rocky-8`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -155,7 +99,7 @@ pub struct TargetSpec {
 
 /// A `--target` that cannot be parsed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid target {0:?}: expected DISTRO-MAJOR[.MINOR] such as almalinux-9 or rocky-8.10 (distributions: {known})", known = DISTRIBUTIONS.iter().map(|d| d.id).collect::<Vec<_>>().join(", "))]
+#[error("invalid target {0:?}: expected DISTRO-MAJOR[.MINOR] such as almalinux-9 or rocky-8.10 (distributions: {known})", known = distributions().iter().map(|d| d.id.as_str()).collect::<Vec<_>>().join(", "))]
 pub struct TargetSpecError(pub String);
 
 impl std::str::FromStr for TargetSpec {
@@ -163,9 +107,9 @@ impl std::str::FromStr for TargetSpec {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let err = || TargetSpecError(s.to_string());
         let (name, version) = s.rsplit_once('-').ok_or_else(err)?;
-        let distro = DISTRIBUTIONS
+        let distro = distributions()
             .iter()
-            .find(|d| d.id == name || d.aliases.contains(&name))
+            .find(|d| d.id == name || d.aliases.iter().any(|a| a == name))
             .ok_or_else(err)?;
         let (major, minor) = match version.split_once('.') {
             Some((a, b)) => (
@@ -210,7 +154,7 @@ impl Target {
 
 /// Display name of a distribution id.
 pub fn distro_name(id: &str) -> String {
-    DISTRIBUTIONS
+    distributions()
         .iter()
         .find(|d| d.id == id)
         .map_or_else(|| id.to_string(), |d| d.name.to_string())
@@ -218,7 +162,7 @@ pub fn distro_name(id: &str) -> String {
 
 /// Supported paths from a source.
 pub fn paths_from(distro: &str, major: u32) -> Vec<&'static UpgradePath> {
-    PATHS
+    paths()
         .iter()
         .filter(|p| p.from == distro && p.from_major == major)
         .collect()
@@ -256,8 +200,8 @@ pub fn resolve(
 
 fn target_of(p: &UpgradePath, source_major: u32, minor: Option<u32>) -> Target {
     Target {
-        distro: p.to.to_string(),
-        name: distro_name(p.to),
+        distro: p.to.clone(),
+        name: distro_name(&p.to),
         major: p.to_major,
         minor: minor.unwrap_or(p.to_minor),
         conversion: p.to_major == source_major,
@@ -282,6 +226,31 @@ mod tests {
         for bad in ["almalinux", "fedora-40", "almalinux-x", "rocky-8.x", ""] {
             assert!(bad.parse::<TargetSpec>().is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn tables_come_from_the_compiled_in_data() {
+        let data = builtin_data();
+        assert_eq!(paths().len(), data.paths.len());
+        assert_eq!(distributions().len(), data.distributions.len());
+        assert!(paths().len() >= 10, "the shipped paths");
+        let ol = distributions().iter().find(|d| d.id == "ol").unwrap();
+        assert_eq!(ol.aliases, ["oraclelinux", "oracle"]);
+        assert_eq!(distro_name("rocky"), "Rocky Linux");
+        assert_eq!(
+            distro_name("fedora"),
+            "fedora",
+            "unknown ids stay as they are"
+        );
+        assert!(
+            paths_from("ol", 8)
+                .iter()
+                .any(|p| p.to == "ol" && p.to_major == 9)
+        );
+        assert!(
+            paths_from("centos", 9).is_empty(),
+            "CentOS Stream has no path"
+        );
     }
 
     #[test]

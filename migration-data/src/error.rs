@@ -44,6 +44,15 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// A YAML file of leapfrog's own data is not valid YAML or does not have the expected
+    /// shape (the message has the line and column).
+    #[error("{}: {message}", path.display())]
+    Yaml {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, with line and column.
+        message: String,
+    },
     /// The repository map declares a `version_format` this crate does not understand.
     #[error("{}: unsupported repomap version_format {version:?} (supported: 1.x and 2.0.x)", path.display())]
     UnsupportedFormat {
@@ -78,6 +87,7 @@ impl Error {
             Error::Io { path, .. }
             | Error::TooLarge { path, .. }
             | Error::Json { path, .. }
+            | Error::Yaml { path, .. }
             | Error::Event { path, .. }
             | Error::UnsupportedFormat { path, .. }
             | Error::Invalid { path, .. }

@@ -5,6 +5,8 @@
 //! * [`leapp::repomap`] reads repository maps (`repomap.json`, format 1.x and 2.0.0),
 //! * [`leapp::repofile`] reads dnf `.repo` files,
 //! * [`leapp::vendors`] reads a `vendors.d` directory,
+//! * [`data`] reads leapfrog's own YAML data (distributions, paths, repository maps, events,
+//!   vendors), compiled in or from a directory,
 //! * [`check`] validates a loaded [`check::DataSet`] and lists its [`check::Problem`]s.
 //!
 //! Everything here is pure Rust and never panics on hostile input: every failure is an
@@ -16,6 +18,7 @@ mod error;
 mod util;
 
 pub mod check;
+pub mod data;
 pub mod leapp;
 
 pub use error::Error;

@@ -73,7 +73,11 @@ pub fn classify<'a>(input: &CheckInput<'a>) -> Option<Origins<'a>> {
             .and_then(vendors::by_vendor_tag)
             .filter(|v| v.active(rpm, repos))
         {
-            Some(v) => mapped.entry(v.name).or_insert((v, Vec::new())).1.push(p),
+            Some(v) => mapped
+                .entry(v.name.as_str())
+                .or_insert((v, Vec::new()))
+                .1
+                .push(p),
             None => third_party.push(p),
         }
     }

@@ -99,7 +99,7 @@ fn vendor_mapped(input: &CheckInput<'_>, origins: &Origins<'_>, target: &str) ->
             .map(|r| r.id.clone())
             .collect();
         let source = if targets.is_empty() {
-            missing.push(vendor.name);
+            missing.push(vendor.name.as_str());
             "no target repository of this vendor is configured yet".to_string()
         } else {
             format!("target repository: {}", targets.join(", "))

@@ -2,71 +2,73 @@
 //! EL major, so their packages are upgraded from the vendor's target repository instead of being
 //! left behind.
 //!
-//! This compiled-in table is a placeholder: the migration-data issue replaces it with vendor
-//! overlays (repository maps, signing keys and package events per vendor, as ELevate's
-//! `vendors.d`). Vendors are recognised by the rpm `Vendor` tag of their packages and by the ids
-//! of their repositories.
+//! The table comes from the vendor overlays of the compiled-in migration data
+//! (`migration-data/data/vendors/*.yaml`): every vendor with at least one repository map
+//! between majors. Vendors are recognised by the rpm `Vendor` tag of their packages and by the
+//! ids of their repositories.
+
+use std::sync::OnceLock;
 
 use crate::facts::repos::Repository;
+use crate::paths::builtin_data;
 use crate::scanners::repositories::RepositoryFacts;
 use crate::scanners::rpm::RpmFacts;
 
 /// A vendor with an upgrade mapping.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KnownVendor {
     /// Display name.
-    pub name: &'static str,
-    /// The rpm `Vendor` tag of its packages.
-    pub vendor: &'static str,
-    /// Ids of its source repositories (as its setup tools name them).
-    pub repo_ids: &'static [&'static str],
+    pub name: String,
+    /// The rpm `Vendor` tag of its packages (the first one the data lists).
+    pub vendor: String,
+    /// Every rpm `Vendor` tag of its packages.
+    pub vendor_tags: Vec<String>,
+    /// Ids of its source repositories (as its setup tools name them), on any major.
+    pub repo_ids: Vec<String>,
     /// The package that sets its repositories up, when there is one (`epel-release`).
-    pub release_package: Option<&'static str>,
+    pub release_package: Option<String>,
 }
 
-/// The known vendors (placeholder until vendor overlays come with the migration data).
-pub const KNOWN_VENDORS: &[KnownVendor] = &[
-    KnownVendor {
-        name: "EPEL",
-        vendor: "Fedora Project",
-        repo_ids: &[
-            "epel",
-            "epel-debuginfo",
-            "epel-source",
-            "epel-testing",
-            "epel-testing-debuginfo",
-            "epel-testing-source",
-            "epel-modular",
-            "epel-next",
-        ],
-        release_package: Some("epel-release"),
-    },
-    KnownVendor {
-        name: "MariaDB",
-        vendor: "MariaDB Foundation",
-        repo_ids: &[
-            "mariadb",
-            "mariadb-main",
-            "mariadb-maxscale",
-            "mariadb-tools",
-        ],
-        release_package: None,
-    },
-];
+/// The known vendors: those of the compiled-in data with a repository map.
+pub fn known_vendors() -> &'static [KnownVendor] {
+    static LIST: OnceLock<Vec<KnownVendor>> = OnceLock::new();
+    LIST.get_or_init(|| {
+        builtin_data()
+            .vendors
+            .iter()
+            .filter(|v| !v.maps.is_empty())
+            .map(|v| {
+                let mut repo_ids: Vec<String> = Vec::new();
+                for r in v.repo_ids() {
+                    if !repo_ids.iter().any(|x| x == r) {
+                        repo_ids.push(r.to_string());
+                    }
+                }
+                KnownVendor {
+                    name: v.name.clone(),
+                    vendor: v.vendor_tags.first().cloned().unwrap_or_default(),
+                    vendor_tags: v.vendor_tags.clone(),
+                    repo_ids,
+                    release_package: v.release_package.clone(),
+                }
+            })
+            .collect()
+    })
+}
 
 impl KnownVendor {
     /// Whether `id` is one of this vendor's source repository ids.
     pub fn is_source_repo(&self, id: &str) -> bool {
-        self.repo_ids.contains(&id)
+        self.repo_ids.iter().any(|r| r == id)
     }
 
     /// Whether a target repository id belongs to this vendor: one of its ids, or an id ending
     /// in `-<id>` (`el9-mariadb-main`, `testkit-almalinux-9.6-epel`).
     pub fn is_target_repo(&self, id: &str) -> bool {
         self.repo_ids.iter().any(|r| {
-            id == *r
+            id == r
                 || id
-                    .strip_suffix(r)
+                    .strip_suffix(r.as_str())
                     .is_some_and(|prefix| prefix.ends_with('-'))
         })
     }
@@ -74,7 +76,7 @@ impl KnownVendor {
     /// Whether the vendor is set up on this system: its release package is installed or one of
     /// its repositories is enabled (as ELevate, a vendor mapping only applies then).
     pub fn active(&self, rpm: &RpmFacts, repos: Option<&RepositoryFacts>) -> bool {
-        self.release_package.is_some_and(|p| rpm.has(p))
+        self.release_package.as_deref().is_some_and(|p| rpm.has(p))
             || repos.is_some_and(|r| {
                 r.repos
                     .iter()
@@ -97,12 +99,14 @@ impl KnownVendor {
 
 /// The known vendor whose packages carry `vendor` as rpm `Vendor` tag.
 pub fn by_vendor_tag(vendor: &str) -> Option<&'static KnownVendor> {
-    KNOWN_VENDORS.iter().find(|v| v.vendor == vendor)
+    known_vendors()
+        .iter()
+        .find(|v| v.vendor_tags.iter().any(|t| t == vendor))
 }
 
 /// The known vendor a source repository id belongs to.
 pub fn by_source_repo(id: &str) -> Option<&'static KnownVendor> {
-    KNOWN_VENDORS.iter().find(|v| v.is_source_repo(id))
+    known_vendors().iter().find(|v| v.is_source_repo(id))
 }
 
 #[cfg(test)]

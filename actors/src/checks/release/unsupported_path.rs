@@ -3,7 +3,7 @@
 
 use crate::finding::Finding;
 use crate::model::CheckInput;
-use crate::paths::{self, PATHS};
+use crate::paths;
 use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
 
 const ID: &str = "unsupported_path_check";
@@ -42,14 +42,14 @@ pub const CHECK: Check = Check {
 };
 
 fn supported_list() -> String {
-    PATHS
+    paths::paths()
         .iter()
         .map(|p| {
             format!(
                 "- {} {} -> {} {}",
-                paths::distro_name(p.from),
+                paths::distro_name(&p.from),
                 p.from_major,
-                paths::distro_name(p.to),
+                paths::distro_name(&p.to),
                 p.to_major
             )
         })
