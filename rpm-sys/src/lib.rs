@@ -47,7 +47,7 @@ mod ffi {
     include!(concat!(env!("OUT_DIR"), "/bindings.rs"));
 }
 
-pub use db::{Backend, DbLocation, RpmDatabase, librpm_version};
+pub use db::{Backend, DbLocation, RpmDatabase, librpm_version, with_db_macros};
 pub use error::RpmError;
 pub use package::{
     InstalledPackage, PackageDetails, parse_key_id, parse_signature_algorithm, vercmp,
