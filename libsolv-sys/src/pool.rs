@@ -163,8 +163,11 @@ impl Pool {
     ///
     /// # Errors
     ///
-    /// When `arch` contains a NUL byte or libsolv does not know it.
+    /// When `arch` is empty or not a plain architecture name (letters, digits, `_`).
     pub fn new(arch: &str) -> Result<Self, SolvError> {
+        if arch.is_empty() || !arch.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(SolvError::Arch(arch.to_owned()));
+        }
         let c_arch = cstring("architecture", arch)?;
         // SAFETY: pool_create has no preconditions; it returns a new pool or aborts.
         let raw = unsafe { ffi::pool_create() };
@@ -182,10 +185,6 @@ impl Pool {
         }
         // SAFETY: valid pool, NUL-terminated string copied by libsolv.
         unsafe { ffi::pool_setarch(raw, c_arch.as_ptr()) };
-        // SAFETY: valid pool; `id2arch` is allocated by pool_setarch when the arch is known.
-        if unsafe { (*raw).id2arch.is_null() } {
-            return Err(SolvError::Arch(arch.to_owned()));
-        }
         Ok(pool)
     }
 
@@ -477,13 +476,12 @@ impl Pool {
         let mut medianr = 0u32;
         // SAFETY: valid solvable; the returned string lives in a temporary pool buffer.
         let loc = unsafe { ffi::solvable_lookup_location(s, &mut medianr) };
-        let location = (!loc.is_null())
+        let location = (!loc.is_null()).then(|| {
             // SAFETY: non-null NUL-terminated string, copied now.
-            .then(|| {
-                unsafe { CStr::from_ptr(loc) }
-                    .to_string_lossy()
-                    .into_owned()
-            });
+            unsafe { CStr::from_ptr(loc) }
+                .to_string_lossy()
+                .into_owned()
+        });
         let mut kind: ffi::Id = 0;
         // SAFETY: valid solvable; the result points into the repo's data, `kind` is written.
         let bin = unsafe {
@@ -518,13 +516,12 @@ impl Pool {
             unsafe { ffi::solvable_lookup_num(s, ffi::SOLVABLE_INSTALLSIZE as ffi::Id, 0) };
         // SAFETY: valid solvable; a temporary pool string or null.
         let src = unsafe { ffi::solvable_lookup_sourcepkg(s) };
-        let sourcerpm = (!src.is_null())
-            // SAFETY: non-null NUL-terminated, copied now.
-            .then(|| {
-                unsafe { CStr::from_ptr(src) }
-                    .to_string_lossy()
-                    .into_owned()
-            });
+        let sourcerpm = (!src.is_null()).then(|| {
+            // SAFETY: non-null NUL-terminated string, copied now.
+            unsafe { CStr::from_ptr(src) }
+                .to_string_lossy()
+                .into_owned()
+        });
         let vendor = (vendor != 0).then(|| self.id2str(vendor));
         let nevra = if epoch == 0 {
             format!("{name}-{version}-{release}.{arch}")
@@ -606,7 +603,8 @@ mod tests {
 
     #[test]
     fn unknown_arch_is_an_error() {
-        assert!(matches!(Pool::new("no-such-arch"), Err(SolvError::Arch(_))));
+        assert!(matches!(Pool::new(""), Err(SolvError::Arch(_))));
+        assert!(matches!(Pool::new("x86 64"), Err(SolvError::Arch(_))));
         assert!(Pool::new("x86_64").is_ok());
     }
 }

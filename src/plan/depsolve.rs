@@ -339,6 +339,18 @@ fn translate(problem: &libsolv_sys::Problem) -> Problem {
                 name_of(&src)
             ),
         ),
+        RuleKind::Requires if rule.source_installed && rule.dep.is_some() => (
+            ProblemKind::MissingDependency,
+            Some(dep.clone()),
+            format!(
+                "nothing in the target repositories provides {dep} needed by {src} \
+                 (only packages the upgrade replaces provide it)"
+            ),
+            format!(
+                "add a target repository that has {dep} or a newer {}, or remove it with --drop",
+                name_of(&src)
+            ),
+        ),
         RuleKind::JobNothingProvides | RuleKind::JobUnknownPackage => {
             packages.push(dep.clone());
             (
