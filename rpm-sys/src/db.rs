@@ -501,3 +501,27 @@ impl Drop for PackageIterator {
         }
     }
 }
+
+/// Runs `f` holding the process-wide librpm lock, with the rpm configuration read and
+/// `%_dbpath`/`%_db_backend` pushed for `location` (popped again afterwards).
+///
+/// This is for other libraries linked against the same librpm that open an rpm database
+/// themselves (libsolvext's `repo_add_rpmdb`): they see the macros, and no other librpm call of
+/// this crate runs at the same time. `f` must not call back into this crate (the lock is not
+/// reentrant).
+///
+/// # Errors
+///
+/// When the location is invalid or the rpm configuration cannot be read.
+/// Returns `f`'s value and the error messages librpm logged meanwhile.
+pub fn with_db_macros<T>(
+    location: &DbLocation,
+    f: impl FnOnce() -> T,
+) -> Result<(T, Vec<String>), RpmError> {
+    let dbpath = location.validate()?;
+    let session = Session::begin(location, &dbpath)?;
+    let value = f();
+    let errors = errors_only(&session.take_messages());
+    drop(session);
+    Ok((value, errors))
+}

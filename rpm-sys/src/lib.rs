@@ -52,7 +52,7 @@ mod ffi {
     include!(concat!(env!("OUT_DIR"), "/bindings.rs"));
 }
 
-pub use db::{Backend, DbLocation, RpmDatabase, librpm_version};
+pub use db::{Backend, DbLocation, RpmDatabase, librpm_version, with_db_macros};
 pub use error::RpmError;
 pub use header::{FileEntry, PackageHeader, read_package_file};
 pub use package::{

@@ -2,11 +2,14 @@
 //!
 //! Today this is the package-evolution stage ([`events`]): PES events applied to an installed
 //! set. Repository mapping to target repo ids is done by the `plan` verb with leapp's repomap;
-//! depsolving, download and the test transaction come next (see the open planner issue).
+//! [`depsolve`] solves the whole upgrade with libsolv (module streams filtered by [`modules`]);
+//! download and the test transaction come next (see the open planner issue).
 
+pub mod depsolve;
 pub mod events;
 pub mod fates;
 pub mod space;
+pub mod modules;
 
 /// The name of a package from an `rpm -qa` line (`name-[epoch:]version-release[.arch]`).
 pub fn name_from_nevra(line: &str) -> Option<&str> {
