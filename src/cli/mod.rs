@@ -14,6 +14,7 @@ use crate::exit::ExitCode;
 pub mod actors;
 pub mod answer;
 pub mod data;
+pub mod download;
 pub mod inventory;
 pub mod plan;
 pub mod preupgrade;
@@ -67,9 +68,13 @@ pub enum Command {
     Answer(answer::AnswerArgs),
     /// List every scanner and check, with the findings each can produce
     Actors(actors::ActorsArgs),
-    /// Plan the upgrade; today the package-evolution stage on an `rpm -qa` list
-    /// (--installed FILE --source ... --target ... --events-only)
+    /// Plan the upgrade: every installed package's fate, the target repositories and the
+    /// solved transaction; writes /var/lib/leapfrog/plan.json (exit 2: blocked). With
+    /// --installed FILE --events-only, only the package-evolution stage of an `rpm -qa` list
     Plan(plan::PlanArgs),
+    /// Fetch and verify the planned packages into /var/lib/leapfrog/packages, then prove the
+    /// transaction with rpm's test flag and check the disk space (exit 2: not ready)
+    Download(download::DownloadArgs),
     /// Validate migration data (`leapfrog data check`)
     Data(data::DataArgs),
     /// Explain one package's fate: the chain of events and the repository behind it
@@ -113,6 +118,7 @@ pub fn run_command(cli: &Cli) -> anyhow::Result<ExitCode> {
         Command::Answer(args) => answer::run(&cli.global, args),
         Command::Actors(args) => actors::run(&cli.global, args),
         Command::Plan(args) => plan::run(&cli.global, args),
+        Command::Download(args) => download::run(&cli.global, args),
         Command::Data(args) => data::run(&cli.global, args),
         Command::Why(args) => why::run(&cli.global, args),
     }

@@ -1,5 +1,7 @@
-//! `leapfrog plan`: the upgrade plan. Today: the package-evolution stage on a plain package list
-//! (`--installed FILE --events-only`), so a fleet inventory can be planned without the host.
+//! `leapfrog plan`: the upgrade plan of a root (every package's fate, the target repositories, the
+//! solved transaction, written to `/var/lib/leapfrog/plan.json`), or only the package-evolution
+//! stage of a root or of a plain package list (`--installed FILE --events-only`), so a fleet
+//! inventory can be planned without the host.
 
 use std::collections::BTreeSet;
 use std::io::Write as _;
@@ -8,6 +10,7 @@ use std::path::PathBuf;
 use anyhow::{Context as _, bail};
 use clap::Args;
 use leapfrog_actors::paths::TargetSpec;
+use leapfrog_migration_data::data::{DistroMajor, MigrationData};
 use leapfrog_migration_data::leapp::{pes, repomap};
 use serde_json::json;
 
@@ -33,12 +36,36 @@ pub struct PlanArgs {
     /// Architecture the events are filtered for
     #[arg(long, default_value = "x86_64")]
     pub arch: String,
-    /// Directory of leapp-format data (pes-events.json, repomap.json), as ELevate installs it
-    #[arg(long, value_name = "DIR", default_value = "/etc/leapp/files")]
-    pub leapp_data: PathBuf,
-    /// Only the package-evolution stage (no depsolve, download or test transaction)
+    /// leapfrog migration data directory (default: the data compiled into leapfrog)
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// Directory of leapp-format data (pes-events.json, repomap.json, vendors.d), as ELevate
+    /// installs it in /etc/leapp/files; its events are added where ours say nothing
+    #[arg(long, value_name = "DIR")]
+    pub leapp_data: Option<PathBuf>,
+    /// Only the package-evolution stage (no repositories, depsolve or plan.json)
     #[arg(long)]
     pub events_only: bool,
+    /// A .repo file whose repositories are the target repositories (repeatable; like the
+    /// files in <root>/etc/leapfrog/target.repos.d)
+    #[arg(long, value_name = "FILE")]
+    pub target_repo_file: Vec<PathBuf>,
+    /// Enable a target repository that is defined but disabled (repeatable)
+    #[arg(long, value_name = "ID")]
+    pub enablerepo: Vec<String>,
+    /// Remove this package during the upgrade (repeatable)
+    #[arg(long = "drop", value_name = "PKG")]
+    pub drop: Vec<String>,
+    /// Keep this foreign package installed as it is, although no target provides it
+    /// (repeatable)
+    #[arg(long = "keep-foreign", value_name = "PKG")]
+    pub keep_foreign: Vec<String>,
+    /// Never use the network: only file:// repositories and local directories
+    #[arg(long)]
+    pub offline: bool,
+    /// Print how long each stage took
+    #[arg(long)]
+    pub timings: bool,
 }
 
 /// What the event stage starts from.
@@ -202,10 +229,31 @@ pub(crate) fn evolve(global: &GlobalArgs, args: &PlanArgs) -> anyhow::Result<Evo
             "--source and --target need a minor version (e.g. centos-7.9, almalinux-8.10): events are selected by release"
         );
     };
-    let pes_path = args.leapp_data.join("pes-events.json");
-    let map_path = args.leapp_data.join("repomap.json");
-    let pes = pes::load(&pes_path).context("cannot load the package-evolution data")?;
-    let map = repomap::load(&map_path, &target.distro).context("cannot load the repository map")?;
+    // leapp's data when given (its event ids and PESIDs, as ELevate users know them), else ours.
+    let (pes_events, map) = match &args.leapp_data {
+        Some(dir) => {
+            let pes = pes::load(&dir.join("pes-events.json"))
+                .context("cannot load the package-evolution data")?;
+            let map = repomap::load(&dir.join("repomap.json"), &target.distro)
+                .context("cannot load the repository map")?;
+            (pes.events, map)
+        }
+        None => {
+            let data = load_data(args)?;
+            let from = DistroMajor {
+                distro: source.distro.clone(),
+                major: source.major,
+            };
+            let to = DistroMajor {
+                distro: target.distro.clone(),
+                major: target.major,
+            };
+            (
+                data.pes_events(source.major, target.major),
+                data.leapp_repomap(&from, &to, &args.arch),
+            )
+        }
+    };
     let src = pes::Version {
         major: source.major,
         minor: smin,
@@ -214,7 +262,7 @@ pub(crate) fn evolve(global: &GlobalArgs, args: &PlanArgs) -> anyhow::Result<Evo
         major: target.major,
         minor: tmin,
     };
-    let out = events::apply(&pes.events, &installed, src, tgt, &args.arch);
+    let out = events::apply(&pes_events, &installed, src, tgt, &args.arch);
     Ok(Evolution {
         installed,
         source,
@@ -227,6 +275,15 @@ pub(crate) fn evolve(global: &GlobalArgs, args: &PlanArgs) -> anyhow::Result<Evo
     })
 }
 
+/// Our migration data: `--data DIR` or the compiled-in set.
+pub(crate) fn load_data(args: &PlanArgs) -> anyhow::Result<MigrationData> {
+    match &args.data {
+        Some(d) => MigrationData::load(d)
+            .with_context(|| format!("cannot load the migration data in {}", d.display())),
+        None => MigrationData::builtin().context("cannot load the compiled-in migration data"),
+    }
+}
+
 /// Runs `leapfrog plan`.
 ///
 /// # Errors
@@ -234,9 +291,12 @@ pub(crate) fn evolve(global: &GlobalArgs, args: &PlanArgs) -> anyhow::Result<Evo
 /// On missing or inconsistent arguments and unreadable data or package lists.
 pub fn run(global: &GlobalArgs, args: &PlanArgs) -> anyhow::Result<ExitCode> {
     if !args.events_only {
-        bail!(
-            "only the package-evolution stage is implemented so far: pass --events-only (depsolve, download and the test transaction are not available yet)"
-        );
+        if args.installed.is_some() {
+            bail!(
+                "--installed FILE plans the package-evolution stage only: add --events-only (a full plan needs the root)"
+            );
+        }
+        return full(global, args);
     }
     let Evolution {
         installed,
@@ -341,4 +401,113 @@ pub fn run(global: &GlobalArgs, args: &PlanArgs) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::Ok)
+}
+
+/// The full plan of `--root`: written to `<root>/var/lib/leapfrog/plan.json` and summarised.
+fn full(global: &GlobalArgs, args: &PlanArgs) -> anyhow::Result<ExitCode> {
+    use crate::plan::pipeline;
+    use crate::plan::space::human_bytes;
+    let opts = pipeline::Options {
+        root: global.root.clone(),
+        target: args
+            .target
+            .as_ref()
+            .map(|t| (t.distro.clone(), t.major, t.minor)),
+        arch: args.arch.clone(),
+        data_dir: args.data.clone(),
+        leapp_data: args.leapp_data.clone(),
+        target_repo_files: args.target_repo_file.clone(),
+        enablerepo: args.enablerepo.clone(),
+        choices: plan::fates::Choices {
+            drop: args.drop.iter().cloned().collect(),
+            keep_foreign: args.keep_foreign.iter().cloned().collect(),
+        },
+        offline: args.offline,
+    };
+    let made = pipeline::make(&opts)
+        .with_context(|| format!("cannot plan the upgrade of {}", global.root.display()))?;
+    let plan = &made.plan;
+    let path = plan.save(&global.root)?;
+    let mut out = std::io::stdout().lock();
+    if global.json {
+        writeln!(out, "{}", serde_json::to_string_pretty(plan)?).context("cannot write the plan")?;
+    } else {
+        let mut by_fate: std::collections::BTreeMap<&str, usize> = Default::default();
+        for p in &plan.packages {
+            *by_fate.entry(p.fate.label()).or_default() += 1;
+        }
+        writeln!(
+            out,
+            "Plan {} -> {} ({} installed packages)",
+            plan.source, plan.target, plan.totals.installed
+        )?;
+        writeln!(
+            out,
+            "  fates: {}",
+            by_fate
+                .iter()
+                .map(|(k, v)| format!("{v} {k}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )?;
+        for p in plan
+            .packages
+            .iter()
+            .filter(|p| !matches!(p.fate, plan::fates::Fate::Upgraded { .. }))
+        {
+            writeln!(out, "  {:<30} {:<13} {}", p.name, p.fate.label(), p.why)?;
+        }
+        writeln!(
+            out,
+            "  repositories: {}",
+            plan.repos
+                .iter()
+                .map(|r| r.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )?;
+        if !plan.modules.reset.is_empty() || !plan.modules.enable.is_empty() {
+            writeln!(
+                out,
+                "  modules: reset {}; enable {}",
+                plan.modules.reset.join(", "),
+                plan.modules.enable.join(", ")
+            )?;
+        }
+        writeln!(
+            out,
+            "  transaction: {} in, {} out; {} to download, {} installed size",
+            plan.totals.incoming,
+            plan.totals.outgoing,
+            human_bytes(plan.totals.download_bytes),
+            human_bytes(plan.totals.install_bytes)
+        )?;
+        for f in &plan.findings {
+            let level = if f.inhibitor {
+                "inhibitor"
+            } else {
+                f.severity.as_str()
+            };
+            writeln!(out, "  [{level}] {}\n      {}\n      hint: {}", f.title, f.summary, f.hint)?;
+        }
+        writeln!(out, "Written to {}", path.display())?;
+        if plan.inhibited() {
+            writeln!(
+                out,
+                "Blocked: resolve the inhibitors above and run `leapfrog plan` again."
+            )?;
+        } else {
+            writeln!(out, "Next: `leapfrog download` fetches and verifies the packages.")?;
+        }
+    }
+    if args.timings {
+        for (stage, d) in &made.timings {
+            eprintln!("  {stage:<10} {:>8.1} ms", d.as_secs_f64() * 1000.0);
+        }
+    }
+    Ok(if plan.inhibited() {
+        ExitCode::Inhibited
+    } else {
+        ExitCode::Ok
+    })
 }

@@ -14,6 +14,7 @@
 mod checksum;
 mod http;
 pub mod iso;
+mod keys;
 mod metadata;
 mod packages;
 pub mod repomd;
@@ -24,7 +25,10 @@ use std::path::{Path, PathBuf};
 
 pub use checksum::{Algo, Checksum, digest_bytes, digest_file};
 pub use iso::IsoMount;
-pub use metadata::{LocalRepo, RepoLocation, fetch_repo_metadata, metadata_cache_dir};
+pub use keys::{KEYS_DIR, fetch_keys, resolve_mirrorlist};
+pub use metadata::{
+    LocalRepo, RepoLocation, fetch_repo_metadata, fetch_repo_metadata_with, metadata_cache_dir,
+};
 pub use packages::{Item, Options, PackageReport, Report, Source, download, packages_dir};
 pub use repomd::{DataFile, Repomd, RepomdError};
 pub use rpm_sys::verify::SigStatus;

@@ -38,12 +38,12 @@ pub struct Installed {
 }
 
 /// What one event did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Step {
     /// Event id.
     pub event: u64,
     /// Action name.
-    pub action: &'static str,
+    pub action: String,
     /// `major.minor` of the release the event happens at.
     pub release: String,
     /// In-packages (names).
@@ -290,7 +290,7 @@ pub fn apply(
             }
             steps.push(Step {
                 event: e.id,
-                action: action_name(e.action),
+                action: action_name(e.action).to_string(),
                 release: format!("{}.{}", rel.major, rel.minor),
                 from: c.ins.iter().map(|p| p.name.clone()).collect(),
                 to: c.outs.iter().map(|p| p.name.clone()).collect(),

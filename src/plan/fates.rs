@@ -8,12 +8,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
+use super::document::Element;
 use super::events;
 
 /// Where an installed package came from, judged by its signature and vendor.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "name", rename_all = "kebab-case")]
 pub enum Origin {
     /// Signed by the source distribution.
@@ -36,7 +37,7 @@ pub struct InstalledPackage {
 }
 
 /// What a transaction element does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Action {
     /// A new package (no installed package of that name is replaced).
@@ -53,21 +54,6 @@ pub enum Action {
     Obsoleted,
 }
 
-/// One element of the solved transaction, as far as fates need it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Element {
-    /// What it does.
-    pub action: Action,
-    /// Package name.
-    pub name: String,
-    /// Package NEVRA.
-    pub nevra: String,
-    /// Repository id for incoming packages, `@System` for erased ones.
-    pub repo: String,
-    /// NEVRAs of installed packages this element replaces (upgrade, obsoletes).
-    pub replaces: Vec<String>,
-}
-
 /// The user's decisions about packages that would otherwise block the upgrade.
 #[derive(Debug, Clone, Default)]
 pub struct Choices {
@@ -78,7 +64,7 @@ pub struct Choices {
 }
 
 /// What happens to one installed package.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "fate", rename_all = "kebab-case")]
 pub enum Fate {
     /// Replaced by the same name from the target.
@@ -142,7 +128,7 @@ impl Fate {
 }
 
 /// One installed package and its fate.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PackageFate {
     /// Name.
     pub name: String,
@@ -171,7 +157,14 @@ pub fn classify(
     evolution: &events::Outcome,
     transaction: &[Element],
     choices: &Choices,
+    event_names: &BTreeMap<u64, String>,
 ) -> Vec<PackageFate> {
+    let names = |ids: &[u64]| -> String {
+        ids.iter()
+            .map(|i| event_names.get(i).cloned().unwrap_or_else(|| i.to_string()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     // Who replaces each installed NEVRA, and which NEVRAs are erased outright.
     let mut replaced_by: BTreeMap<&str, Vec<&Element>> = BTreeMap::new();
     let mut erased: BTreeSet<&str> = BTreeSet::new();
@@ -216,6 +209,7 @@ pub fn classify(
                 &removed_by_event,
                 &event_outputs,
                 choices,
+                &names,
             );
             PackageFate {
                 name: p.name.clone(),
@@ -236,6 +230,7 @@ fn fate_of(
     removed_by_event: &BTreeMap<&str, &events::Removed>,
     event_outputs: &BTreeMap<u64, Vec<String>>,
     choices: &Choices,
+    names: &dyn Fn(&[u64]) -> String,
 ) -> (Fate, String) {
     if choices.drop.contains(&p.name) {
         return (
@@ -284,8 +279,8 @@ fn fate_of(
                     events: r.events.clone(),
                 },
                 format!(
-                    "removed: the target distribution no longer ships it (events {:?})",
-                    r.events
+                    "removed: the target distribution no longer ships it (event {})",
+                    names(&r.events)
                 ),
             )
         } else {
@@ -295,9 +290,9 @@ fn fate_of(
                     events: r.events.clone(),
                 },
                 format!(
-                    "replaced by {} (events {:?}; the new packages carry no Obsoletes, the event data says so)",
+                    "replaced by {} (event {}; the new packages carry no Obsoletes, the event data says so)",
                     join(&outs),
-                    r.events
+                    names(&r.events)
                 ),
             )
         };
@@ -378,6 +373,10 @@ mod tests {
                 "baseos".into()
             },
             replaces: replaces.iter().map(|s| s.to_string()).collect(),
+            location: None,
+            checksum: None,
+            download_size: 0,
+            install_size: 0,
         }
     }
 
@@ -472,7 +471,7 @@ mod tests {
             drop: ["junk".to_string()].into(),
             keep_foreign: ["acme-tools".to_string()].into(),
         };
-        let f = classify(&installed, &outcome(), &tx, &choices);
+        let f = classify(&installed, &outcome(), &tx, &choices, &BTreeMap::new());
         assert_eq!(f.len(), installed.len());
         assert_eq!(
             fate_of_name(&f, "bash").fate,
@@ -518,13 +517,13 @@ mod tests {
     #[test]
     fn no_inhibitor_when_every_foreign_package_has_a_decision() {
         let installed = vec![pkg("acme-agent", "acme-agent-1-1.x86_64", Origin::Foreign)];
-        let none = classify(&installed, &Default::default(), &[], &Choices::default());
+        let none = classify(&installed, &Default::default(), &[], &Choices::default(), &BTreeMap::new());
         assert!(none[0].fate.is_inhibitor());
         let keep = Choices {
             keep_foreign: ["acme-agent".to_string()].into(),
             ..Default::default()
         };
-        let kept = classify(&installed, &Default::default(), &[], &keep);
+        let kept = classify(&installed, &Default::default(), &[], &keep, &BTreeMap::new());
         assert!(!kept[0].fate.is_inhibitor());
     }
 
@@ -537,7 +536,7 @@ mod tests {
             "bash-5-1.x86_64",
             &["bash-4-1.x86_64"],
         )];
-        let f = classify(&installed, &Default::default(), &tx, &Choices::default());
+        let f = classify(&installed, &Default::default(), &tx, &Choices::default(), &BTreeMap::new());
         let v = serde_json::to_value(&f[0]).expect("serializes");
         assert_eq!(v["fate"], "upgraded");
         assert_eq!(v["to"], "bash-5-1.x86_64");

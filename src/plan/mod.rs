@@ -1,15 +1,74 @@
 //! The planner: decides the fate of every installed package.
 //!
-//! Today this is the package-evolution stage ([`events`]): PES events applied to an installed
-//! set. Repository mapping to target repo ids is done by the `plan` verb with leapp's repomap;
-//! [`depsolve`] solves the whole upgrade with libsolv (module streams filtered by [`modules`]);
-//! download and the test transaction come next (see the open planner issue).
+//! - [`events`]: the package-evolution stage (PES events applied to the installed set);
+//! - [`repos`]: the target repositories and why each one is there;
+//! - [`modules`]: module metadata of the target repositories and stream filtering;
+//! - [`depsolve`]: the whole transaction solved with libsolv;
+//! - [`fates`]: what the solved transaction does to every installed package, and why;
+//! - [`space`]: the disk-space estimate per filesystem;
+//! - [`document`]: `plan.json`;
+//! - [`pipeline`]: the stages in order, from facts to the plan.
 
 pub mod depsolve;
+pub mod document;
 pub mod events;
 pub mod fates;
-pub mod space;
 pub mod modules;
+pub mod pipeline;
+pub mod repos;
+pub mod space;
+
+use leapfrog_actors::finding::Severity;
+use serde::{Deserialize, Serialize};
+
+/// Something the planner found that the user should know or act on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    /// Stable key (`plan.no-target`, `depsolve.missing-capability`).
+    pub key: String,
+    /// Severity.
+    pub severity: Severity,
+    /// Whether it blocks the upgrade.
+    pub inhibitor: bool,
+    /// One line.
+    pub title: String,
+    /// What was found, with names.
+    pub summary: String,
+    /// What to do about it.
+    pub hint: String,
+    /// Packages concerned.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub packages: Vec<String>,
+}
+
+impl Finding {
+    /// A high-severity finding.
+    pub fn high(key: &str, title: String, summary: String, hint: String) -> Self {
+        Finding {
+            key: key.to_string(),
+            severity: Severity::High,
+            inhibitor: false,
+            title,
+            summary,
+            hint,
+            packages: Vec::new(),
+        }
+    }
+
+    /// A finding that blocks the upgrade.
+    pub fn inhibitor(key: &str, title: String, summary: String, hint: String) -> Self {
+        Finding {
+            inhibitor: true,
+            ..Finding::high(key, title, summary, hint)
+        }
+    }
+
+    /// The same finding naming these packages.
+    pub fn with_packages(mut self, packages: Vec<String>) -> Self {
+        self.packages = packages;
+        self
+    }
+}
 
 /// The name of a package from an `rpm -qa` line (`name-[epoch:]version-release[.arch]`).
 pub fn name_from_nevra(line: &str) -> Option<&str> {
