@@ -206,15 +206,21 @@ fn centos7_bdb_root_to_almalinux8_uses_the_default_postgresql_stream() {
         "{}",
         pg.nevra
     );
-    // reset + enable of the same module: the enabled stream wins
+    // a reset module goes back to its default stream
     req.reset_modules = vec!["postgresql".into()];
     let sol = depsolve::solve(&req).unwrap();
+    let pg = sol.step("postgresql-server").unwrap();
     assert!(
-        sol.step("postgresql-server")
-            .unwrap()
-            .nevra
-            .starts_with("postgresql-server-13.")
+        pg.nevra.starts_with("postgresql-server-10."),
+        "{}",
+        pg.nevra
     );
+
+    // a malformed stream is a request error
+    let mut req = base.clone();
+    req.enable_streams = vec!["postgresql".into()];
+    let err = depsolve::solve(&req).unwrap_err();
+    assert!(err.to_string().contains("name:stream"), "{err}");
 }
 
 #[test]

@@ -43,9 +43,10 @@ pub struct Request {
     pub remove: Vec<String>,
     /// Installed packages that must stay installed (third-party packages to keep).
     pub keep: Vec<String>,
-    /// Module streams to enable (`name:stream`).
+    /// Module streams enabled on the target (`name:stream`); other modules use their default
+    /// stream. The root's own module state is not read here: the caller passes it.
     pub enable_streams: Vec<String>,
-    /// Modules reset to their default stream (their enabled streams in the root are ignored).
+    /// Modules reset to their default stream: their entries in `enable_streams` are ignored.
     pub reset_modules: Vec<String>,
     /// Capabilities whose providers are installonly; empty means `installonlypkg(kernel)`.
     pub installonly_provides: Vec<String>,
@@ -219,14 +220,13 @@ pub fn solve(req: &Request) -> Result<Solution, DepsolveError> {
     }
     pool.add_rpmdb(&req.root, &db.location())?;
 
-    // Module filtering: reset modules simply have no enabled stream here.
+    // Module filtering: a reset module goes back to its default stream, whatever is enabled.
     let enable: Vec<String> = req
         .enable_streams
         .iter()
         .filter(|s| {
             let module = s.split_once(':').map_or("", |(m, _)| m);
             !req.reset_modules.iter().any(|r| r == module)
-                || req.enable_streams.iter().any(|e| e == *s)
         })
         .cloned()
         .collect();
