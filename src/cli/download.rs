@@ -52,7 +52,11 @@ struct DownloadReport {
 }
 
 fn join_url(base: &str, location: &str) -> String {
-    format!("{}/{}", base.trim_end_matches('/'), location.trim_start_matches('/'))
+    format!(
+        "{}/{}",
+        base.trim_end_matches('/'),
+        location.trim_start_matches('/')
+    )
 }
 
 /// Runs `leapfrog download`.
@@ -124,9 +128,10 @@ pub fn run(global: &GlobalArgs, args: &DownloadArgs) -> anyhow::Result<ExitCode>
     let items: Vec<fetch::Item> = incoming
         .iter()
         .map(|e| {
-            let location = e.location.as_deref().with_context(|| {
-                format!("the plan has no file location for {}", e.nevra)
-            })?;
+            let location = e
+                .location
+                .as_deref()
+                .with_context(|| format!("the plan has no file location for {}", e.nevra))?;
             Ok(fetch::Item {
                 nevra: e.nevra.clone(),
                 repo: e.repo.clone(),
@@ -155,8 +160,8 @@ pub fn run(global: &GlobalArgs, args: &DownloadArgs) -> anyhow::Result<ExitCode>
     let report = fetch::download(&items, &dest, &opts).context("download failed")?;
 
     // The test transaction: every downloaded file against the root's rpm database.
-    let rootfs = RootFs::new(root)
-        .with_context(|| format!("cannot use {} as the root", root.display()))?;
+    let rootfs =
+        RootFs::new(root).with_context(|| format!("cannot use {} as the root", root.display()))?;
     let db = rpmdb::detect(&rootfs).context("cannot find the root's rpm database")?;
     let location = db.location();
     let mut tx = Transaction::new(root, &location).context("cannot start the test transaction")?;
@@ -172,7 +177,11 @@ pub fn run(global: &GlobalArgs, args: &DownloadArgs) -> anyhow::Result<ExitCode>
         tx.add_install(path, e.action != Action::Install)
             .with_context(|| format!("cannot add {} to the test transaction", e.nevra))?;
     }
-    for e in plan.transaction.iter().filter(|e| e.action == Action::Erase) {
+    for e in plan
+        .transaction
+        .iter()
+        .filter(|e| e.action == Action::Erase)
+    {
         tx.add_erase(EraseTarget::Label(&e.nevra))
             .with_context(|| format!("cannot add the removal of {}", e.nevra))?;
     }
@@ -222,7 +231,7 @@ pub fn run(global: &GlobalArgs, args: &DownloadArgs) -> anyhow::Result<ExitCode>
                 writeln!(out, "  - {p}").context("cannot write")?;
             }
         }
-        write!(out, "{}", doc.space).context("cannot write")?;
+        writeln!(out, "{}", doc.space).context("cannot write")?;
         writeln!(
             out,
             "{}",

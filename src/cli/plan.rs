@@ -430,7 +430,8 @@ fn full(global: &GlobalArgs, args: &PlanArgs) -> anyhow::Result<ExitCode> {
     let path = plan.save(&global.root)?;
     let mut out = std::io::stdout().lock();
     if global.json {
-        writeln!(out, "{}", serde_json::to_string_pretty(plan)?).context("cannot write the plan")?;
+        writeln!(out, "{}", serde_json::to_string_pretty(plan)?)
+            .context("cannot write the plan")?;
     } else {
         let mut by_fate: std::collections::BTreeMap<&str, usize> = Default::default();
         for p in &plan.packages {
@@ -455,7 +456,7 @@ fn full(global: &GlobalArgs, args: &PlanArgs) -> anyhow::Result<ExitCode> {
             .iter()
             .filter(|p| !matches!(p.fate, plan::fates::Fate::Upgraded { .. }))
         {
-            writeln!(out, "  {:<30} {:<13} {}", p.name, p.fate.label(), p.why)?;
+            writeln!(out, "  {:<44} {:<12} {}", p.nevra, p.fate.label(), p.why)?;
         }
         writeln!(
             out,
@@ -488,7 +489,11 @@ fn full(global: &GlobalArgs, args: &PlanArgs) -> anyhow::Result<ExitCode> {
             } else {
                 f.severity.as_str()
             };
-            writeln!(out, "  [{level}] {}\n      {}\n      hint: {}", f.title, f.summary, f.hint)?;
+            writeln!(
+                out,
+                "  [{level}] {}\n      {}\n      hint: {}",
+                f.title, f.summary, f.hint
+            )?;
         }
         writeln!(out, "Written to {}", path.display())?;
         if plan.inhibited() {
@@ -497,7 +502,10 @@ fn full(global: &GlobalArgs, args: &PlanArgs) -> anyhow::Result<ExitCode> {
                 "Blocked: resolve the inhibitors above and run `leapfrog plan` again."
             )?;
         } else {
-            writeln!(out, "Next: `leapfrog download` fetches and verifies the packages.")?;
+            writeln!(
+                out,
+                "Next: `leapfrog download` fetches and verifies the packages."
+            )?;
         }
     }
     if args.timings {

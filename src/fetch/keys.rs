@@ -93,8 +93,11 @@ mod tests {
     fn keys_are_copied_and_non_keys_refused() {
         let dir = tempfile::tempdir().expect("tempdir");
         let key = dir.path().join("RPM-GPG-KEY-test");
-        fs::write(&key, format!("{ARMOR}\n\nabc\n-----END PGP PUBLIC KEY BLOCK-----\n"))
-            .expect("write");
+        fs::write(
+            &key,
+            format!("{ARMOR}\n\nabc\n-----END PGP PUBLIC KEY BLOCK-----\n"),
+        )
+        .expect("write");
         let junk = dir.path().join("junk");
         fs::write(&junk, "<html>not found</html>").expect("write");
         let t = Transport {
@@ -104,11 +107,11 @@ mod tests {
         let dest = dir.path().join("keys");
         let got = fetch_keys(&[format!("file://{}", key.display())], &dest, &t).expect("key");
         assert_eq!(got, vec![dest.join("RPM-GPG-KEY-test")]);
-        let err = fetch_keys(&[format!("file://{}", junk.display())], &dest, &t)
-            .expect_err("not a key");
+        let err =
+            fetch_keys(&[format!("file://{}", junk.display())], &dest, &t).expect_err("not a key");
         assert!(err.to_string().contains("public key"), "{err}");
-        let err = fetch_keys(&["http://127.0.0.1:9/k".to_string()], &dest, &t)
-            .expect_err("offline");
+        let err =
+            fetch_keys(&["http://127.0.0.1:9/k".to_string()], &dest, &t).expect_err("offline");
         assert!(err.to_string().contains("offline"), "{err}");
     }
 
@@ -116,7 +119,11 @@ mod tests {
     fn mirror_lists() {
         let dir = tempfile::tempdir().expect("tempdir");
         let list = dir.path().join("mirrors");
-        fs::write(&list, "# comment\nhttp://a.example/x/\n\nhttp://b.example/x/\n").expect("w");
+        fs::write(
+            &list,
+            "# comment\nhttp://a.example/x/\n\nhttp://b.example/x/\n",
+        )
+        .expect("w");
         let t = Transport::default();
         let urls = resolve_mirrorlist(&format!("file://{}", list.display()), &t).expect("list");
         assert_eq!(urls, vec!["http://a.example/x/", "http://b.example/x/"]);

@@ -7,7 +7,7 @@
 //! third-party packages that must stay, and installonly (multiversion) for kernels. Problems
 //! are translated into messages that name the packages and the missing capability.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use leapfrog_actors::facts::rootfs::RootFs;
@@ -145,6 +145,9 @@ pub struct Solution {
     pub problems: Vec<Problem>,
     /// Active module streams (`name:stream`) of the target.
     pub module_streams: Vec<String>,
+    /// Installed packages the transaction leaves alone although a target repository carries
+    /// the identical build (NEVRA -> repository id): they are not stranded.
+    pub in_target: BTreeMap<String, String>,
 }
 
 impl Solution {
@@ -261,6 +264,31 @@ pub fn solve(req: &Request) -> Result<Solution, DepsolveError> {
         .map(|(m, s)| format!("{m}:{s}"))
         .collect();
 
+    // Identical builds in the target repositories, for installed packages the transaction
+    // leaves alone.
+    let mut target_builds: BTreeMap<String, String> = BTreeMap::new();
+    for repo in &req.repos {
+        for p in pool.repo_solvables(&repo.id) {
+            if let Some(s) = pool.solvable(p) {
+                target_builds
+                    .entry(s.nevra)
+                    .or_insert_with(|| repo.id.clone());
+            }
+        }
+    }
+    let installed_nevras: Vec<String> = pool
+        .repo_solvables("@System")
+        .into_iter()
+        .filter_map(|p| pool.solvable(p).map(|s| s.nevra))
+        .collect();
+    let in_target = |touched: &BTreeSet<String>| -> BTreeMap<String, String> {
+        installed_nevras
+            .iter()
+            .filter(|n| !touched.contains(*n))
+            .filter_map(|n| target_builds.get(n).map(|r| (n.clone(), r.clone())))
+            .collect()
+    };
+
     match pool.solve(&jobs, SolverFlags::major_upgrade())? {
         Outcome::Solved(steps) => {
             let removed: BTreeSet<&str> = req.remove.iter().map(String::as_str).collect();
@@ -299,13 +327,20 @@ pub fn solve(req: &Request) -> Result<Solution, DepsolveError> {
                     })
                 })
                 .collect();
+            let steps: Vec<Step> = steps;
+            let touched: BTreeSet<String> = steps
+                .iter()
+                .flat_map(|s| std::iter::once(s.nevra.clone()).chain(s.replaces.iter().cloned()))
+                .collect();
             Ok(Solution {
+                in_target: in_target(&touched),
                 steps,
                 problems: Vec::new(),
                 module_streams,
             })
         }
         Outcome::Problems(problems) => Ok(Solution {
+            in_target: BTreeMap::new(),
             steps: Vec::new(),
             problems: problems.iter().map(translate).collect(),
             module_streams,

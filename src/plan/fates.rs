@@ -63,6 +63,17 @@ pub struct Choices {
     pub keep_foreign: BTreeSet<String>,
 }
 
+/// What the classification needs besides the packages and the transaction.
+#[derive(Debug, Clone, Default)]
+pub struct Context {
+    /// The user's decisions.
+    pub choices: Choices,
+    /// Display names of events (our data's slugs), by numeric id.
+    pub event_names: BTreeMap<u64, String>,
+    /// Installed NEVRAs whose identical build a target repository carries (NEVRA -> repo id).
+    pub in_target: BTreeMap<String, String>,
+}
+
 /// What happens to one installed package.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "fate", rename_all = "kebab-case")]
@@ -156,12 +167,17 @@ pub fn classify(
     installed: &[InstalledPackage],
     evolution: &events::Outcome,
     transaction: &[Element],
-    choices: &Choices,
-    event_names: &BTreeMap<u64, String>,
+    context: &Context,
 ) -> Vec<PackageFate> {
     let names = |ids: &[u64]| -> String {
         ids.iter()
-            .map(|i| event_names.get(i).cloned().unwrap_or_else(|| i.to_string()))
+            .map(|i| {
+                context
+                    .event_names
+                    .get(i)
+                    .cloned()
+                    .unwrap_or_else(|| i.to_string())
+            })
             .collect::<Vec<_>>()
             .join(", ")
     };
@@ -203,12 +219,14 @@ pub fn classify(
         .map(|p| {
             let (fate, why) = fate_of(
                 p,
-                &replaced_by,
-                &erased,
-                &incoming_names,
-                &removed_by_event,
-                &event_outputs,
-                choices,
+                &Lookups {
+                    replaced_by: &replaced_by,
+                    erased: &erased,
+                    incoming_names: &incoming_names,
+                    removed_by_event: &removed_by_event,
+                    event_outputs: &event_outputs,
+                },
+                context,
                 &names,
             );
             PackageFate {
@@ -222,16 +240,34 @@ pub fn classify(
         .collect()
 }
 
+/// The transaction and the event outcome, indexed for [`fate_of`].
+struct Lookups<'a> {
+    /// Installed NEVRA -> incoming elements replacing it.
+    replaced_by: &'a BTreeMap<&'a str, Vec<&'a Element>>,
+    /// Installed NEVRAs erased outright.
+    erased: &'a BTreeSet<&'a str>,
+    /// Names of incoming packages.
+    incoming_names: &'a BTreeSet<&'a str>,
+    /// Package name -> the event removal that took it out.
+    removed_by_event: &'a BTreeMap<&'a str, &'a events::Removed>,
+    /// Event id -> the packages it put in.
+    event_outputs: &'a BTreeMap<u64, Vec<String>>,
+}
+
 fn fate_of(
     p: &InstalledPackage,
-    replaced_by: &BTreeMap<&str, Vec<&Element>>,
-    erased: &BTreeSet<&str>,
-    incoming_names: &BTreeSet<&str>,
-    removed_by_event: &BTreeMap<&str, &events::Removed>,
-    event_outputs: &BTreeMap<u64, Vec<String>>,
-    choices: &Choices,
+    look: &Lookups<'_>,
+    context: &Context,
     names: &dyn Fn(&[u64]) -> String,
 ) -> (Fate, String) {
+    let Lookups {
+        replaced_by,
+        erased,
+        incoming_names,
+        removed_by_event,
+        event_outputs,
+    } = look;
+    let choices = &context.choices;
     if choices.drop.contains(&p.name) {
         return (
             Fate::Dropped,
@@ -318,6 +354,21 @@ fn fate_of(
         );
     }
     // Untouched by the transaction: it stays as it is.
+    if let Some(repo) = context.in_target.get(&p.nevra) {
+        return match &p.origin {
+            Origin::Vendor(v) => (
+                Fate::KeptVendor {
+                    vendor: v.clone(),
+                    to: None,
+                },
+                format!("{v} package, kept: the target repository {repo} carries the same build"),
+            ),
+            _ => (
+                Fate::Kept,
+                format!("kept: the target repository {repo} carries the same build"),
+            ),
+        };
+    }
     match &p.origin {
         Origin::Vendor(v) => (
             Fate::KeptVendor {
@@ -402,6 +453,13 @@ mod tests {
         }
     }
 
+    fn ctx(choices: Choices) -> Context {
+        Context {
+            choices,
+            ..Default::default()
+        }
+    }
+
     fn fate_of_name<'a>(f: &'a [PackageFate], n: &str) -> &'a PackageFate {
         f.iter().find(|p| p.name == n).expect("package classified")
     }
@@ -471,7 +529,7 @@ mod tests {
             drop: ["junk".to_string()].into(),
             keep_foreign: ["acme-tools".to_string()].into(),
         };
-        let f = classify(&installed, &outcome(), &tx, &choices, &BTreeMap::new());
+        let f = classify(&installed, &outcome(), &tx, &ctx(choices));
         assert_eq!(f.len(), installed.len());
         assert_eq!(
             fate_of_name(&f, "bash").fate,
@@ -517,14 +575,36 @@ mod tests {
     #[test]
     fn no_inhibitor_when_every_foreign_package_has_a_decision() {
         let installed = vec![pkg("acme-agent", "acme-agent-1-1.x86_64", Origin::Foreign)];
-        let none = classify(&installed, &Default::default(), &[], &Choices::default(), &BTreeMap::new());
+        let none = classify(&installed, &Default::default(), &[], &Context::default());
         assert!(none[0].fate.is_inhibitor());
         let keep = Choices {
             keep_foreign: ["acme-agent".to_string()].into(),
             ..Default::default()
         };
-        let kept = classify(&installed, &Default::default(), &[], &keep, &BTreeMap::new());
+        let kept = classify(&installed, &Default::default(), &[], &ctx(keep));
         assert!(!kept[0].fate.is_inhibitor());
+    }
+
+    #[test]
+    fn identical_target_builds_are_kept_not_blocking() {
+        let installed = vec![
+            pkg("acme-agent", "acme-agent-1-1.x86_64", Origin::Foreign),
+            pkg("tzdata", "tzdata-2024a-1.noarch", Origin::Distribution),
+        ];
+        let context = Context {
+            in_target: [
+                ("acme-agent-1-1.x86_64".to_string(), "acme".to_string()),
+                ("tzdata-2024a-1.noarch".to_string(), "baseos".to_string()),
+            ]
+            .into(),
+            ..Default::default()
+        };
+        let f = classify(&installed, &Default::default(), &[], &context);
+        assert!(f.iter().all(|p| p.fate == Fate::Kept), "{f:?}");
+        assert!(f[0].why.contains("acme"), "{}", f[0].why);
+        let none = classify(&installed, &Default::default(), &[], &Context::default());
+        assert_eq!(none[0].fate, Fate::NoTarget);
+        assert_eq!(none[1].fate, Fate::Stranded);
     }
 
     #[test]
@@ -536,7 +616,7 @@ mod tests {
             "bash-5-1.x86_64",
             &["bash-4-1.x86_64"],
         )];
-        let f = classify(&installed, &Default::default(), &tx, &Choices::default(), &BTreeMap::new());
+        let f = classify(&installed, &Default::default(), &tx, &Context::default());
         let v = serde_json::to_value(&f[0]).expect("serializes");
         assert_eq!(v["fate"], "upgraded");
         assert_eq!(v["to"], "bash-5-1.x86_64");

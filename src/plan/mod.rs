@@ -1,13 +1,13 @@
 //! The planner: decides the fate of every installed package.
 //!
-//! - [`events`]: the package-evolution stage (PES events applied to the installed set);
-//! - [`repos`]: the target repositories and why each one is there;
-//! - [`modules`]: module metadata of the target repositories and stream filtering;
-//! - [`depsolve`]: the whole transaction solved with libsolv;
-//! - [`fates`]: what the solved transaction does to every installed package, and why;
-//! - [`space`]: the disk-space estimate per filesystem;
-//! - [`document`]: `plan.json`;
-//! - [`pipeline`]: the stages in order, from facts to the plan.
+//! - [`events`], the package-evolution stage (PES events applied to the installed set);
+//! - [`repos`], the target repositories and why each one is there;
+//! - [`modules`], module metadata of the target repositories and stream filtering;
+//! - [`depsolve`], the whole transaction solved with libsolv;
+//! - [`fates`], what the solved transaction does to every installed package, and why;
+//! - [`space`], the disk-space estimate per filesystem;
+//! - [`document`], `plan.json`;
+//! - [`pipeline`], the stages in order, from facts to the plan.
 
 pub mod depsolve;
 pub mod document;

@@ -15,12 +15,12 @@ use leapfrog_actors::scanners;
 use leapfrog_migration_data::data::{DistroMajor, MigrationData};
 use leapfrog_migration_data::leapp::pes;
 
+use super::Finding;
 use super::depsolve;
 use super::document::{self, Element, Modules, PlanDocument, Totals};
 use super::events;
 use super::fates::{self, Action, Choices, Fate, InstalledPackage, Origin};
 use super::repos;
-use super::Finding;
 use crate::fetch;
 
 /// What the user asked for.
@@ -90,10 +90,16 @@ fn read_host(root: &Path, data: &MigrationData) -> anyhow::Result<HostState> {
         facts.rpm.get(),
         facts.repositories.get(),
     ) else {
-        bail!("cannot read the release, packages and repositories of {}", root.display());
+        bail!(
+            "cannot read the release, packages and repositories of {}",
+            root.display()
+        );
     };
     let major = release.major.with_context(|| {
-        format!("VERSION_ID {:?} has no major version", release.os.version_id)
+        format!(
+            "VERSION_ID {:?} has no major version",
+            release.os.version_id
+        )
     })?;
     let minor = release.minor.unwrap_or(0);
     let keys = rpm.distribution_key_ids(&release.release_package());
@@ -353,11 +359,11 @@ pub fn make(opts: &Options) -> anyhow::Result<Made> {
     let mut repos_out = Vec::new();
     for (i, r) in selection.repos.iter().enumerate() {
         let mut r = r.clone();
-        if r.baseurls.is_empty() {
-            if let Some(m) = &r.mirrorlist {
-                r.baseurls = fetch::resolve_mirrorlist(m, &transport)
-                    .with_context(|| format!("cannot read the mirror list of {}", r.id))?;
-            }
+        if r.baseurls.is_empty()
+            && let Some(m) = &r.mirrorlist
+        {
+            r.baseurls = fetch::resolve_mirrorlist(m, &transport)
+                .with_context(|| format!("cannot read the mirror list of {}", r.id))?;
         }
         let local = fetch::fetch_repo_metadata_with(
             &fetch::RepoLocation {
@@ -378,13 +384,8 @@ pub fn make(opts: &Options) -> anyhow::Result<Made> {
     lap("metadata", &mut timings);
 
     // Depsolve.
-    let installed_names: BTreeSet<&str> =
-        host.installed.iter().map(|p| p.name.as_str()).collect();
-    let mut remove: Vec<String> = evolution
-        .to_remove
-        .iter()
-        .map(|r| r.name.clone())
-        .collect();
+    let installed_names: BTreeSet<&str> = host.installed.iter().map(|p| p.name.as_str()).collect();
+    let mut remove: Vec<String> = evolution.to_remove.iter().map(|r| r.name.clone()).collect();
     remove.extend(opts.choices.drop.iter().cloned());
     remove.sort();
     remove.dedup();
@@ -457,14 +458,22 @@ pub fn make(opts: &Options) -> anyhow::Result<Made> {
     // Fates.
     let event_names: BTreeMap<u64, String> = data
         .all_events()
-        .map(|e| (leapfrog_migration_data::data::event_number(&e.id), e.id.clone()))
+        .map(|e| {
+            (
+                leapfrog_migration_data::data::event_number(&e.id),
+                e.id.clone(),
+            )
+        })
         .collect();
     let packages = fates::classify(
         &host.installed,
         &evolution,
         &transaction,
-        &opts.choices,
-        &event_names,
+        &fates::Context {
+            choices: opts.choices.clone(),
+            event_names,
+            in_target: solution.in_target.clone(),
+        },
     );
     let no_target: Vec<String> = packages
         .iter()
@@ -483,6 +492,28 @@ pub fn make(opts: &Options) -> anyhow::Result<Made> {
                 "Keep each one as it is with --keep-foreign PKG, remove it with --drop PKG, or add a target repository that has it (/etc/leapfrog/target.repos.d)".to_string(),
             )
             .with_packages(no_target),
+        );
+    }
+    let solver_removed: Vec<String> = packages
+        .iter()
+        .filter(|p| matches!(&p.fate, Fate::Removed { events } if events.is_empty()))
+        .map(|p| p.nevra.clone())
+        .collect();
+    if !solver_removed.is_empty() {
+        findings.push(
+            Finding::inhibitor(
+                "plan.solver-removes",
+                format!(
+                    "{} package(s) would be removed although nothing asked for it",
+                    solver_removed.len()
+                ),
+                format!(
+                    "The solver can only upgrade the rest by removing {}: their dependencies are gone from the target and no target repository has a newer build",
+                    solver_removed.join(", ")
+                ),
+                "Accept the removal with --drop PKG, or add a target repository with their successors (/etc/leapfrog/target.repos.d)".to_string(),
+            )
+            .with_packages(solver_removed),
         );
     }
     let stranded: Vec<String> = packages

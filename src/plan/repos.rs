@@ -133,6 +133,7 @@ pub fn select(req: &Request<'_>) -> Result<Selection, leapfrog_migration_data::E
     let enabled_host: Vec<&HostRepo> = req.host_repos.iter().filter(|r| r.enabled).collect();
     let enable: BTreeSet<&str> = req.enable.iter().map(String::as_str).collect();
     let mut chosen: BTreeMap<String, TargetRepo> = BTreeMap::new();
+    let mut missing_keys: BTreeMap<String, Vec<String>> = BTreeMap::new();
 
     if !req.custom.is_empty() {
         for r in req.custom {
@@ -146,9 +147,7 @@ pub fn select(req: &Request<'_>) -> Result<Selection, leapfrog_migration_data::E
             }
         }
         for r in &enabled_host {
-            let targets = req
-                .data
-                .map_repo(&req.source, &req.target, req.arch, &r.id);
+            let targets = req.data.map_repo(&req.source, &req.target, req.arch, &r.id);
             sel.decisions.push(Decision {
                 source: r.id.clone(),
                 targets: targets.clone(),
@@ -165,9 +164,7 @@ pub fn select(req: &Request<'_>) -> Result<Selection, leapfrog_migration_data::E
     } else {
         let mut vars = req.vars.clone();
         vars.remove("releasever");
-        let data_repos = req
-            .data
-            .target_repositories(&req.target, req.arch, &vars)?;
+        let data_repos = req.data.target_repositories(&req.target, req.arch, &vars)?;
         let by_id: BTreeMap<&str, _> = data_repos.iter().map(|r| (r.id.as_str(), r)).collect();
         let mut wanted: BTreeMap<String, String> = BTreeMap::new();
         for r in &data_repos {
@@ -179,9 +176,7 @@ pub fn select(req: &Request<'_>) -> Result<Selection, leapfrog_migration_data::E
             }
         }
         for r in &enabled_host {
-            let targets = req
-                .data
-                .map_repo(&req.source, &req.target, req.arch, &r.id);
+            let targets = req.data.map_repo(&req.source, &req.target, req.arch, &r.id);
             let vendor = req.data.vendor_by_source_repo(&r.id);
             let note = match (&targets[..], vendor) {
                 ([], Some(v)) => format!(
@@ -222,22 +217,7 @@ pub fn select(req: &Request<'_>) -> Result<Selection, leapfrog_migration_data::E
                     }
                 }
                 if let Some(k) = missing {
-                    sel.findings.push(Finding::high(
-                        "plan.missing-key",
-                        format!("No key file for the target repository {id}"),
-                        format!(
-                            "The migration data says {id} is signed with {k}, which is in none of {}",
-                            req.key_dirs
-                                .iter()
-                                .map(|d| d.display().to_string())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                        format!(
-                            "Put the target distribution's {k} into {}/etc/leapfrog/rpm-gpg/ or define {id} in /etc/leapfrog/target.repos.d with a gpgkey= line",
-                            "<root>"
-                        ),
-                    ));
+                    missing_keys.entry(k).or_default().push(id.clone());
                 }
                 chosen.insert(
                     id.clone(),
@@ -267,6 +247,24 @@ pub fn select(req: &Request<'_>) -> Result<Selection, leapfrog_migration_data::E
                 ));
             }
         }
+    }
+    for (k, ids) in missing_keys {
+        sel.findings.push(Finding::high(
+            "plan.missing-key",
+            format!("No key file {k} for the target repositories {}", ids.join(", ")),
+            format!(
+                "The migration data says {} are signed with {k}, which is in none of {}",
+                ids.join(", "),
+                req.key_dirs
+                    .iter()
+                    .map(|d| d.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            format!(
+                "Put the target distribution's {k} into <root>/etc/leapfrog/rpm-gpg/, or define the repositories in <root>/etc/leapfrog/target.repos.d with a gpgkey= line"
+            ),
+        ));
     }
     for id in &enable {
         if !chosen.contains_key(*id) {
