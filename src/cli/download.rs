@@ -174,7 +174,9 @@ pub fn run(global: &GlobalArgs, args: &DownloadArgs) -> anyhow::Result<ExitCode>
         let path = path_of
             .get(e.nevra.as_str())
             .with_context(|| format!("{} was not downloaded", e.nevra))?;
-        tx.add_install(path, e.action != Action::Install)
+        // Upgrade mode for every incoming package: rpm then also erases what it obsoletes;
+        // installonly packages (kernels) are added beside the old ones by add_install itself.
+        tx.add_install(path, true)
             .with_context(|| format!("cannot add {} to the test transaction", e.nevra))?;
     }
     for e in plan

@@ -10,6 +10,7 @@ use serde_json::json;
 use super::GlobalArgs;
 use super::plan::{PlanArgs, evolve};
 use crate::exit::ExitCode;
+use crate::plan::document::PlanDocument;
 
 /// Options of `leapfrog why`.
 #[derive(Debug, Clone, Args)]
@@ -27,6 +28,15 @@ pub struct WhyArgs {
 ///
 /// As `leapfrog plan --events-only`.
 pub fn run(global: &GlobalArgs, args: &WhyArgs) -> anyhow::Result<ExitCode> {
+    // A root with a plan: its decisions are what will happen, so they are what `why` explains.
+    let explicit = args.plan.installed.is_some()
+        || args.plan.leapp_data.is_some()
+        || args.plan.source.is_some()
+        || args.plan.events_only;
+    if !explicit && crate::plan::document::plan_path(&global.root).is_file() {
+        let doc = PlanDocument::load(&global.root)?;
+        return from_plan(global, &doc, &args.package);
+    }
     let mut plan_args = args.plan.clone();
     plan_args.events_only = true;
     let ev = evolve(global, &plan_args)?;
@@ -96,6 +106,96 @@ pub fn run(global: &GlobalArgs, args: &WhyArgs) -> anyhow::Result<ExitCode> {
             )
             .context("cannot write")?;
         }
+    }
+    Ok(ExitCode::Ok)
+}
+
+/// Explains a package from the root's `plan.json`: its fate, the events behind it, and the
+/// transaction elements and repositories involved.
+fn from_plan(global: &GlobalArgs, doc: &PlanDocument, name: &str) -> anyhow::Result<ExitCode> {
+    let fates: Vec<_> = doc.packages.iter().filter(|p| p.name == name).collect();
+    let elements: Vec<_> = doc
+        .transaction
+        .iter()
+        .filter(|e| {
+            e.name == name
+                || e.replaces
+                    .iter()
+                    .any(|r| fates.iter().any(|f| &f.nevra == r))
+        })
+        .collect();
+    let steps: Vec<_> = doc
+        .event_steps
+        .iter()
+        .filter(|s| s.from.iter().any(|n| n == name) || s.to.iter().any(|n| n == name))
+        .collect();
+    let event_name = |id: u64| {
+        doc.event_names
+            .get(&id)
+            .cloned()
+            .unwrap_or_else(|| id.to_string())
+    };
+    let repos: Vec<_> = elements
+        .iter()
+        .filter_map(|e| doc.repos.iter().find(|r| r.id == e.repo))
+        .collect();
+    let mut out = std::io::stdout().lock();
+    if global.json {
+        let doc = json!({"package": name, "plan": doc.created, "fates": fates, "transaction": elements, "steps": steps, "repos": repos});
+        writeln!(out, "{}", serde_json::to_string_pretty(&doc)?).context("cannot write")?;
+        return Ok(ExitCode::Ok);
+    }
+    if fates.is_empty() && elements.is_empty() {
+        writeln!(
+            out,
+            "{name}: not installed, and the plan of {} ({} -> {}) does not bring it in",
+            doc.created, doc.source, doc.target
+        )
+        .context("cannot write")?;
+        return Ok(ExitCode::Ok);
+    }
+    for f in &fates {
+        writeln!(
+            out,
+            "{} ({}): {} — {}",
+            name,
+            f.nevra,
+            f.fate.label(),
+            f.why
+        )
+        .context("cannot write")?;
+    }
+    if fates.is_empty() {
+        writeln!(out, "{name}: not installed; the plan brings it in").context("cannot write")?;
+    }
+    for s in steps {
+        writeln!(
+            out,
+            "  {} event {} ({}): {} -> {}",
+            s.release,
+            event_name(s.event),
+            s.action,
+            s.from.join(", "),
+            if s.to.is_empty() {
+                "(nothing)".to_string()
+            } else {
+                s.to.join(", ")
+            }
+        )
+        .context("cannot write")?;
+    }
+    for e in &elements {
+        let repo = doc.repos.iter().find(|r| r.id == e.repo);
+        writeln!(
+            out,
+            "  transaction: {:?} {} from {}{}",
+            e.action,
+            e.nevra,
+            e.repo,
+            repo.map(|r| format!(" ({}; {})", r.why, r.defined_in))
+                .unwrap_or_default()
+        )
+        .context("cannot write")?;
     }
     Ok(ExitCode::Ok)
 }

@@ -120,6 +120,9 @@ pub struct PlanDocument {
     /// Every package-evolution event applied, in order (for `leapfrog why`).
     #[serde(default)]
     pub event_steps: Vec<super::events::Step>,
+    /// Display names of the events in `event_steps` (our data's slugs), by id.
+    #[serde(default)]
+    pub event_names: std::collections::BTreeMap<u64, String>,
     /// `--drop` choices the plan was made with.
     #[serde(default)]
     pub dropped: Vec<String>,

@@ -37,7 +37,7 @@ pub struct Finding {
     /// What to do about it.
     pub hint: String,
     /// Packages concerned.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub packages: Vec<String>,
 }
 

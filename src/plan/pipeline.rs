@@ -206,6 +206,81 @@ fn combined_events(
     Ok((ours, sources))
 }
 
+/// The distribution's identity packages (release, logos) of the source replaced by the
+/// target's, as events at the target release, so fates and `why` explain them like any other.
+fn identity_swaps(
+    data: &MigrationData,
+    source: &DistroMajor,
+    target: &DistroMajor,
+    to_minor: u32,
+) -> Vec<pes::Event> {
+    let (Some(from), Some(to)) = (
+        data.distribution(&source.distro)
+            .and_then(|d| d.major(source.major)),
+        data.distribution(&target.distro)
+            .and_then(|d| d.major(target.major)),
+    ) else {
+        return Vec::new();
+    };
+    let pairs = [
+        (
+            "release",
+            Some(from.release_package.clone()),
+            Some(to.release_package.clone()),
+        ),
+        (
+            "logos",
+            from.logos_package.clone(),
+            to.logos_package.clone(),
+        ),
+    ];
+    let repo = to
+        .repositories
+        .iter()
+        .find(|r| r.enabled)
+        .map_or_else(|| "baseos".to_string(), |r| r.family().to_string());
+    pairs
+        .into_iter()
+        .filter_map(|(what, a, b)| {
+            let (a, b) = (a?, b?);
+            (a != b).then(|| {
+                let slug = format!("identity-{what}-{}-{}", source, target);
+                pes::Event {
+                    id: leapfrog_migration_data::data::event_number(&slug),
+                    action: pes::Action::Replaced,
+                    in_packages: pes::PackageSet {
+                        set_id: None,
+                        packages: vec![pes::Package {
+                            name: a,
+                            repository: repo.clone(),
+                            module_stream: None,
+                        }],
+                    },
+                    out_packages: Some(pes::PackageSet {
+                        set_id: None,
+                        packages: vec![pes::Package {
+                            name: b,
+                            repository: repo.clone(),
+                            module_stream: None,
+                        }],
+                    }),
+                    initial_release: None,
+                    release: pes::Release {
+                        os_name: None,
+                        major: target.major,
+                        minor: to_minor,
+                    },
+                    architectures: Vec::new(),
+                    modulestream_maps: Vec::new(),
+                    description: Some(format!(
+                        "{slug}: the distribution's {what} package of {target}"
+                    )),
+                }
+            })
+        })
+        .collect()
+}
+
 fn convert_action(a: depsolve::Action) -> Action {
     match a {
         depsolve::Action::Install => Action::Install,
@@ -280,6 +355,7 @@ pub fn make(opts: &Options) -> anyhow::Result<Made> {
     // Package evolution, for the distribution's and known vendors' packages.
     let (events_list, leapp_sources) =
         combined_events(&data, opts.leapp_data.as_deref(), host.major, to_major)?;
+    let swaps = identity_swaps(&data, &source, &target, to_minor);
     data_sources.extend(leapp_sources);
     let evolving: Vec<events::Installed> = {
         let mut seen = BTreeSet::new();
@@ -293,7 +369,7 @@ pub fn make(opts: &Options) -> anyhow::Result<Made> {
             })
             .collect()
     };
-    let evolution = events::apply(
+    let mut evolution = events::apply(
         &events_list,
         &evolving,
         pes::Version {
@@ -306,6 +382,24 @@ pub fn make(opts: &Options) -> anyhow::Result<Made> {
         },
         &opts.arch,
     );
+    // The identity swap happens on every path, conversions within a release included, so it is
+    // applied over its own window rather than the source's.
+    let swapped = events::apply(
+        &swaps,
+        &evolving,
+        pes::Version {
+            major: to_major.saturating_sub(1),
+            minor: u32::MAX,
+        },
+        pes::Version {
+            major: to_major,
+            minor: to_minor,
+        },
+        &opts.arch,
+    );
+    evolution.to_install.extend(swapped.to_install);
+    evolution.to_remove.extend(swapped.to_remove);
+    evolution.steps.extend(swapped.steps);
     lap("events", &mut timings);
 
     // Target repositories.
@@ -456,7 +550,7 @@ pub fn make(opts: &Options) -> anyhow::Result<Made> {
         .collect();
 
     // Fates.
-    let event_names: BTreeMap<u64, String> = data
+    let mut event_names: BTreeMap<u64, String> = data
         .all_events()
         .map(|e| {
             (
@@ -465,13 +559,18 @@ pub fn make(opts: &Options) -> anyhow::Result<Made> {
             )
         })
         .collect();
+    for e in &swaps {
+        if let Some((slug, _)) = e.description.as_deref().and_then(|d| d.split_once(':')) {
+            event_names.insert(e.id, slug.to_string());
+        }
+    }
     let packages = fates::classify(
         &host.installed,
         &evolution,
         &transaction,
         &fates::Context {
             choices: opts.choices.clone(),
-            event_names,
+            event_names: event_names.clone(),
             in_target: solution.in_target.clone(),
         },
     );
@@ -567,6 +666,11 @@ pub fn make(opts: &Options) -> anyhow::Result<Made> {
         transaction,
         totals,
         findings,
+        event_names: evolution
+            .steps
+            .iter()
+            .filter_map(|s| event_names.get(&s.event).map(|n| (s.event, n.clone())))
+            .collect(),
         event_steps: evolution.steps,
         dropped: opts.choices.drop.iter().cloned().collect(),
         kept_foreign: opts.choices.keep_foreign.iter().cloned().collect(),

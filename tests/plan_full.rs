@@ -1,0 +1,361 @@
+//! The whole plan on synthetic roots: `leapfrog plan` (facts, events, repositories, depsolve,
+//! fates, plan.json) and `leapfrog download` (fetch, verify, test transaction, space), for
+//! AlmaLinux 8 -> 9 and CentOS 7 -> AlmaLinux 8, over file:// and HTTP. Needs root (roots are
+//! installed with rpm, scriptlets chrooted).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use leapfrog_testkit::root::{self, RootOptions};
+use leapfrog_testkit::world::{self, Scale, WorldOptions};
+use serde_json::Value;
+
+/// What `dnf distro-sync` to AlmaLinux 9 leaves installed from EL8 on the default root
+/// (measured by `testkit/tests/roots.rs::dnf_distro_sync_leaves_evolved_packages_behind`).
+const DNF_LEAVES_BEHIND_EL8_TO_9: &[&str] = &[
+    "iptables",
+    "iptables-arptables",
+    "iptables-ebtables",
+    "network-scripts",
+    "platform-python",
+];
+
+fn scratch() -> &'static Path {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DIR.get_or_init(|| {
+        tempfile::Builder::new()
+            .prefix("plan-full-")
+            .tempdir()
+            .unwrap()
+    })
+    .path()
+}
+
+fn world_dir() -> &'static Path {
+    static W: OnceLock<PathBuf> = OnceLock::new();
+    W.get_or_init(|| {
+        let out = scratch().join("world");
+        let mut o = WorldOptions::new(&out, Scale::Small);
+        o.releases = ["centos-7.9", "almalinux-8.10", "almalinux-9.6"]
+            .map(String::from)
+            .to_vec();
+        world::build_world(&o).expect("world");
+        out
+    })
+}
+
+fn make_root(name: &str, release: &str, target: Option<&str>, bdb: bool) -> PathBuf {
+    let dir = scratch().join(name);
+    let mut o = RootOptions::new(world_dir(), release, &dir);
+    o.target = target.map(String::from);
+    o.bdb = bdb;
+    root::build_root(&o).expect("root");
+    dir
+}
+
+fn testkit_data() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("migration-data/testkit")
+}
+
+fn leapfrog(root: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_leapfrog"))
+        .arg("--root")
+        .arg(root)
+        .args(args)
+        .output()
+        .expect("run leapfrog")
+}
+
+fn plan(root: &Path, extra: &[&str]) -> (Output, Value) {
+    let data = testkit_data();
+    let mut args = vec!["--json", "plan", "--data", data.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let out = leapfrog(root, &args);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "plan printed no JSON ({e}): {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out, v)
+}
+
+fn fate<'a>(plan: &'a Value, name: &str) -> Vec<&'a Value> {
+    plan["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["name"] == name)
+        .collect()
+}
+
+fn incoming(plan: &Value) -> Vec<&str> {
+    plan["transaction"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] != "erase" && e["action"] != "obsoleted")
+        .map(|e| e["name"].as_str().unwrap())
+        .collect()
+}
+
+fn rpm_qa_count(root: &Path) -> usize {
+    let plan = leapfrog(root, &["--json", "inventory", "--packages"]);
+    let v: Value = serde_json::from_slice(&plan.stdout).expect("inventory json");
+    v["packages"]
+        .as_array()
+        .map(|a| a.iter().filter(|p| p["name"] != "gpg-pubkey").count())
+        .unwrap_or(0)
+}
+
+fn code(out: &Output) -> i32 {
+    out.status.code().unwrap_or(-1)
+}
+
+#[test]
+fn almalinux_8_to_9_plan_fixes_what_distro_sync_leaves_and_downloads() {
+    let root = make_root("a8-target", "almalinux-8.10", Some("almalinux-9.6"), false);
+    let (out, v) = plan(&root, &[]);
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(v["source"], "almalinux-8.10");
+    assert_eq!(v["target"], "almalinux-9.6");
+    // every installed package has exactly one fate with a reason
+    let packages = v["packages"].as_array().unwrap();
+    assert_eq!(packages.len(), rpm_qa_count(&root));
+    assert!(
+        packages
+            .iter()
+            .all(|p| p["fate"].is_string() && !p["why"].as_str().unwrap().is_empty())
+    );
+    // what dnf distro-sync leaves behind is replaced or removed here
+    for name in DNF_LEAVES_BEHIND_EL8_TO_9 {
+        let f = fate(&v, name);
+        assert_eq!(f.len(), 1, "{name}");
+        assert!(
+            f[0]["fate"] == "replaced" || f[0]["fate"] == "removed",
+            "{name}: {}",
+            f[0]
+        );
+    }
+    assert_eq!(fate(&v, "iptables")[0]["by"][0], "iptables-nft");
+    assert_eq!(fate(&v, "platform-python")[0]["by"][0], "python3");
+    let inc = incoming(&v);
+    for name in ["iptables-nft", "python3", "bash", "kernel-core"] {
+        assert!(inc.contains(&name), "{name} not incoming: {inc:?}");
+    }
+    // old kernels stay beside the new one
+    assert!(fate(&v, "kernel-core").iter().all(|p| p["fate"] == "kept"));
+    // vendor packages follow their vendor's target repository
+    assert_eq!(fate(&v, "MariaDB-server")[0]["fate"], "kept-vendor");
+    assert_eq!(v["modules"]["reset"][0], "postgresql");
+    assert!(root.join("var/lib/leapfrog/plan.json").is_file());
+
+    // why reads the plan
+    let why = leapfrog(&root, &["why", "iptables"]);
+    assert_eq!(code(&why), 0, "{}", String::from_utf8_lossy(&why.stderr));
+    let text = String::from_utf8_lossy(&why.stdout);
+    assert!(
+        text.contains("replaced")
+            && text.contains("iptables-nft")
+            && text.contains("tk9-iptables-merged"),
+        "{text}"
+    );
+
+    let dl = leapfrog(&root, &["--json", "download"]);
+    assert_eq!(code(&dl), 0, "{}", String::from_utf8_lossy(&dl.stderr));
+    let d: Value = serde_json::from_slice(&dl.stdout).unwrap();
+    assert_eq!(d["ready"], true);
+    assert_eq!(d["packages"].as_u64().unwrap() as usize, inc.len());
+    assert_eq!(d["test_transaction"].as_array().unwrap().len(), 0);
+    // a second download finds everything verified in place
+    let again = leapfrog(&root, &["--json", "download"]);
+    assert_eq!(code(&again), 0);
+    let d2: Value = serde_json::from_slice(&again.stdout).unwrap();
+    assert_eq!(d2["downloaded"], 0);
+    assert_eq!(d2["cached"].as_u64().unwrap() as usize, inc.len());
+}
+
+#[test]
+fn centos_7_to_almalinux_8_on_berkeleydb_plans_renames_splits_and_removals() {
+    let root = make_root("c7-target", "centos-7.9", Some("almalinux-8.10"), true);
+    let (out, v) = plan(&root, &[]);
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(v["target"], "almalinux-8.10");
+    let by = |name: &str| -> Vec<String> {
+        fate(&v, name)[0]["by"]
+            .as_array()
+            .map(|a| a.iter().map(|x| x.as_str().unwrap().to_string()).collect())
+            .unwrap_or_default()
+    };
+    assert_eq!(by("dhclient"), ["dhcp-client"]);
+    assert_eq!(by("ntp"), ["chrony", "ntpstat"]);
+    assert_eq!(by("yum-utils"), ["dnf-utils"]);
+    assert_eq!(fate(&v, "tcp_wrappers")[0]["fate"], "removed");
+    assert!(by("centos-release").is_empty() || by("centos-release") == ["almalinux-release"]);
+    let inc = incoming(&v);
+    for name in [
+        "dhcp-client",
+        "chrony",
+        "ntpstat",
+        "dnf-utils",
+        "almalinux-release",
+    ] {
+        assert!(inc.contains(&name), "{name} not incoming: {inc:?}");
+    }
+    let dl = leapfrog(&root, &["--json", "download"]);
+    assert_eq!(code(&dl), 0, "{}", String::from_utf8_lossy(&dl.stderr));
+    let d: Value = serde_json::from_slice(&dl.stdout).unwrap();
+    assert_eq!(d["ready"], true, "{d}");
+}
+
+#[test]
+fn foreign_and_vendor_packages_block_until_the_user_decides() {
+    // No custom target repositories: the migration data chooses, and it has no target for the
+    // unsigned acme repository nor definitions for the vendors' target repositories.
+    let root = make_root("a8-data", "almalinux-8.10", None, false);
+    let (out, v) = plan(&root, &[]);
+    assert_eq!(code(&out), 2, "{}", String::from_utf8_lossy(&out.stderr));
+    let keys: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["inhibitor"] == true)
+        .map(|f| f["key"].as_str().unwrap())
+        .collect();
+    assert!(keys.contains(&"plan.no-target"), "{keys:?}");
+    assert!(keys.contains(&"plan.solver-removes"), "{keys:?}");
+    assert_eq!(fate(&v, "acme-agent")[0]["fate"], "no-target");
+    // download refuses a blocked plan
+    let dl = leapfrog(&root, &["download"]);
+    assert_eq!(code(&dl), 2);
+
+    let (out, v) = plan(
+        &root,
+        &[
+            "--keep-foreign",
+            "acme-agent",
+            "--drop",
+            "MariaDB-server",
+            "--drop",
+            "MariaDB-client",
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(fate(&v, "acme-agent")[0]["fate"], "kept-foreign");
+    assert_eq!(fate(&v, "MariaDB-server")[0]["fate"], "dropped");
+    // the data names the key file but the root does not have it: the plan says so, and the
+    // download refuses to accept unverifiable packages
+    assert!(
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["key"] == "plan.missing-key")
+    );
+    let dl = leapfrog(&root, &["download"]);
+    assert_eq!(code(&dl), 1, "{}", String::from_utf8_lossy(&dl.stdout));
+    assert!(
+        String::from_utf8_lossy(&dl.stderr).contains("no target repository names a key"),
+        "{}",
+        String::from_utf8_lossy(&dl.stderr)
+    );
+    // with the target key where leapfrog looks for it, everything verifies
+    let keys = root.join("etc/leapfrog/rpm-gpg");
+    std::fs::create_dir_all(&keys).unwrap();
+    std::fs::copy(
+        world_dir().join("almalinux-9.6/RPM-GPG-KEY-AlmaLinux-9"),
+        keys.join("RPM-GPG-KEY-AlmaLinux-9"),
+    )
+    .unwrap();
+    let (out, v) = plan(
+        &root,
+        &[
+            "--keep-foreign",
+            "acme-agent",
+            "--drop",
+            "MariaDB-server",
+            "--drop",
+            "MariaDB-client",
+        ],
+    );
+    assert_eq!(code(&out), 0);
+    assert!(
+        !v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["key"] == "plan.missing-key")
+    );
+    let dl = leapfrog(&root, &["download", "--offline"]);
+    assert_eq!(
+        code(&dl),
+        0,
+        "{}{}",
+        String::from_utf8_lossy(&dl.stdout),
+        String::from_utf8_lossy(&dl.stderr)
+    );
+}
+
+#[test]
+fn download_over_http_and_offline_refusal() {
+    let server = leapfrog_testkit::serve::serve(world_dir(), 0).expect("serve");
+    let dir = scratch().join("a8-http");
+    let mut o = RootOptions::new(world_dir(), "almalinux-8.10", &dir);
+    o.target = Some("almalinux-9.6".into());
+    o.base_url = Some(server.url.clone());
+    root::build_root(&o).expect("root");
+    // --offline refuses the http repositories while planning
+    let (out, _) = {
+        let out = leapfrog(
+            &dir,
+            &[
+                "plan",
+                "--data",
+                testkit_data().to_str().unwrap(),
+                "--offline",
+            ],
+        );
+        (out, ())
+    };
+    assert_eq!(code(&out), 1);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("offline"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (out, v) = plan(&dir, &[]);
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        v["repos"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["baseurls"][0].as_str().unwrap().starts_with("http://"))
+    );
+    let dl = leapfrog(&dir, &["--json", "download"]);
+    assert_eq!(code(&dl), 0, "{}", String::from_utf8_lossy(&dl.stderr));
+    let d: Value = serde_json::from_slice(&dl.stdout).unwrap();
+    assert!(d["downloaded"].as_u64().unwrap() > 0);
+    assert_eq!(d["ready"], true);
+    server.stop();
+}
+
+#[test]
+fn download_without_a_plan_and_with_a_corrupt_plan() {
+    let dir = scratch().join("no-plan");
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = leapfrog(&dir, &["download"]);
+    assert_eq!(code(&out), 1);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("run `leapfrog plan` first"));
+    std::fs::create_dir_all(dir.join("var/lib/leapfrog")).unwrap();
+    std::fs::write(dir.join("var/lib/leapfrog/plan.json"), "{\"schema\": 7").unwrap();
+    let out = leapfrog(&dir, &["download"]);
+    assert_eq!(code(&out), 1);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("is not a valid plan"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
