@@ -359,3 +359,102 @@ fn download_without_a_plan_and_with_a_corrupt_plan() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+fn copy_dir(src: &Path, dst: &Path) {
+    let st = Command::new("cp")
+        .arg("-a")
+        .arg(src)
+        .arg(dst)
+        .status()
+        .expect("cp");
+    assert!(st.success());
+}
+
+#[test]
+fn offline_from_an_installation_medium_and_a_local_directory() {
+    // An EL-style medium: BaseOS/ and AppStream/ with repodata, the key at the top.
+    let src = scratch().join("medium-src");
+    std::fs::create_dir_all(&src).unwrap();
+    let el9 = world_dir().join("almalinux-9.6");
+    copy_dir(&el9.join("baseos"), &src.join("BaseOS"));
+    copy_dir(&el9.join("appstream"), &src.join("AppStream"));
+    std::fs::copy(
+        el9.join("RPM-GPG-KEY-AlmaLinux-9"),
+        src.join("RPM-GPG-KEY-AlmaLinux-9"),
+    )
+    .unwrap();
+    let image = scratch().join("medium.img");
+    let st = Command::new("mkfs.ext4")
+        .args(["-q", "-F", "-d"])
+        .arg(&src)
+        .arg(&image)
+        .arg("64M")
+        .status()
+        .expect("mkfs.ext4");
+    assert!(st.success());
+
+    let root = make_root("a8-media", "almalinux-8.10", None, false);
+    let extras = el9.join("extras");
+    let choices = [
+        "--keep-foreign",
+        "acme-agent",
+        "--drop",
+        "MariaDB-server",
+        "--drop",
+        "MariaDB-client",
+    ];
+    let mut args = vec![
+        "--offline",
+        "--iso",
+        image.to_str().unwrap(),
+        "--local-repo",
+        extras.to_str().unwrap(),
+    ];
+    args.extend_from_slice(&choices);
+    let (out, v) = plan(&root, &args);
+    assert_eq!(
+        code(&out),
+        0,
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ids: Vec<&str> = v["repos"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["local-extras", "media0-appstream", "media0-baseos"]);
+    assert!(incoming(&v).contains(&"iptables-nft"));
+    let mounts = || std::fs::read_to_string("/proc/self/mounts").unwrap();
+    assert!(!mounts().contains("leapfrog-media"), "medium left mounted");
+
+    let dl = leapfrog(&root, &["--json", "download", "--offline"]);
+    assert_eq!(
+        code(&dl),
+        0,
+        "{}{}",
+        String::from_utf8_lossy(&dl.stdout),
+        String::from_utf8_lossy(&dl.stderr)
+    );
+    let d: Value = serde_json::from_slice(&dl.stdout).unwrap();
+    assert_eq!(d["ready"], true);
+    assert!(!mounts().contains("leapfrog-media"), "medium left mounted");
+
+    // a directory of packages without repodata is refused with the fix
+    let bare = scratch().join("bare-rpms");
+    std::fs::create_dir_all(&bare).unwrap();
+    let out = leapfrog(
+        &root,
+        &[
+            "plan",
+            "--data",
+            testkit_data().to_str().unwrap(),
+            "--local-repo",
+            bare.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code(&out), 1);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("createrepo_c"));
+}

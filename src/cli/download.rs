@@ -1,5 +1,6 @@
 //! `leapfrog download`: fetch and verify the packages of the plan, then prove the transaction
 //! with rpm's test flag and check the disk space, before anything on the root changes.
+//! Installation media of the plan (`plan --iso`) are mounted again from the recorded paths.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{IsTerminal as _, Write as _};
@@ -81,6 +82,7 @@ pub fn run(global: &GlobalArgs, args: &DownloadArgs) -> anyhow::Result<ExitCode>
         );
         return Ok(ExitCode::Inhibited);
     }
+    let media = crate::plan::media::Mounted::mount(&plan.media)?;
     let transport = Transport {
         offline: args.offline,
         ..Transport::default()
@@ -102,8 +104,9 @@ pub fn run(global: &GlobalArgs, args: &DownloadArgs) -> anyhow::Result<ExitCode>
             .get(id)
             .with_context(|| format!("the plan names repository {id} but does not define it"))?;
         for k in &repo.gpgkeys {
-            if !key_urls.contains(k) {
-                key_urls.push(k.clone());
+            let k = media.expand(k);
+            if !key_urls.contains(&k) {
+                key_urls.push(k);
             }
         }
         let urls = if repo.baseurls.is_empty() {
@@ -113,7 +116,7 @@ pub fn run(global: &GlobalArgs, args: &DownloadArgs) -> anyhow::Result<ExitCode>
                 None => bail!("repository {id} has neither a baseurl nor a mirrorlist"),
             }
         } else {
-            repo.baseurls.clone()
+            repo.baseurls.iter().map(|u| media.expand(u)).collect()
         };
         baseurls.insert(id, urls);
     }

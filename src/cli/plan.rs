@@ -63,6 +63,13 @@ pub struct PlanArgs {
     /// Never use the network: only file:// repositories and local directories
     #[arg(long)]
     pub offline: bool,
+    /// An installation medium (ISO image) whose repositories (BaseOS/, AppStream/, ...) are the
+    /// target repositories; loop-mounted read-only while plan and download run (repeatable)
+    #[arg(long, value_name = "FILE")]
+    pub iso: Vec<PathBuf>,
+    /// A local directory with repodata (createrepo_c) as a target repository (repeatable)
+    #[arg(long, value_name = "DIR")]
+    pub local_repo: Vec<PathBuf>,
     /// Print how long each stage took
     #[arg(long)]
     pub timings: bool,
@@ -423,6 +430,8 @@ fn full(global: &GlobalArgs, args: &PlanArgs) -> anyhow::Result<ExitCode> {
             keep_foreign: args.keep_foreign.iter().cloned().collect(),
         },
         offline: args.offline,
+        media: args.iso.clone(),
+        local_repos: args.local_repo.clone(),
     };
     let made = pipeline::make(&opts)
         .with_context(|| format!("cannot plan the upgrade of {}", global.root.display()))?;

@@ -123,6 +123,9 @@ pub struct PlanDocument {
     /// Display names of the events in `event_steps` (our data's slugs), by id.
     #[serde(default)]
     pub event_names: std::collections::BTreeMap<u64, String>,
+    /// Installation media (`--iso`) whose repositories use `$leapfrog_media<N>` (N: index here).
+    #[serde(default)]
+    pub media: Vec<PathBuf>,
     /// `--drop` choices the plan was made with.
     #[serde(default)]
     pub dropped: Vec<String>,

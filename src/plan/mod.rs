@@ -4,6 +4,7 @@
 //! - [`repos`], the target repositories and why each one is there;
 //! - [`modules`], module metadata of the target repositories and stream filtering;
 //! - [`depsolve`], the whole transaction solved with libsolv;
+//! - [`media`], installation media and local directories as target repositories;
 //! - [`fates`], what the solved transaction does to every installed package, and why;
 //! - [`space`], the disk-space estimate per filesystem;
 //! - [`document`], `plan.json`;
@@ -13,6 +14,7 @@ pub mod depsolve;
 pub mod document;
 pub mod events;
 pub mod fates;
+pub mod media;
 pub mod modules;
 pub mod pipeline;
 pub mod repos;

@@ -44,6 +44,10 @@ pub struct Options {
     pub choices: Choices,
     /// `--offline`.
     pub offline: bool,
+    /// `--iso FILE`: installation media whose repositories are target repositories.
+    pub media: Vec<PathBuf>,
+    /// `--local-repo DIR`: local directories with repodata as target repositories.
+    pub local_repos: Vec<PathBuf>,
 }
 
 /// The plan and how long its stages took.
@@ -405,6 +409,13 @@ pub fn make(opts: &Options) -> anyhow::Result<Made> {
     // Target repositories.
     let mut custom = host.custom_repos.clone();
     custom.extend(read_repo_files(&opts.target_repo_files, &host.vars)?);
+    let media = super::media::Mounted::mount(&opts.media)?;
+    for n in 0..opts.media.len() {
+        custom.extend(super::media::medium_repos(&media, n)?);
+    }
+    for dir in &opts.local_repos {
+        custom.push(super::media::local_repo(dir)?);
+    }
     let leapp_vendor_repos = match &opts.leapp_data {
         Some(dir) => {
             let vd = dir.join("vendors.d");
@@ -462,7 +473,7 @@ pub fn make(opts: &Options) -> anyhow::Result<Made> {
         let local = fetch::fetch_repo_metadata_with(
             &fetch::RepoLocation {
                 id: r.id.clone(),
-                baseurls: r.baseurls.clone(),
+                baseurls: r.baseurls.iter().map(|u| media.expand(u)).collect(),
             },
             &cache,
             &transport,
@@ -672,6 +683,11 @@ pub fn make(opts: &Options) -> anyhow::Result<Made> {
             .filter_map(|s| event_names.get(&s.event).map(|n| (s.event, n.clone())))
             .collect(),
         event_steps: evolution.steps,
+        media: opts
+            .media
+            .iter()
+            .map(|m| std::path::absolute(m).unwrap_or_else(|_| m.clone()))
+            .collect(),
         dropped: opts.choices.drop.iter().cloned().collect(),
         kept_foreign: opts.choices.keep_foreign.iter().cloned().collect(),
     };
