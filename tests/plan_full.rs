@@ -458,3 +458,34 @@ fn offline_from_an_installation_medium_and_a_local_directory() {
     assert_eq!(code(&out), 1);
     assert!(String::from_utf8_lossy(&out.stderr).contains("createrepo_c"));
 }
+
+#[test]
+fn a_full_download_filesystem_blocks_the_plan() {
+    let root = make_root("a8-small-cache", "almalinux-8.10", Some("almalinux-9.6"), false);
+    let cache = root.join("var/lib/leapfrog/packages");
+    std::fs::create_dir_all(&cache).unwrap();
+    let st = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=256k", "tmpfs"])
+        .arg(&cache)
+        .status()
+        .expect("mount");
+    assert!(st.success());
+    let (out, v) = plan(&root, &[]);
+    let _ = Command::new("umount").arg(&cache).status();
+    assert_eq!(code(&out), 2, "{}", String::from_utf8_lossy(&out.stderr));
+    let f: Vec<&Value> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["key"] == "plan.disk-space")
+        .collect();
+    assert_eq!(f.len(), 1, "{}", v["findings"]);
+    assert!(
+        f[0]["summary"].as_str().unwrap().contains("downloads"),
+        "{}",
+        f[0]
+    );
+    // with room, the same root plans fine
+    let (out, v) = plan(&root, &[]);
+    assert_eq!(code(&out), 0, "{}", v["findings"]);
+}

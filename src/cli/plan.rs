@@ -492,6 +492,16 @@ fn full(global: &GlobalArgs, args: &PlanArgs) -> anyhow::Result<ExitCode> {
             human_bytes(plan.totals.download_bytes),
             human_bytes(plan.totals.install_bytes)
         )?;
+        for m in &plan.space {
+            writeln!(
+                out,
+                "  space: {} needs {} of {} free ({})",
+                m.mount_point.display(),
+                human_bytes(m.needed_bytes),
+                human_bytes(m.free_bytes),
+                m.holds.join(", ")
+            )?;
+        }
         for f in &plan.findings {
             let level = if f.inhibitor {
                 "inhibitor"

@@ -115,6 +115,9 @@ pub struct PlanDocument {
     pub transaction: Vec<Element>,
     /// Counts.
     pub totals: Totals,
+    /// Plan-time space estimate per filesystem (`download` computes the exact one).
+    #[serde(default)]
+    pub space: Vec<super::space::PreliminaryMount>,
     /// Findings.
     pub findings: Vec<Finding>,
     /// Every package-evolution event applied, in order (for `leapfrog why`).

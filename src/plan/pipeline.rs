@@ -658,6 +658,26 @@ pub fn make(opts: &Options) -> anyhow::Result<Made> {
         install_bytes: incoming.map(|e| e.install_size).sum(),
         inhibitors: findings.iter().filter(|f| f.inhibitor).count(),
     };
+    let space = super::space::preliminary(&opts.root, totals.download_bytes, totals.install_bytes)
+        .context("cannot estimate the disk space")?;
+    for m in space.iter().filter(|m| !m.fits) {
+        findings.push(Finding::inhibitor(
+            "plan.disk-space",
+            format!("Not enough space on {}", m.mount_point.display()),
+            format!(
+                "{} needs {} for {} and has {} free",
+                m.mount_point.display(),
+                super::space::human_bytes(m.needed_bytes),
+                m.holds.join(" and "),
+                super::space::human_bytes(m.free_bytes)
+            ),
+            "Free space on that filesystem (or move /var/lib/leapfrog/packages to a filesystem with room) and plan again".to_string(),
+        ));
+    }
+    let totals = Totals {
+        inhibitors: findings.iter().filter(|f| f.inhibitor).count(),
+        ..totals
+    };
     let plan = PlanDocument {
         schema: document::SCHEMA.to_string(),
         created: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
@@ -676,6 +696,7 @@ pub fn make(opts: &Options) -> anyhow::Result<Made> {
         packages,
         transaction,
         totals,
+        space,
         findings,
         event_names: evolution
             .steps
