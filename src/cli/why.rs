@@ -91,20 +91,7 @@ pub fn run(global: &GlobalArgs, args: &WhyArgs) -> anyhow::Result<ExitCode> {
     } else {
         writeln!(out, "{name}: {fate}").context("cannot write")?;
         for s in steps {
-            writeln!(
-                out,
-                "  {} event {} ({}): {} -> {}",
-                s.release,
-                s.event,
-                s.action,
-                s.from.join(", "),
-                if s.to.is_empty() {
-                    "(nothing)".to_string()
-                } else {
-                    s.to.join(", ")
-                }
-            )
-            .context("cannot write")?;
+            write_step(&mut out, s, &s.event.to_string())?;
         }
     }
     Ok(ExitCode::Ok)
@@ -169,20 +156,7 @@ fn from_plan(global: &GlobalArgs, doc: &PlanDocument, name: &str) -> anyhow::Res
         writeln!(out, "{name}: not installed; the plan brings it in").context("cannot write")?;
     }
     for s in steps {
-        writeln!(
-            out,
-            "  {} event {} ({}): {} -> {}",
-            s.release,
-            event_name(s.event),
-            s.action,
-            s.from.join(", "),
-            if s.to.is_empty() {
-                "(nothing)".to_string()
-            } else {
-                s.to.join(", ")
-            }
-        )
-        .context("cannot write")?;
+        write_step(&mut out, s, &event_name(s.event))?;
     }
     for e in &elements {
         let repo = doc.repos.iter().find(|r| r.id == e.repo);
@@ -198,4 +172,25 @@ fn from_plan(global: &GlobalArgs, doc: &PlanDocument, name: &str) -> anyhow::Res
         .context("cannot write")?;
     }
     Ok(ExitCode::Ok)
+}
+
+/// One applied event, as `why` prints it.
+fn write_step(
+    out: &mut impl std::io::Write,
+    s: &crate::plan::events::Step,
+    name: &str,
+) -> anyhow::Result<()> {
+    let to = if s.to.is_empty() {
+        "(nothing)".to_string()
+    } else {
+        s.to.join(", ")
+    };
+    writeln!(
+        out,
+        "  {} event {name} ({}): {} -> {to}",
+        s.release,
+        s.action,
+        s.from.join(", ")
+    )
+    .context("cannot write")
 }

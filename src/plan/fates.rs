@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
+pub use super::depsolve::Action;
 use super::document::Element;
 use super::events;
 
@@ -34,24 +35,6 @@ pub struct InstalledPackage {
     pub nevra: String,
     /// Origin.
     pub origin: Origin,
-}
-
-/// What a transaction element does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Action {
-    /// A new package (no installed package of that name is replaced).
-    Install,
-    /// A newer version of an installed package.
-    Upgrade,
-    /// An older version of an installed package (allowed across distributions).
-    Downgrade,
-    /// The same version again (e.g. another vendor's build).
-    Reinstall,
-    /// An installed package is removed.
-    Erase,
-    /// An installed package is removed because a new one obsoletes it.
-    Obsoleted,
 }
 
 /// The user's decisions about packages that would otherwise block the upgrade.

@@ -285,17 +285,6 @@ fn identity_swaps(
         .collect()
 }
 
-fn convert_action(a: depsolve::Action) -> Action {
-    match a {
-        depsolve::Action::Install => Action::Install,
-        depsolve::Action::Upgrade => Action::Upgrade,
-        depsolve::Action::Downgrade => Action::Downgrade,
-        depsolve::Action::Reinstall => Action::Reinstall,
-        depsolve::Action::Erase => Action::Erase,
-        depsolve::Action::Obsoleted => Action::Obsoleted,
-    }
-}
-
 /// Makes the plan of a root.
 ///
 /// # Errors
@@ -545,7 +534,7 @@ pub fn make(opts: &Options) -> anyhow::Result<Made> {
         .steps
         .iter()
         .map(|s| Element {
-            action: convert_action(s.action),
+            action: s.action,
             name: s.name.clone(),
             nevra: s.nevra.clone(),
             repo: s.repo.clone(),
