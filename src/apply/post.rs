@@ -480,6 +480,97 @@ mod tests {
         assert!(grubenv_set(&block(""), "saved_entry", "a\nb").is_err());
     }
 
+    /// A root with a machine id, a BLS entry for kernel `5.14.0-1.el9.x86_64` and a grubenv.
+    fn boot_root() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let r = dir.path();
+        fs::create_dir_all(r.join("etc")).unwrap();
+        fs::write(r.join("etc/machine-id"), "abc123\n").unwrap();
+        fs::create_dir_all(r.join("boot/loader/entries")).unwrap();
+        fs::write(
+            r.join("boot/loader/entries/abc123-5.14.0-1.el9.x86_64.conf"),
+            "title x\n",
+        )
+        .unwrap();
+        fs::create_dir_all(r.join("boot/grub2")).unwrap();
+        fs::write(
+            r.join("boot/grub2/grubenv"),
+            block("saved_entry=abc123-4.18.0-1.el8.x86_64\nboot_success=0\n"),
+        )
+        .unwrap();
+        dir
+    }
+
+    #[test]
+    fn default_boot_entry_is_set_and_refused_without_entry_or_machine_id() {
+        let dir = boot_root();
+        let r = dir.path();
+        let id = set_default_boot_entry(r, "5.14.0-1.el9.x86_64").unwrap();
+        assert_eq!(id, "abc123-5.14.0-1.el9.x86_64");
+        let env = fs::read(r.join("boot/grub2/grubenv")).unwrap();
+        assert_eq!(
+            env,
+            block("saved_entry=abc123-5.14.0-1.el9.x86_64\nboot_success=0\n")
+        );
+        let e = set_default_boot_entry(r, "5.14.0-2.el9.x86_64").unwrap_err();
+        assert!(
+            e.to_string().contains(
+                "abc123-5.14.0-2.el9.x86_64.conf of kernel 5.14.0-2.el9.x86_64 does not exist"
+            ),
+            "{e}"
+        );
+        fs::remove_file(r.join("etc/machine-id")).unwrap();
+        assert!(set_default_boot_entry(r, "5.14.0-1.el9.x86_64").is_err());
+    }
+
+    /// Child process of the failpoint test: runs the step with `LEAPFROG_FAILPOINTS` set.
+    #[test]
+    #[ignore = "helper process for failpoint tests"]
+    fn child_sets_the_boot_entry() {
+        let Some(root) = std::env::var_os("LEAPFROG_POST_CHILD_ROOT") else {
+            return;
+        };
+        set_default_boot_entry(Path::new(&root), "5.14.0-1.el9.x86_64").unwrap();
+    }
+
+    #[test]
+    fn a_kill_at_the_boot_entry_failpoint_leaves_grubenv_untouched() {
+        use std::os::unix::process::ExitStatusExt as _;
+        let dir = boot_root();
+        let before = fs::read(dir.path().join("boot/grub2/grubenv")).unwrap();
+        let run = |failpoints: &str| {
+            std::process::Command::new(std::env::current_exe().unwrap())
+                .args([
+                    "--exact",
+                    "apply::post::tests::child_sets_the_boot_entry",
+                    "--ignored",
+                    "--test-threads=1",
+                ])
+                .env("LEAPFROG_POST_CHILD_ROOT", dir.path())
+                .env(failpoints::ENV, failpoints)
+                .status()
+                .unwrap()
+        };
+        let status = run("post-boot-entry=kill");
+        assert_eq!(status.signal(), Some(9), "{status:?}");
+        assert_eq!(
+            fs::read(dir.path().join("boot/grub2/grubenv")).unwrap(),
+            before
+        );
+        // the error action makes the step fail (the child's unwrap panics)
+        assert!(!run("post-boot-entry").success());
+        assert_eq!(
+            fs::read(dir.path().join("boot/grub2/grubenv")).unwrap(),
+            before
+        );
+        // re-run without the failpoint: done
+        assert!(run("").success());
+        assert_ne!(
+            fs::read(dir.path().join("boot/grub2/grubenv")).unwrap(),
+            before
+        );
+    }
+
     #[test]
     fn relative_links() {
         assert_eq!(

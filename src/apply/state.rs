@@ -276,9 +276,12 @@ impl State {
             source: io::Error::other(e),
         })?;
         bytes.push(b'\n');
-        write_atomic(&path, &bytes, || {
-            failpoints::fail_point("state-before-rename").map_err(io::Error::other)
-        })
+        write_atomic_with(
+            &path,
+            &bytes,
+            || failpoints::fail_point("state-before-rename").map_err(io::Error::other),
+            || failpoints::fail_point("state-after-rename").map_err(io::Error::other),
+        )
         .map_err(|source| StateError::Write {
             path: path.clone(),
             source,
@@ -300,6 +303,16 @@ pub fn write_atomic(
     bytes: &[u8],
     hook: impl FnOnce() -> io::Result<()>,
 ) -> io::Result<()> {
+    write_atomic_with(path, bytes, hook, || Ok(()))
+}
+
+/// [`write_atomic`] with a second hook between the rename and the fsync of the directory.
+fn write_atomic_with(
+    path: &Path,
+    bytes: &[u8],
+    hook: impl FnOnce() -> io::Result<()>,
+    after_rename: impl FnOnce() -> io::Result<()>,
+) -> io::Result<()> {
     let dir = path
         .parent()
         .ok_or_else(|| io::Error::other("the path has no parent directory"))?;
@@ -313,7 +326,7 @@ pub fn write_atomic(
     drop(f);
     hook()?;
     fs::rename(&tmp, path)?;
-    failpoints::fail_point("state-after-rename").map_err(io::Error::other)?;
+    after_rename()?;
     fs::File::open(dir)?.sync_all()
 }
 
