@@ -14,6 +14,7 @@
 //! workspace with `unsafe` code.
 
 pub mod answerfile;
+pub mod apply;
 pub mod cli;
 pub mod exit;
 pub mod fetch;

@@ -135,6 +135,10 @@ pub struct PlanDocument {
     /// `--keep-foreign` choices the plan was made with.
     #[serde(default)]
     pub kept_foreign: Vec<String>,
+    /// Fingerprint of the root's rpm database when the plan was made
+    /// ([`crate::apply::stale::fingerprint`]); `None` in plans of older versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rpmdb_fingerprint: Option<String>,
 }
 
 impl PlanDocument {

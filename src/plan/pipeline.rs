@@ -700,6 +700,9 @@ pub fn make(opts: &Options) -> anyhow::Result<Made> {
             .collect(),
         dropped: opts.choices.drop.iter().cloned().collect(),
         kept_foreign: opts.choices.keep_foreign.iter().cloned().collect(),
+        rpmdb_fingerprint: crate::apply::stale::fingerprint_root(&opts.root)
+            .inspect_err(|e| tracing::warn!("no rpmdb fingerprint in the plan: {e}"))
+            .ok(),
     };
     Ok(Made { plan, timings })
 }

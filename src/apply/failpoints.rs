@@ -1,0 +1,432 @@
+//! Named failpoints for crash tests, driven by the `LEAPFROG_FAILPOINTS` environment variable.
+//!
+//! The variable holds comma-separated entries:
+//!
+//! - `name`: the failpoint returns [`FailpointError::Triggered`] every time it is reached;
+//! - `name=N` (N ≥ 1): it returns the error the N-th time it is reached (earlier hits pass);
+//! - `name=panic`, `name=abort`, `name=exit:K`, `name=kill`: the first hit panics, aborts the
+//!   process, exits it with code K, or sends SIGKILL to the process itself (what crash tests use:
+//!   no destructor, no buffered write, no `atexit` runs). `ACTION@N` applies the action at the
+//!   N-th hit instead.
+//!
+//! Two names belong to other crates and keep their own syntax, which the registry accepts and
+//! leaves to them: `actor-panic=<actor id>` (`leapfrog-actors`) and `rpm-after-element=N`
+//! (`rpm-sys`: abort after the N-th transaction element). Every name is in [`KNOWN`]; an unknown
+//! name or a malformed entry is an error (a typo must not silently disarm a crash test).
+
+use std::collections::BTreeMap;
+use std::sync::{Mutex, OnceLock, PoisonError};
+
+/// The environment variable.
+pub const ENV: &str = "LEAPFROG_FAILPOINTS";
+
+/// Every failpoint name, with where it fires. `docs/executor.md` has the same table.
+pub const KNOWN: &[(&str, &str)] = &[
+    (
+        "actor-panic",
+        "leapfrog-actors: the actor with the given id panics (value: actor id)",
+    ),
+    (
+        "rpm-after-element",
+        "rpm-sys: the process aborts after the N-th transaction element (value: N)",
+    ),
+    (
+        "state-before-rename",
+        "state.json written to its temporary file, not yet renamed over the old one",
+    ),
+    (
+        "state-after-rename",
+        "state.json renamed into place, directory not yet fsynced",
+    ),
+    ("lock-acquired", "the run lock is held and its pid written"),
+    (
+        "post-rpmdb-convert",
+        "before the rpm database is rebuilt/moved for the target",
+    ),
+    (
+        "post-rpmdb-moved",
+        "the EL10 database directory moved, /var/lib/rpm symlink not yet created",
+    ),
+    ("post-modules", "before the module state files are written"),
+    (
+        "post-boot-entry",
+        "before grubenv's saved_entry is rewritten",
+    ),
+    ("post-selinux", "before /.autorelabel is created"),
+    (
+        "verify-before",
+        "before the verification of the upgraded root",
+    ),
+    (
+        "snapshot-before",
+        "reserved for apply: before the snapshot is taken",
+    ),
+    (
+        "snapshot-after",
+        "reserved for apply: the snapshot is taken, state not yet updated",
+    ),
+    (
+        "transaction-before",
+        "reserved for apply: before the RPM transaction starts",
+    ),
+    (
+        "transaction-after",
+        "reserved for apply: the RPM transaction is complete",
+    ),
+    (
+        "rollback-before",
+        "reserved for rollback: before the snapshot is restored",
+    ),
+    (
+        "rollback-after",
+        "reserved for rollback: restored, state not yet updated",
+    ),
+];
+
+/// What an armed failpoint does when it fires.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Return [`FailpointError::Triggered`] to the caller.
+    Error,
+    /// `panic!`.
+    Panic,
+    /// `std::process::abort()`.
+    Abort,
+    /// `std::process::exit(K)`.
+    Exit(i32),
+    /// SIGKILL to the process itself.
+    Kill,
+    /// The value belongs to another crate (`actor-panic`, `rpm-after-element`); never fires here.
+    Foreign(String),
+}
+
+/// One armed failpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Armed {
+    /// What it does.
+    pub action: Action,
+    /// Fire at this hit (1-based); `None`: at every hit for [`Action::Error`], the first hit for
+    /// the others.
+    pub at_hit: Option<u64>,
+}
+
+/// A failpoint that fired, or a bad `LEAPFROG_FAILPOINTS`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FailpointError {
+    /// An armed failpoint fired with the `Error` action.
+    #[error("failpoint {name} triggered (hit {hit})")]
+    Triggered {
+        /// Its name.
+        name: String,
+        /// Which hit.
+        hit: u64,
+    },
+    /// The variable cannot be parsed.
+    #[error("invalid {ENV} entry {entry:?}: {reason}")]
+    Invalid {
+        /// The entry.
+        entry: String,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+/// The armed failpoints and how often each was reached.
+#[derive(Debug, Default)]
+pub struct Registry {
+    armed: BTreeMap<String, Armed>,
+    hits: Mutex<BTreeMap<String, u64>>,
+}
+
+impl Registry {
+    /// Parses a `LEAPFROG_FAILPOINTS` value (empty: nothing armed).
+    ///
+    /// # Errors
+    ///
+    /// An unknown name, a duplicate, an empty name, a zero or non-numeric hit count or an unknown
+    /// action.
+    pub fn parse(spec: &str) -> Result<Registry, FailpointError> {
+        let mut armed = BTreeMap::new();
+        for entry in spec.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+            let invalid = |reason: String| FailpointError::Invalid {
+                entry: entry.to_string(),
+                reason,
+            };
+            let (name, value) = match entry.split_once('=') {
+                Some((n, v)) => (n.trim(), Some(v.trim())),
+                None => (entry, None),
+            };
+            if !KNOWN.iter().any(|(k, _)| *k == name) {
+                let names: Vec<&str> = KNOWN.iter().map(|(k, _)| *k).collect();
+                return Err(invalid(format!(
+                    "unknown failpoint {name:?} (known: {})",
+                    names.join(", ")
+                )));
+            }
+            let parsed = match (name, value) {
+                ("actor-panic", Some(id)) if !id.is_empty() => Armed {
+                    action: Action::Foreign(id.to_string()),
+                    at_hit: None,
+                },
+                ("rpm-after-element", Some(n)) => {
+                    parse_hit(n).map_err(invalid)?;
+                    Armed {
+                        action: Action::Foreign(n.to_string()),
+                        at_hit: None,
+                    }
+                }
+                ("actor-panic" | "rpm-after-element", _) => {
+                    return Err(invalid(format!("{name} needs a value ({name}=...)")));
+                }
+                (_, None) => Armed {
+                    action: Action::Error,
+                    at_hit: None,
+                },
+                (_, Some(v)) => parse_value(v).map_err(invalid)?,
+            };
+            if armed.insert(name.to_string(), parsed).is_some() {
+                return Err(invalid(format!("{name} is armed twice")));
+            }
+        }
+        Ok(Registry {
+            armed,
+            hits: Mutex::new(BTreeMap::new()),
+        })
+    }
+
+    /// How `name` is armed, if it is.
+    pub fn armed(&self, name: &str) -> Option<&Armed> {
+        self.armed.get(name)
+    }
+
+    /// Counts a hit of `name` and returns the action to perform now, if any.
+    pub fn hit(&self, name: &str) -> Option<(Action, u64)> {
+        let armed = self.armed.get(name)?;
+        let mut hits = self.hits.lock().unwrap_or_else(PoisonError::into_inner);
+        let count = hits.entry(name.to_string()).or_insert(0);
+        *count += 1;
+        let hit = *count;
+        let fires = match (&armed.action, armed.at_hit) {
+            (Action::Foreign(_), _) => false,
+            (_, Some(n)) => hit == n,
+            (Action::Error, None) => true,
+            (_, None) => hit == 1,
+        };
+        fires.then(|| (armed.action.clone(), hit))
+    }
+
+    /// Reaches failpoint `name`: counts the hit and performs the action if it fires.
+    ///
+    /// # Errors
+    ///
+    /// [`FailpointError::Triggered`] when an `Error` failpoint fires.
+    pub fn fail_point(&self, name: &str) -> Result<(), FailpointError> {
+        debug_assert!(
+            KNOWN.iter().any(|(k, _)| *k == name),
+            "undeclared failpoint {name}"
+        );
+        let Some((action, hit)) = self.hit(name) else {
+            return Ok(());
+        };
+        eprintln!("leapfrog: failpoint {name} reached (hit {hit}): {action:?}");
+        match action {
+            Action::Error => Err(FailpointError::Triggered {
+                name: name.to_string(),
+                hit,
+            }),
+            Action::Panic => panic!("failpoint {name} (hit {hit})"),
+            Action::Abort => std::process::abort(),
+            Action::Exit(code) => std::process::exit(code),
+            Action::Kill => {
+                let _ = nix::sys::signal::kill(nix::unistd::getpid(), nix::sys::signal::SIGKILL);
+                // SIGKILL cannot be caught; should delivery be delayed, never continue.
+                std::process::abort()
+            }
+            Action::Foreign(_) => Ok(()),
+        }
+    }
+}
+
+fn parse_hit(n: &str) -> Result<u64, String> {
+    match n.parse::<u64>() {
+        Ok(0) => Err("hit counts start at 1".to_string()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("{n:?} is not a hit count")),
+    }
+}
+
+fn parse_value(v: &str) -> Result<Armed, String> {
+    if v.chars().all(|c| c.is_ascii_digit()) {
+        return Ok(Armed {
+            action: Action::Error,
+            at_hit: Some(parse_hit(v)?),
+        });
+    }
+    let (action, at_hit) = match v.split_once('@') {
+        Some((a, n)) => (a, Some(parse_hit(n)?)),
+        None => (v, None),
+    };
+    let action = match action {
+        "error" => Action::Error,
+        "panic" => Action::Panic,
+        "abort" => Action::Abort,
+        "kill" => Action::Kill,
+        other => match other.strip_prefix("exit:") {
+            Some(code) => Action::Exit(
+                code.parse::<i32>()
+                    .map_err(|_| format!("{code:?} is not an exit code"))?,
+            ),
+            None => {
+                return Err(format!(
+                    "unknown action {other:?} (use N, error, panic, abort, exit:K or kill, optionally @N)"
+                ));
+            }
+        },
+    };
+    Ok(Armed { action, at_hit })
+}
+
+fn global() -> &'static Result<Registry, FailpointError> {
+    static REGISTRY: OnceLock<Result<Registry, FailpointError>> = OnceLock::new();
+    REGISTRY.get_or_init(|| Registry::parse(&std::env::var(ENV).unwrap_or_default()))
+}
+
+/// Reaches the process-wide failpoint `name` (armed from `LEAPFROG_FAILPOINTS`, read once).
+///
+/// # Errors
+///
+/// [`FailpointError::Triggered`] when it fires with the `Error` action, or
+/// [`FailpointError::Invalid`] when the variable is malformed (every failpoint then fails, so a
+/// typo stops the run instead of silently disarming the test).
+pub fn fail_point(name: &str) -> Result<(), FailpointError> {
+    match global() {
+        Ok(registry) => registry.fail_point(name),
+        Err(e) => Err(e.clone()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_arms_nothing() {
+        let r = Registry::parse("").unwrap();
+        assert_eq!(r.fail_point("post-modules"), Ok(()));
+        let r = Registry::parse(" , ").unwrap();
+        assert!(r.armed("post-modules").is_none());
+    }
+
+    #[test]
+    fn bare_name_fails_every_hit() {
+        let r = Registry::parse("post-modules").unwrap();
+        for hit in 1..=3 {
+            assert_eq!(
+                r.fail_point("post-modules"),
+                Err(FailpointError::Triggered {
+                    name: "post-modules".into(),
+                    hit
+                })
+            );
+        }
+        assert_eq!(r.fail_point("post-selinux"), Ok(()));
+    }
+
+    #[test]
+    fn count_fails_only_the_nth_hit() {
+        let r = Registry::parse("verify-before=2").unwrap();
+        assert_eq!(r.fail_point("verify-before"), Ok(()));
+        assert!(matches!(
+            r.fail_point("verify-before"),
+            Err(FailpointError::Triggered { hit: 2, .. })
+        ));
+        assert_eq!(r.fail_point("verify-before"), Ok(()));
+    }
+
+    #[test]
+    fn actions_parse() {
+        let r = Registry::parse("post-modules=panic,post-selinux=abort,verify-before=exit:7,lock-acquired=kill@3,post-boot-entry=error@2").unwrap();
+        assert_eq!(r.armed("post-modules").unwrap().action, Action::Panic);
+        assert_eq!(r.armed("post-selinux").unwrap().action, Action::Abort);
+        assert_eq!(r.armed("verify-before").unwrap().action, Action::Exit(7));
+        assert_eq!(
+            r.armed("lock-acquired").unwrap(),
+            &Armed {
+                action: Action::Kill,
+                at_hit: Some(3)
+            }
+        );
+        assert_eq!(r.hit("lock-acquired"), None);
+        assert_eq!(r.hit("lock-acquired"), None);
+        assert_eq!(r.hit("lock-acquired"), Some((Action::Kill, 3)));
+        assert_eq!(r.hit("lock-acquired"), None);
+    }
+
+    #[test]
+    #[should_panic(expected = "failpoint post-modules")]
+    fn panic_action_panics() {
+        let r = Registry::parse("post-modules=panic").unwrap();
+        let _ = r.fail_point("post-modules");
+    }
+
+    #[test]
+    fn foreign_names_are_accepted_and_never_fire_here() {
+        let r = Registry::parse("actor-panic=os_release,rpm-after-element=5").unwrap();
+        assert_eq!(
+            r.armed("actor-panic").unwrap().action,
+            Action::Foreign("os_release".into())
+        );
+        assert_eq!(r.fail_point("rpm-after-element"), Ok(()));
+        assert_eq!(
+            rpm_sys::failpoint_after_element("actor-panic=x,rpm-after-element=5"),
+            Some(5)
+        );
+    }
+
+    #[test]
+    fn bad_entries_are_clear_errors() {
+        for (spec, needle) in [
+            ("post-modulez", "unknown failpoint \"post-modulez\""),
+            ("post-modules=0", "hit counts start at 1"),
+            ("post-modules=explode", "unknown action \"explode\""),
+            ("post-modules=exit:x", "not an exit code"),
+            ("post-modules=kill@x", "not a hit count"),
+            ("post-modules,post-modules=2", "armed twice"),
+            ("actor-panic", "needs a value"),
+            ("rpm-after-element=many", "not a hit count"),
+        ] {
+            let e = Registry::parse(spec).unwrap_err().to_string();
+            assert!(e.contains(needle), "{spec}: {e}");
+            assert!(e.contains(ENV), "{e}");
+        }
+    }
+
+    #[test]
+    fn kill_action_kills_a_child_with_sigkill() {
+        use std::os::unix::process::ExitStatusExt as _;
+        if std::env::var_os("LEAPFROG_FAILPOINT_CHILD").is_some() {
+            let r = Registry::parse("post-selinux=kill").unwrap();
+            let _ = r.fail_point("post-selinux");
+            // not reached
+            std::process::exit(0);
+        }
+        let status = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "apply::failpoints::tests::kill_action_kills_a_child_with_sigkill",
+                "--test-threads=1",
+            ])
+            .env("LEAPFROG_FAILPOINT_CHILD", "1")
+            .status()
+            .unwrap();
+        assert_eq!(status.signal(), Some(9), "{status:?}");
+    }
+
+    #[test]
+    fn every_known_name_is_documented() {
+        let doc = include_str!("../../docs/executor.md");
+        for (name, _) in KNOWN {
+            assert!(doc.contains(&format!("`{name}`")), "{name} missing");
+        }
+    }
+}
