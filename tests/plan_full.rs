@@ -461,7 +461,12 @@ fn offline_from_an_installation_medium_and_a_local_directory() {
 
 #[test]
 fn a_full_download_filesystem_blocks_the_plan() {
-    let root = make_root("a8-small-cache", "almalinux-8.10", Some("almalinux-9.6"), false);
+    let root = make_root(
+        "a8-small-cache",
+        "almalinux-8.10",
+        Some("almalinux-9.6"),
+        false,
+    );
     let cache = root.join("var/lib/leapfrog/packages");
     std::fs::create_dir_all(&cache).unwrap();
     let st = Command::new("mount")
