@@ -417,8 +417,9 @@ mod tests {
                 "--test-threads=1",
             ])
             .env("LEAPFROG_FAILPOINT_CHILD", "1")
-            .status()
-            .unwrap();
+            .output()
+            .unwrap()
+            .status;
         assert_eq!(status.signal(), Some(9), "{status:?}");
     }
 

@@ -548,8 +548,9 @@ mod tests {
                 ])
                 .env("LEAPFROG_POST_CHILD_ROOT", dir.path())
                 .env(failpoints::ENV, failpoints)
-                .status()
+                .output()
                 .unwrap()
+                .status
         };
         let status = run("post-boot-entry=kill");
         assert_eq!(status.signal(), Some(9), "{status:?}");

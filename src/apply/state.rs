@@ -473,8 +473,9 @@ mod tests {
             ])
             .env("LEAPFROG_STATE_CHILD_ROOT", dir.path())
             .env(failpoints::ENV, "state-before-rename=kill")
-            .status()
-            .unwrap();
+            .output()
+            .unwrap()
+            .status;
         assert_eq!(status.signal(), Some(9), "{status:?}");
         assert_eq!(State::load(dir.path()).unwrap().unwrap(), old);
         // without the failpoint the same child writes the new phase
@@ -486,8 +487,9 @@ mod tests {
             ])
             .env("LEAPFROG_STATE_CHILD_ROOT", dir.path())
             .env_remove(failpoints::ENV)
-            .status()
-            .unwrap();
+            .output()
+            .unwrap()
+            .status;
         assert!(status.success());
         assert_eq!(State::load(dir.path()).unwrap().unwrap().phase, Snapshotted);
     }
