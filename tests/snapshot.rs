@@ -65,6 +65,16 @@ fn pristine() -> &'static Path {
         )
         .unwrap();
         fs::set_permissions(dir.join("etc/passwd"), fs::Permissions::from_mode(0o640)).unwrap();
+        // A hard link and a fifo.
+        fs::hard_link(dir.join("etc/passwd"), dir.join("etc/passwd.hardlink")).unwrap();
+        rustix::fs::mknodat(
+            rustix::fs::CWD,
+            dir.join("etc/initctl"),
+            rustix::fs::FileType::Fifo,
+            rustix::fs::Mode::from_bits_truncate(0o600),
+            0,
+        )
+        .unwrap();
         dir
     })
 }
@@ -147,6 +157,11 @@ fn mutate(root: &Path, s: &Scope) {
         fs::create_dir_all(files[3].join("inner")).unwrap();
         fs::write(files[3].join("inner/x"), b"x").unwrap();
     }
+    // The hard link becomes a separate copy, the fifo a file.
+    fs::remove_file(root.join("etc/passwd.hardlink")).unwrap();
+    fs::copy(root.join("etc/passwd"), root.join("etc/passwd.hardlink")).unwrap();
+    fs::remove_file(root.join("etc/initctl")).unwrap();
+    fs::write(root.join("etc/initctl"), b"").unwrap();
     // New files and trees.
     fs::write(root.join("etc/leapfrog-new.conf"), b"new\n").unwrap();
     fs::create_dir_all(root.join(NEW_TREE).join("sub")).unwrap();
@@ -191,6 +206,14 @@ fn assert_same(before: &Manifest, root: &Path, what: &str) {
     );
 }
 
+fn assert_hardlinked(root: &Path) {
+    use std::os::unix::fs::MetadataExt;
+    let a = fs::symlink_metadata(root.join("etc/passwd")).unwrap();
+    let b = fs::symlink_metadata(root.join("etc/passwd.hardlink")).unwrap();
+    assert_eq!(a.ino(), b.ino(), "the hard link was not restored");
+    assert_eq!(a.nlink(), 2);
+}
+
 /// Take, mutate, restore, restore again; then an interrupted restore and its re-run.
 fn round_trip(backend: Backend, root: &Path, store: &Path) {
     let s = scope(root);
@@ -218,6 +241,7 @@ fn round_trip(backend: Backend, root: &Path, store: &Path) {
     eprintln!("{backend}: restore {report:?} in {:?}", t.elapsed());
     assert!(report.removed >= 3 && report.restored >= 5, "{report:?}");
     assert_same(&before, root, "after restore");
+    assert_hardlinked(root);
     // Idempotent.
     snapshot::restore(&rec, root).unwrap();
     assert_same(&before, root, "after a second restore");
@@ -233,6 +257,7 @@ fn round_trip(backend: Backend, root: &Path, store: &Path) {
     assert!(!partial.is_empty(), "the interrupted restore stopped early");
     snapshot::restore(&rec, root).unwrap();
     assert_same(&before, root, "after an interrupted restore and a re-run");
+    assert_hardlinked(root);
 
     // The record survives serialisation (the executor keeps it in state.json).
     let json = serde_json::to_string(&rec).unwrap();

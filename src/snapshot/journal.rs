@@ -430,14 +430,14 @@ pub(crate) struct Engine<'a> {
 }
 
 struct Counter {
-    done: u64,
+    done: AtomicU64,
     limit: Option<u64>,
 }
 
 impl Counter {
-    fn tick(&mut self) -> Result<(), SnapshotError> {
-        self.done += 1;
-        if self.limit.is_some_and(|l| self.done > l) {
+    fn tick(&self) -> Result<(), SnapshotError> {
+        let done = self.done.fetch_add(1, Ordering::SeqCst) + 1;
+        if self.limit.is_some_and(|l| done > l) {
             return Err(SnapshotError::Failpoint(format!(
                 "snapshot-restore-after={}",
                 self.limit.unwrap_or_default()
@@ -516,8 +516,8 @@ impl Engine<'_> {
         absent: &[String],
     ) -> Result<RestoreReport, SnapshotError> {
         let mut report = RestoreReport::default();
-        let mut counter = Counter {
-            done: 0,
+        let counter = Counter {
+            done: AtomicU64::new(0),
             limit: failpoint("snapshot-restore-after"),
         };
         let known: BTreeSet<&str> = saved.iter().map(|s| s.path.as_str()).collect();
@@ -583,25 +583,33 @@ impl Engine<'_> {
             }
         }
 
-        // 3. Non-directories, hard links after their first name.
+        // 3. Non-directories in parallel (renames over existing files wait for their data on
+        //    ext4), then hard links to their first names.
         let skip_mount = |rel: &str| foreign_mounts.iter().any(|m| manifest::under(rel, m));
-        let files = saved
-            .iter()
-            .filter(|s| s.kind != FileType::Dir && s.link_to.is_none());
-        let links = saved.iter().filter(|s| s.link_to.is_some());
-        for s in files.chain(links) {
+        let restored = AtomicU64::new(0);
+        let unchanged = AtomicU64::new(0);
+        let one = |s: &&Saved| -> Result<(), SnapshotError> {
             if self.protected(&s.path) || skip_mount(&s.path) {
-                continue;
+                return Ok(());
             }
             let target = abs(self.root, &s.path);
             if self.skip_unchanged && self.unchanged(&target, s) {
-                report.unchanged += 1;
-                continue;
+                unchanged.fetch_add(1, Ordering::Relaxed);
+                return Ok(());
             }
             self.put_back(&target, s)?;
-            report.restored += 1;
-            counter.tick()?;
-        }
+            restored.fetch_add(1, Ordering::Relaxed);
+            counter.tick()
+        };
+        let files: Vec<&Saved> = saved
+            .iter()
+            .filter(|s| s.kind != FileType::Dir && s.link_to.is_none())
+            .collect();
+        files.par_iter().try_for_each(one)?;
+        let links: Vec<&Saved> = saved.iter().filter(|s| s.link_to.is_some()).collect();
+        links.iter().try_for_each(one)?;
+        report.restored += restored.into_inner() as usize;
+        report.unchanged += unchanged.into_inner() as usize;
 
         // 4. Directory metadata, deepest first (children changed their mtimes).
         for s in dirs.iter().rev() {
