@@ -482,3 +482,42 @@ fn bad_stores_and_records_are_refused() {
     let err = snapshot::take(Backend::Copy, &s2, &scratch().join("escape-store")).unwrap_err();
     assert!(matches!(err, SnapshotError::BadScopePath(_)), "{err}");
 }
+
+#[test]
+fn a_store_inside_the_scope_is_left_out_and_survives_restore() {
+    let root = scratch().join("inner-store-root");
+    copy_root(&root);
+    let mut s = Scope::with_defaults(&root, Path::new(DBPATH));
+    s.add(["var/lib"]);
+    let store = root.join("var/lib/leapfrog/snapshots/pre-upgrade");
+    let before = take_manifest(&root);
+    let rec = snapshot::take(Backend::Copy, &s, &store).unwrap();
+    let journal = fs::read_to_string(store.join("journal.json")).unwrap();
+    let journal: serde_json::Value = serde_json::from_str(&journal).unwrap();
+    let saved: Vec<&str> = journal["saved"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["path"].as_str().unwrap())
+        .collect();
+    assert!(saved.contains(&"var/lib/rpm"));
+    assert!(
+        !saved.iter().any(|p| p.contains("pre-upgrade")),
+        "the store saved itself"
+    );
+    fs::write(root.join("var/lib/leapfrog-new"), b"x").unwrap();
+    fs::write(root.join("var/lib/rpm/new"), b"x").unwrap();
+    assert!(!manifest::diff(&before, &take_manifest(&root)).is_empty());
+    snapshot::restore(&rec, &root).unwrap();
+    assert!(
+        store.join("journal.json").exists(),
+        "restore removed its own store"
+    );
+    assert_same(
+        &before,
+        &root,
+        "after restore with the store inside the root",
+    );
+    snapshot::release(&rec).unwrap();
+    assert!(!store.exists());
+}

@@ -396,10 +396,17 @@ pub fn read_journal(store: &Path) -> Result<Journal, SnapshotError> {
 
 pub(crate) fn restore(rec: &Record, root: &Path) -> Result<RestoreReport, SnapshotError> {
     let journal = read_journal(&rec.store)?;
+    // A store inside the root was left out of the snapshot; never remove it.
+    let mut protected = Vec::new();
+    if let (Ok(r), Ok(s)) = (root.canonicalize(), rec.store.canonicalize())
+        && let Ok(rel) = s.strip_prefix(&r)
+    {
+        protected.push(manifest::rel_string(rel));
+    }
     Engine {
         root,
         data: rec.store.join(DATA),
-        protected: Vec::new(),
+        protected,
         same_dev: None,
         skip_unchanged: false,
     }
