@@ -521,3 +521,43 @@ fn a_store_inside_the_scope_is_left_out_and_survives_restore() {
     snapshot::release(&rec).unwrap();
     assert!(!store.exists());
 }
+
+#[test]
+fn mount_points_inside_the_scope_are_not_walked_or_emptied() {
+    let root = scratch().join("mounts-root");
+    copy_root(&root);
+    let mnt = root.join("etc/mnt");
+    fs::create_dir_all(&mnt).unwrap();
+    let st = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=1m", "tmpfs"])
+        .arg(&mnt)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let _m = Mount { dir: mnt.clone() };
+    fs::write(mnt.join("keep"), b"other filesystem").unwrap();
+    let store = scratch().join("mounts-store");
+    let rec = snapshot::take(Backend::Copy, &scope(&root), &store).unwrap();
+    assert!(
+        !store.join("data/etc/mnt/keep").exists(),
+        "walked into a mount"
+    );
+    fs::write(mnt.join("later"), b"x").unwrap();
+    fs::write(root.join("etc/leapfrog-new.conf"), b"x").unwrap();
+    snapshot::restore(&rec, &root).unwrap();
+    assert!(!root.join("etc/leapfrog-new.conf").exists());
+    assert!(
+        mnt.join("keep").exists() && mnt.join("later").exists(),
+        "emptied a mount"
+    );
+    // Named explicitly, the mounted directory is saved and restored like any other.
+    let mut s = scope(&root);
+    s.add(["etc/mnt"]);
+    let store2 = scratch().join("mounts-store2");
+    let rec2 = snapshot::take(Backend::Copy, &s, &store2).unwrap();
+    assert!(store2.join("data/etc/mnt/keep").exists());
+    fs::remove_file(mnt.join("keep")).unwrap();
+    fs::write(mnt.join("newer"), b"x").unwrap();
+    snapshot::restore(&rec2, &root).unwrap();
+    assert!(mnt.join("keep").exists() && !mnt.join("newer").exists());
+}

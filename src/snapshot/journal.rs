@@ -53,12 +53,25 @@ pub struct Saved {
     /// Raw device number (device nodes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rdev: Option<u64>,
+    /// For directories: every child was recorded, so restore removes children it does not
+    /// know. False for mount points met inside a scope directory (another filesystem, not
+    /// walked): restore then sets only the directory's own metadata.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub complete: bool,
     /// Hard link to an earlier saved path (same inode at snapshot time).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link_to: Option<String>,
     /// Inode and change time in the source (btrfs restore's unchanged check; not stored).
     #[serde(skip)]
     pub(crate) identity: Option<(u64, i64, i64)>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
 }
 
 /// The journal file of a store.
@@ -116,6 +129,7 @@ pub(crate) fn saved_entry(path: &Path, rel: &str) -> io::Result<(Saved, fs::Meta
             FileType::CharDevice | FileType::BlockDevice | FileType::Fifo | FileType::Socket
         )
         .then(|| md.rdev()),
+        complete: true,
         link_to: None,
         identity: Some((md.ino(), md.ctime(), md.ctime_nsec())),
     };
@@ -151,14 +165,44 @@ pub(crate) fn reflink_probe(dir: &Path) -> Result<(), String> {
     result.map_err(|e| e.to_string())
 }
 
-/// Every root-relative path the scope covers that exists, and the topmost missing
-/// component of each that does not.
+/// Every path below the directory `top` (root-relative `top_rel`), without descending into
+/// directories on another device: those are returned with `false` (not walked).
+fn walk_scope(root: &Path, top_rel: &str) -> io::Result<Vec<(String, bool)>> {
+    let dev = fs::symlink_metadata(abs(root, top_rel))?.dev();
+    let mut out = vec![(top_rel.to_string(), true)];
+    let mut stack = vec![top_rel.to_string()];
+    while let Some(dir) = stack.pop() {
+        for ent in fs::read_dir(abs(root, &dir))? {
+            let ent = ent?;
+            let name = ent.file_name().to_string_lossy().into_owned();
+            let rel = if dir.is_empty() {
+                name
+            } else {
+                format!("{dir}/{name}")
+            };
+            if ent.file_type()?.is_dir() {
+                let walked = ent.metadata()?.dev() == dev;
+                if walked {
+                    stack.push(rel.clone());
+                }
+                out.push((rel, walked));
+            } else {
+                out.push((rel, true));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Every root-relative path the scope covers that exists (with whether its children were
+/// all recorded: false for mount points met while walking a scope directory), and the
+/// topmost missing component of each scope path that does not exist.
 fn collect(
     root: &Path,
     scope: &[String],
     skip: &[String],
-) -> Result<(BTreeSet<String>, BTreeSet<String>), SnapshotError> {
-    let mut present = BTreeSet::new();
+) -> Result<(BTreeMap<String, bool>, BTreeSet<String>), SnapshotError> {
+    let mut present: BTreeMap<String, bool> = BTreeMap::new();
     let mut absent = BTreeSet::new();
     for rel in scope {
         if skip.iter().any(|s| manifest::under(rel, s)) {
@@ -167,20 +211,15 @@ fn collect(
         let p = abs(root, rel);
         match fs::symlink_metadata(&p) {
             Ok(md) if md.is_dir() => {
-                let below = manifest::walk(&p, &[]).map_err(io_err("walk", &p))?;
-                for sub in below {
-                    let full = match (rel.is_empty(), sub.is_empty()) {
-                        (_, true) => rel.clone(),
-                        (true, false) => sub,
-                        (false, false) => format!("{rel}/{sub}"),
-                    };
+                let below = walk_scope(root, rel).map_err(io_err("walk", &p))?;
+                for (full, complete) in below {
                     if !skip.iter().any(|s| manifest::under(&full, s)) {
-                        present.insert(full);
+                        *present.entry(full).or_insert(false) |= complete;
                     }
                 }
             }
             Ok(_) => {
-                present.insert(rel.clone());
+                present.insert(rel.clone(), true);
             }
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 // Record the topmost missing component: restore removes the whole new tree.
@@ -258,9 +297,10 @@ fn take_into(
     // Metadata, sequential so hard links are recognised in a stable order.
     let mut saved = Vec::with_capacity(present.len());
     let mut inodes: HashMap<(u64, u64), String> = HashMap::new();
-    for rel in &present {
+    for (rel, complete) in &present {
         let p = abs(root, rel);
         let (mut s, md) = saved_entry(&p, rel).map_err(io_err("read", &p))?;
+        s.complete = *complete;
         if s.kind == FileType::File && md.nlink() > 1 {
             match inodes.get(&(md.dev(), md.ino())) {
                 Some(first) => s.link_to = Some(first.clone()),
@@ -570,6 +610,9 @@ impl Engine<'_> {
                     report.restored += 1;
                 }
                 Err(e) => return Err(io_err("stat", &p)(e)),
+            }
+            if !s.complete {
+                continue;
             }
             for child in fs::read_dir(&p).map_err(io_err("list", &p))? {
                 let child = child.map_err(io_err("list", &p))?;
