@@ -384,6 +384,16 @@ fn reflink_snapshot_on_xfs_restores_the_exact_root() {
     assert_eq!(b, Backend::Reflink, "{why}");
     assert!(why.contains("XFS"), "{why}");
     round_trip(Backend::Reflink, &root, &m.dir.join("store"));
+    // A root on another filesystem than the store cannot be reflinked.
+    let other = pristine();
+    let store = m.dir.join("cross-store");
+    let err = snapshot::take(Backend::Reflink, &scope(other), &store).unwrap_err();
+    assert!(
+        matches!(err, SnapshotError::Unsupported { .. })
+            && err.to_string().contains("different filesystems"),
+        "{err}"
+    );
+    assert!(!store.exists());
 }
 
 #[test]

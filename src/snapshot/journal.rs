@@ -334,7 +334,20 @@ fn take_into(
                 Backend::Reflink => reflink(&src, &dst),
                 _ => fs::copy(&src, &dst).map(|_| ()),
             };
-            r.map_err(|e| nospace_or(store, bytes.load(Ordering::Relaxed), "save", &src, e))?;
+            r.map_err(|e| {
+                if backend == Backend::Reflink && e.raw_os_error() == Some(18 /* EXDEV */) {
+                    return SnapshotError::Unsupported {
+                        backend,
+                        root: root.to_path_buf(),
+                        why: format!(
+                            "{} and the store {} are on different filesystems, and reflinks cannot cross filesystems",
+                            src.display(),
+                            store.display()
+                        ),
+                    };
+                }
+                nospace_or(store, bytes.load(Ordering::Relaxed), "save", &src, e)
+            })?;
             bytes.fetch_add(s.size, Ordering::Relaxed);
             Ok::<(), SnapshotError>(())
         })?;
