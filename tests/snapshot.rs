@@ -312,6 +312,7 @@ fn child_restore() {
 
 struct Mount {
     dir: PathBuf,
+    image: Option<PathBuf>,
 }
 
 impl Mount {
@@ -344,7 +345,10 @@ impl Mount {
                 .unwrap()
                 .success()
         );
-        Mount { dir }
+        Mount {
+            dir,
+            image: Some(img),
+        }
     }
 
     fn tmpfs(name: &str, size: &str) -> Mount {
@@ -358,13 +362,16 @@ impl Mount {
                 .unwrap()
                 .success()
         );
-        Mount { dir }
+        Mount { dir, image: None }
     }
 }
 
 impl Drop for Mount {
     fn drop(&mut self) {
         let _ = Command::new("umount").arg("-l").arg(&self.dir).status();
+        if let Some(img) = &self.image {
+            let _ = fs::remove_file(img);
+        }
     }
 }
 
@@ -544,7 +551,10 @@ fn mount_points_inside_the_scope_are_not_walked_or_emptied() {
         .status()
         .unwrap();
     assert!(st.success());
-    let _m = Mount { dir: mnt.clone() };
+    let _m = Mount {
+        dir: mnt.clone(),
+        image: None,
+    };
     fs::write(mnt.join("keep"), b"other filesystem").unwrap();
     let store = scratch().join("mounts-store");
     let rec = snapshot::take(Backend::Copy, &scope(&root), &store).unwrap();
