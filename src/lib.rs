@@ -21,5 +21,7 @@ pub mod fetch;
 
 pub mod inventory;
 pub mod logging;
+pub mod manifest;
 pub mod plan;
 pub mod report;
+pub mod snapshot;
