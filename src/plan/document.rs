@@ -184,9 +184,11 @@ impl PlanDocument {
             let dir = path.parent().unwrap_or(root);
             std::fs::create_dir_all(dir)?;
             let tmp = path.with_extension("json.tmp");
-            let mut f = std::fs::File::create(&tmp)?;
-            serde_json::to_writer_pretty(&mut f, self).map_err(std::io::Error::other)?;
-            f.write_all(b"\n")?;
+            // Buffered: the plan of a 1 500-package root is 1.4 MB, written token by token.
+            let mut w = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+            serde_json::to_writer_pretty(&mut w, self).map_err(std::io::Error::other)?;
+            w.write_all(b"\n")?;
+            let f = w.into_inner().map_err(std::io::IntoInnerError::into_error)?;
             f.sync_all()?;
             std::fs::rename(&tmp, &path)
         };
