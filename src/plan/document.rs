@@ -188,7 +188,9 @@ impl PlanDocument {
             let mut w = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
             serde_json::to_writer_pretty(&mut w, self).map_err(std::io::Error::other)?;
             w.write_all(b"\n")?;
-            let f = w.into_inner().map_err(std::io::IntoInnerError::into_error)?;
+            let f = w
+                .into_inner()
+                .map_err(std::io::IntoInnerError::into_error)?;
             f.sync_all()?;
             std::fs::rename(&tmp, &path)
         };
