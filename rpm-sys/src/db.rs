@@ -288,6 +288,39 @@ impl fmt::Debug for RpmDatabase {
     }
 }
 
+/// Validates a root and the database location inside it before librpm sees them: the root's
+/// canonical path, the `%_dbpath` value and the root as a C string. The backend's file must
+/// exist (a database is never created).
+pub(crate) fn checked_root(
+    root: &Path,
+    location: &DbLocation,
+) -> Result<(PathBuf, CString, CString), RpmError> {
+    let dbpath = location.validate()?;
+    let root = fs::canonicalize(root).map_err(|source| RpmError::Root {
+        root: root.to_path_buf(),
+        source,
+    })?;
+    if !root.is_dir() {
+        return Err(RpmError::RootNotADirectory { root });
+    }
+    let packages_file = location.packages_file(&root);
+    let missing = |source| RpmError::DatabaseMissing {
+        root: root.clone(),
+        dbpath: location.dbpath.clone(),
+        backend: location.backend,
+        file: packages_file.clone(),
+        source,
+    };
+    match fs::metadata(&packages_file) {
+        Ok(meta) if meta.is_file() => {}
+        Ok(_) => return Err(missing(io::Error::other("not a regular file"))),
+        Err(source) => return Err(missing(source)),
+    }
+    let c_root = CString::new(root.as_os_str().as_bytes())
+        .map_err(|_| RpmError::NulInPath { path: root.clone() })?;
+    Ok((root, dbpath, c_root))
+}
+
 impl RpmDatabase {
     /// Opens the rpm database at `location` inside `root` read-only.
     ///
@@ -298,29 +331,7 @@ impl RpmDatabase {
     /// the rpm configuration cannot be read, or librpm cannot open the database (e.g. it is
     /// corrupt). Messages name the root and the database path.
     pub fn open(root: &Path, location: &DbLocation) -> Result<Self, RpmError> {
-        let dbpath = location.validate()?;
-        let root = fs::canonicalize(root).map_err(|source| RpmError::Root {
-            root: root.to_path_buf(),
-            source,
-        })?;
-        if !root.is_dir() {
-            return Err(RpmError::RootNotADirectory { root });
-        }
-        let packages_file = location.packages_file(&root);
-        let missing = |source| RpmError::DatabaseMissing {
-            root: root.clone(),
-            dbpath: location.dbpath.clone(),
-            backend: location.backend,
-            file: packages_file.clone(),
-            source,
-        };
-        match fs::metadata(&packages_file) {
-            Ok(meta) if meta.is_file() => {}
-            Ok(_) => return Err(missing(io::Error::other("not a regular file"))),
-            Err(source) => return Err(missing(source)),
-        }
-        let c_root = CString::new(root.as_os_str().as_bytes())
-            .map_err(|_| RpmError::NulInPath { path: root.clone() })?;
+        let (root, dbpath, c_root) = checked_root(root, location)?;
 
         let open_error = |detail: String| RpmError::Open {
             root: root.clone(),

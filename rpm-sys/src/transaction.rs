@@ -34,8 +34,6 @@
 use std::collections::HashMap;
 use std::ffi::{CString, c_int, c_void};
 use std::fmt;
-use std::fs;
-use std::io;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::ptr;
@@ -577,29 +575,7 @@ impl Transaction {
     /// As [`crate::RpmDatabase::open`]: the root is not a directory, the database path is
     /// invalid or its file missing (it is never created), librpm cannot open it.
     pub fn new(root: &Path, location: &DbLocation) -> Result<Self, TransactionError> {
-        let dbpath = location.validate()?;
-        let root = fs::canonicalize(root).map_err(|source| RpmError::Root {
-            root: root.to_path_buf(),
-            source,
-        })?;
-        if !root.is_dir() {
-            return Err(RpmError::RootNotADirectory { root }.into());
-        }
-        let packages_file = location.packages_file(&root);
-        let missing = |source| RpmError::DatabaseMissing {
-            root: root.clone(),
-            dbpath: location.dbpath.clone(),
-            backend: location.backend,
-            file: packages_file.clone(),
-            source,
-        };
-        match fs::metadata(&packages_file) {
-            Ok(meta) if meta.is_file() => {}
-            Ok(_) => return Err(missing(io::Error::other("not a regular file")).into()),
-            Err(source) => return Err(missing(source).into()),
-        }
-        let c_root = CString::new(root.as_os_str().as_bytes())
-            .map_err(|_| RpmError::NulInPath { path: root.clone() })?;
+        let (root, dbpath, c_root) = crate::db::checked_root(root, location)?;
         let open_error = |detail: String| RpmError::Open {
             root: root.clone(),
             dbpath: location.dbpath.clone(),
