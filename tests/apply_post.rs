@@ -15,7 +15,6 @@ use leapfrog::apply::verify::{self, Check};
 use leapfrog::plan::document::PlanDocument;
 use leapfrog::plan::fates::Action;
 use leapfrog_testkit::root::{self, RootOptions};
-use leapfrog_testkit::world::{self, Scale, WorldOptions};
 use rpm_sys::{
     Backend, DbLocation, EraseTarget, RpmDatabase, Transaction, TransactionFlags, read_package_file,
 };
@@ -26,27 +25,16 @@ fn serial() -> MutexGuard<'static, ()> {
     LOCK.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+const PREFIX: &str = "apply-post-";
+
 fn scratch() -> &'static Path {
-    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
-    DIR.get_or_init(|| {
-        tempfile::Builder::new()
-            .prefix("apply-post-")
-            .tempdir()
-            .unwrap()
-    })
-    .path()
+    leapfrog_testkit::fixture::scratch(PREFIX)
 }
 
 fn world_dir() -> &'static Path {
     static W: OnceLock<PathBuf> = OnceLock::new();
     W.get_or_init(|| {
-        let out = scratch().join("world");
-        let mut o = WorldOptions::new(&out, Scale::Small);
-        o.releases = ["almalinux-8.10", "almalinux-9.6"]
-            .map(String::from)
-            .to_vec();
-        world::build_world(&o).expect("world");
-        out
+        leapfrog_testkit::fixture::small_world(PREFIX, &["almalinux-8.10", "almalinux-9.6"])
     })
 }
 

@@ -6,29 +6,20 @@ use std::sync::OnceLock;
 
 use leapfrog::plan::depsolve::{self, Action, DepsolveError, ProblemKind, RepoSource, Request};
 use leapfrog_testkit::root::{self, RootOptions};
-use leapfrog_testkit::world::{self, Scale, WorldOptions};
+
+const PREFIX: &str = "depsolve-it-";
 
 fn scratch() -> &'static Path {
-    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
-    DIR.get_or_init(|| {
-        tempfile::Builder::new()
-            .prefix("depsolve-it-")
-            .tempdir()
-            .unwrap()
-    })
-    .path()
+    leapfrog_testkit::fixture::scratch(PREFIX)
 }
 
 fn world() -> &'static Path {
-    static WORLD: OnceLock<PathBuf> = OnceLock::new();
-    WORLD.get_or_init(|| {
-        let out = scratch().join("world");
-        let mut o = WorldOptions::new(&out, Scale::Small);
-        o.releases = ["centos-7.9", "almalinux-8.10", "almalinux-9.6"]
-            .map(String::from)
-            .to_vec();
-        world::build_world(&o).expect("world builds");
-        out
+    static W: OnceLock<PathBuf> = OnceLock::new();
+    W.get_or_init(|| {
+        leapfrog_testkit::fixture::small_world(
+            PREFIX,
+            &["centos-7.9", "almalinux-8.10", "almalinux-9.6"],
+        )
     })
 }
 

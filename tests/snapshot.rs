@@ -11,31 +11,20 @@ use leapfrog::manifest::{self, Manifest};
 use leapfrog::snapshot::{self, Backend, Record, Scope, SnapshotError};
 use leapfrog_testkit::clone::{self, CloneMethod};
 use leapfrog_testkit::root::{self, RootOptions};
-use leapfrog_testkit::world::{self, Scale, WorldOptions};
 use rpm_sys::{Backend as DbBackend, DbLocation, RpmDatabase};
 
 const DBPATH: &str = "/var/lib/rpm";
 const NEW_TREE: &str = "usr/share/leapfrog-new";
 
 fn scratch() -> &'static Path {
-    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
-    DIR.get_or_init(|| {
-        tempfile::Builder::new()
-            .prefix("snapshot-it-")
-            .tempdir()
-            .unwrap()
-    })
-    .path()
+    leapfrog_testkit::fixture::scratch("snapshot-it-")
 }
 
 /// A pristine AlmaLinux 8 root with SELinux labels on a few files, built once.
 fn pristine() -> &'static Path {
     static R: OnceLock<PathBuf> = OnceLock::new();
     R.get_or_init(|| {
-        let out = scratch().join("world");
-        let mut o = WorldOptions::new(&out, Scale::Small);
-        o.releases = vec!["almalinux-8.10".to_string()];
-        world::build_world(&o).expect("world");
+        let out = leapfrog_testkit::fixture::small_world("snapshot-it-", &["almalinux-8.10"]);
         let dir = scratch().join("el8-pristine");
         root::build_root(&RootOptions::new(&out, "almalinux-8.10", &dir)).expect("root");
         for (p, label) in [

@@ -12,7 +12,6 @@ use leapfrog_testkit::clone::{self, CloneMethod};
 use leapfrog_testkit::package_build;
 use leapfrog_testkit::root::{self, RootOptions};
 use leapfrog_testkit::spec::{Content, FileKind, FileSpec, PackageSpec};
-use leapfrog_testkit::world::{self, Scale, WorldOptions};
 use rpm_sys::{
     Backend, DbLocation, EraseTarget, PackageHeader, Problem, ProgressKind, RpmDatabase,
     Transaction, TransactionError, TransactionFlags, read_package_file,
@@ -34,27 +33,16 @@ fn location() -> DbLocation {
     DbLocation::new(DBPATH, Backend::Sqlite)
 }
 
+const PREFIX: &str = "rpmts-it-";
+
 fn scratch() -> &'static Path {
-    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
-    DIR.get_or_init(|| {
-        tempfile::Builder::new()
-            .prefix("rpmts-it-")
-            .tempdir()
-            .unwrap()
-    })
-    .path()
+    leapfrog_testkit::fixture::scratch(PREFIX)
 }
 
 fn world_dir() -> &'static Path {
     static W: OnceLock<PathBuf> = OnceLock::new();
     W.get_or_init(|| {
-        let out = scratch().join("world");
-        let mut o = WorldOptions::new(&out, Scale::Small);
-        o.releases = ["almalinux-8.10", "almalinux-9.6"]
-            .map(String::from)
-            .to_vec();
-        world::build_world(&o).expect("world");
-        out
+        leapfrog_testkit::fixture::small_world(PREFIX, &["almalinux-8.10", "almalinux-9.6"])
     })
 }
 

@@ -12,6 +12,7 @@ pub mod bdb;
 pub mod catalog;
 pub mod clone;
 pub mod cmd;
+pub mod fixture;
 pub mod keys;
 pub mod nevra;
 pub mod package_build;
