@@ -48,6 +48,7 @@ const TRANSACTION_FUNCTIONS: &[&str] = &[
     "rpmtsSetVfyLevel",
     "rpmtsSetFlags",
     "rpmtsSetNotifyCallback",
+    "rpmtsSetScriptFd",
     "rpmtsAddInstallElement",
     "rpmtsAddEraseElement",
     "rpmtsCheck",

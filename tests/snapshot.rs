@@ -237,9 +237,9 @@ fn round_trip(backend: Backend, root: &Path, store: &Path) {
 
     // Interrupted restore (failpoint after a few entries), then re-run.
     mutate(root, &s);
-    let out = restore_in_child(&rec, root, "snapshot-restore-after=4");
+    let out = restore_in_child(&rec, root, "snapshot-restore-entry=5");
     assert!(
-        out.contains("failpoint snapshot-restore-after=4 fired"),
+        out.contains("failpoint snapshot-restore-entry triggered (hit 5)"),
         "{out}"
     );
     let partial = manifest::diff(&before, &take_manifest(root));

@@ -146,8 +146,13 @@ pub(crate) struct RpmFd(pub(crate) ffi::FD_t);
 impl RpmFd {
     /// Opens `path` for reading; the caller holds the librpm lock.
     pub(crate) fn open(path: &CStr) -> Option<Self> {
+        Self::open_mode(path, c"r.ufdio")
+    }
+
+    /// Opens `path` with an rpmio mode (`r.ufdio`, `a.ufdio`); the caller holds the librpm lock.
+    pub(crate) fn open_mode(path: &CStr, mode: &CStr) -> Option<Self> {
         // SAFETY: both strings are NUL-terminated; Fopen returns null or a new FD we own.
-        let fd = unsafe { ffi::Fopen(path.as_ptr(), c"r.ufdio".as_ptr()) };
+        let fd = unsafe { ffi::Fopen(path.as_ptr(), mode.as_ptr()) };
         if fd.is_null() {
             return None;
         }

@@ -386,6 +386,10 @@ pub struct RunReport {
     pub failed_elements: u32,
     /// The progress events of this run.
     pub events: Vec<ProgressEvent>,
+    /// Warnings and errors librpm logged during the run (`warning: %post(...) scriptlet
+    /// failed, exit status 1`), with their level.
+    #[serde(default)]
+    pub messages: Vec<String>,
 }
 
 impl RunReport {
@@ -405,8 +409,8 @@ struct CallbackState {
     open: HashMap<usize, RpmFd>,
     events: Vec<ProgressEvent>,
     observer: Option<ProgressObserver>,
-    /// Abort the process after this many finished elements (real runs only).
-    failpoint: Option<u64>,
+    /// Abort (or SIGKILL) the process after this many finished elements (real runs only).
+    failpoint: Option<ElementFailpoint>,
     finished: u64,
 }
 
@@ -426,23 +430,48 @@ impl CallbackState {
 
     fn element_finished(&mut self) {
         self.finished += 1;
-        if self.failpoint == Some(self.finished) {
-            eprintln!(
-                "leapfrog: failpoint rpm-after-element={} reached: aborting the process",
-                self.finished
-            );
-            std::process::abort();
+        match self.failpoint {
+            Some(ElementFailpoint::Abort(n)) if n == self.finished => {
+                eprintln!(
+                    "leapfrog: failpoint rpm-after-element={n} reached: aborting the process"
+                );
+                std::process::abort();
+            }
+            Some(ElementFailpoint::Kill(n)) if n == self.finished => {
+                eprintln!(
+                    "leapfrog: failpoint rpm-after-element=kill@{n} reached: SIGKILL to the process"
+                );
+                // SAFETY: kill(2) on our own pid has no memory-safety preconditions.
+                unsafe { libc::kill(libc::getpid(), libc::SIGKILL) };
+                std::process::abort();
+            }
+            _ => {}
         }
     }
 }
 
-/// The failpoint `rpm-after-element=N` of `LEAPFROG_FAILPOINTS` (comma-separated, the
-/// convention of the actors' runner).
-pub fn failpoint_after_element(value: &str) -> Option<u64> {
+/// What the `rpm-after-element` failpoint does after the N-th finished element.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ElementFailpoint {
+    /// `rpm-after-element=N`: `abort()` (SIGABRT).
+    Abort(u64),
+    /// `rpm-after-element=kill@N`: SIGKILL, as a power cut would end the process.
+    Kill(u64),
+}
+
+/// The failpoint `rpm-after-element=N` or `rpm-after-element=kill@N` of `LEAPFROG_FAILPOINTS`
+/// (comma-separated, the convention of the actors' runner).
+pub fn failpoint_after_element(value: &str) -> Option<ElementFailpoint> {
     value
         .split(',')
         .filter_map(|f| f.trim().strip_prefix("rpm-after-element="))
-        .find_map(|n| n.trim().parse().ok())
+        .find_map(|v| {
+            let v = v.trim();
+            match v.strip_prefix("kill@") {
+                Some(n) => n.trim().parse().ok().map(ElementFailpoint::Kill),
+                None => v.parse().ok().map(ElementFailpoint::Abort),
+            }
+        })
 }
 
 /// librpm's notify callback.
@@ -550,6 +579,8 @@ pub struct Transaction {
     /// Owned (from `Box::into_raw`), freed in `Drop` after the transaction set.
     callback: *mut CallbackState,
     elements: Vec<AddedElement>,
+    /// Where scriptlet output goes (`set_script_output`); closed after the transaction set.
+    script_fd: Option<RpmFd>,
 }
 
 // SAFETY: the transaction set and the callback state are only touched through `&mut self` (or in
@@ -605,6 +636,7 @@ impl Transaction {
             dbpath: dbpath.clone(),
             callback,
             elements: Vec::new(),
+            script_fd: None,
         };
         // From here on `transaction`'s Drop frees `ts` and the state; it takes the librpm lock,
         // so the session must be gone before it drops on an error path.
@@ -662,6 +694,33 @@ impl Transaction {
     /// (a panic there aborts the process).
     pub fn set_observer(&mut self, observer: ProgressObserver) {
         self.state().observer = Some(observer);
+    }
+
+    /// Sends the output (stdout and stderr) of every scriptlet of later runs to `path`, opened
+    /// for appending (created if missing) before librpm changes the root, so the path is a host
+    /// path. Without it scriptlets write to the process's own stdout and stderr.
+    ///
+    /// # Errors
+    ///
+    /// When the file cannot be opened for appending.
+    pub fn set_script_output(&mut self, path: &Path) -> Result<(), TransactionError> {
+        let c_path = CString::new(path.as_os_str().as_bytes()).map_err(|_| {
+            TransactionError::PackageFile {
+                path: path.to_path_buf(),
+                detail: "NUL byte in path".into(),
+            }
+        })?;
+        let session = self.session()?;
+        let fd = RpmFd::open_mode(&c_path, c"a.ufdio").ok_or_else(|| TransactionError::Librpm {
+            operation: format!("opening {} for scriptlet output", path.display()),
+            detail: "Fopen failed".into(),
+        })?;
+        // SAFETY: `ts` and `fd` are valid; librpm takes its own reference to the descriptor
+        // (fdLink) and drops it in rpmtsFree, before `self.script_fd` is closed in Drop.
+        unsafe { ffi::rpmtsSetScriptFd(self.ts, fd.0) };
+        drop(session);
+        self.script_fd = Some(fd);
+        Ok(())
     }
 
     fn state(&mut self) -> &mut CallbackState {
@@ -939,6 +998,18 @@ impl Transaction {
         // callback state is valid and not otherwise borrowed during the call; we hold the lock.
         let rc = unsafe { ffi::rpmtsRun(self.ts, ptr::null_mut(), 0) };
         let messages = session.take_messages();
+        let logged: Vec<String> = messages
+            .iter()
+            .filter(|(priority, _)| *priority <= ffi::RPMLOG_WARNING)
+            .map(|(priority, message)| {
+                let level = if *priority <= ffi::RPMLOG_ERR {
+                    "error"
+                } else {
+                    "warning"
+                };
+                format!("{level}: {}", message.trim_end())
+            })
+            .collect();
         let run_problems = self.problems();
         drop(session);
         tracing::debug!(
@@ -969,6 +1040,7 @@ impl Transaction {
             problems,
             failed_elements,
             events,
+            messages: logged,
         })
     }
 
@@ -1083,6 +1155,8 @@ impl Drop for Transaction {
         // SAFETY: `ts` is valid, owned by `self` and never used again; we hold the lock.
         // rpmtsFree closes the database.
         unsafe { ffi::rpmtsFree(self.ts) };
+        // Our reference to the scriptlet output, after librpm dropped its own.
+        self.script_fd = None;
         // SAFETY: `callback` came from Box::into_raw in `new`, the transaction set that referred
         // to it is freed, and it is reclaimed exactly once (closing any file still open).
         drop(unsafe { Box::from_raw(self.callback) });
@@ -1119,11 +1193,19 @@ mod tests {
 
     #[test]
     fn failpoint_is_parsed_like_the_runner_does() {
-        assert_eq!(failpoint_after_element("rpm-after-element=3"), Some(3));
+        assert_eq!(
+            failpoint_after_element("rpm-after-element=3"),
+            Some(ElementFailpoint::Abort(3))
+        );
         assert_eq!(
             failpoint_after_element("actor-panic=x, rpm-after-element=12"),
-            Some(12)
+            Some(ElementFailpoint::Abort(12))
         );
+        assert_eq!(
+            failpoint_after_element("rpm-after-element=kill@4"),
+            Some(ElementFailpoint::Kill(4))
+        );
+        assert_eq!(failpoint_after_element("rpm-after-element=kill@x"), None);
         assert_eq!(failpoint_after_element("actor-panic=x"), None);
         assert_eq!(failpoint_after_element("rpm-after-element=three"), None);
         assert_eq!(failpoint_after_element(""), None);

@@ -28,7 +28,7 @@ pub const KNOWN: &[(&str, &str)] = &[
     ),
     (
         "rpm-after-element",
-        "rpm-sys: the process aborts after the N-th transaction element (value: N)",
+        "rpm-sys: the process aborts (N) or is SIGKILLed (kill@N) after the N-th transaction element",
     ),
     (
         "state-before-rename",
@@ -57,29 +57,38 @@ pub const KNOWN: &[(&str, &str)] = &[
         "verify-before",
         "before the verification of the upgraded root",
     ),
-    (
-        "snapshot-before",
-        "reserved for apply: before the snapshot is taken",
-    ),
+    ("snapshot-before", "apply: before the snapshot is taken"),
     (
         "snapshot-after",
-        "reserved for apply: the snapshot is taken, state not yet updated",
+        "apply: the snapshot is taken, state not yet updated",
     ),
     (
         "transaction-before",
-        "reserved for apply: before the RPM transaction starts",
+        "apply: phase applying recorded, before the rpmdb is made writable and the RPM transaction starts",
     ),
     (
         "transaction-after",
-        "reserved for apply: the RPM transaction is complete",
+        "apply: the RPM transaction is complete, state not yet updated",
+    ),
+    (
+        "done-before",
+        "apply: verified, before the phase done is recorded",
     ),
     (
         "rollback-before",
-        "reserved for rollback: before the snapshot is restored",
+        "rollback: phase rolling-back recorded, before the snapshot is restored",
+    ),
+    (
+        "snapshot-restore-entry",
+        "snapshot restore: each restored or removed entry of a journal/btrfs restore (use @N)",
     ),
     (
         "rollback-after",
-        "reserved for rollback: restored, state not yet updated",
+        "rollback: restored, state not yet updated",
+    ),
+    (
+        "commit-before-release",
+        "commit: before the snapshot is released",
     ),
 ];
 
@@ -169,7 +178,7 @@ impl Registry {
                     at_hit: None,
                 },
                 ("rpm-after-element", Some(n)) => {
-                    parse_hit(n).map_err(invalid)?;
+                    parse_hit(n.strip_prefix("kill@").unwrap_or(n)).map_err(invalid)?;
                     Armed {
                         action: Action::Foreign(n.to_string()),
                         at_hit: None,
@@ -379,8 +388,11 @@ mod tests {
         assert_eq!(r.fail_point("rpm-after-element"), Ok(()));
         assert_eq!(
             rpm_sys::failpoint_after_element("actor-panic=x,rpm-after-element=5"),
-            Some(5)
+            Some(rpm_sys::ElementFailpoint::Abort(5))
         );
+        let r = Registry::parse("rpm-after-element=kill@2").unwrap();
+        assert_eq!(r.fail_point("rpm-after-element"), Ok(()));
+        assert!(Registry::parse("rpm-after-element=kill@x").is_err());
     }
 
     #[test]

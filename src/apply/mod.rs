@@ -1,11 +1,16 @@
-//! Foundations of the executor (`leapfrog apply` / `leapfrog rollback`, not wired to verbs
-//! yet): the persistent state machine, the run lock, failpoints, the stale-plan check, the
-//! post-steps after the RPM transaction and the verification of the upgraded root.
-//! See `docs/executor.md`.
+//! The executor (`leapfrog apply`, `leapfrog rollback`, `leapfrog commit`): [`executor`] drives
+//! the persistent state machine ([`state`]) under the run lock ([`lock`]): re-verification and
+//! the stale-plan check ([`stale`]), the snapshot (`crate::snapshot`, scope from [`scope`]), the
+//! RPM transaction, the post-steps ([`post`]), the verification ([`verify`]) and the rollback.
+//! [`progress`] carries what it reports; [`failpoints`] let tests kill it at every destructive
+//! step. See `docs/executor.md`.
 
+pub mod executor;
 pub mod failpoints;
 pub mod lock;
 pub mod post;
+pub mod progress;
+pub mod scope;
 pub mod stale;
 pub mod state;
 pub mod verify;

@@ -134,6 +134,10 @@ pub struct State {
     /// Every transition so far.
     #[serde(default)]
     pub history: Vec<HistoryEntry>,
+    /// When the upgrade was committed (`leapfrog commit`): the snapshot is released and a
+    /// rollback is no longer possible.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub committed: Option<String>,
 }
 
 /// A state file that cannot be used or a refused transition.
@@ -184,7 +188,7 @@ pub enum StateError {
     Failpoint(#[from] FailpointError),
 }
 
-fn now() -> String {
+pub(crate) fn now() -> String {
     humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
 }
 
@@ -200,6 +204,7 @@ impl State {
             entered: BTreeMap::from([(Phase::Planned, now())]),
             last_error: None,
             history: Vec::new(),
+            committed: None,
         }
     }
 

@@ -11,17 +11,13 @@ use clap::Args;
 use leapfrog_actors::facts::rootfs::RootFs;
 use leapfrog_actors::facts::rpmdb;
 use rpm_sys::{EraseTarget, Transaction, TransactionFlags};
-use serde::Serialize;
 
 use super::GlobalArgs;
 use crate::exit::ExitCode;
-use crate::fetch::{self, Transport};
+use crate::fetch::{self, DownloadRecord, Transport};
 use crate::plan::document::PlanDocument;
 use crate::plan::fates::Action;
 use crate::plan::space::{self, SpaceRequest};
-
-/// Where the result of the last download is written inside the root.
-pub const REPORT_PATH: &str = "var/lib/leapfrog/download.json";
 
 /// Options of `leapfrog download`.
 #[derive(Debug, Clone, Args)]
@@ -36,20 +32,6 @@ pub struct DownloadArgs {
     /// Packages downloaded at the same time
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=32))]
     pub parallel: u16,
-}
-
-#[derive(Debug, Serialize)]
-struct DownloadReport {
-    plan_created: String,
-    packages: usize,
-    downloaded: usize,
-    cached: usize,
-    downloaded_bytes: u64,
-    resumed_bytes: u64,
-    keys: Vec<PathBuf>,
-    test_transaction: Vec<rpm_sys::Problem>,
-    space: space::SpaceEstimate,
-    ready: bool,
 }
 
 fn join_url(base: &str, location: &str) -> String {
@@ -196,7 +178,15 @@ pub fn run(global: &GlobalArgs, args: &DownloadArgs) -> anyhow::Result<ExitCode>
     let estimate = space::estimate(root, &location, &SpaceRequest::from_elements(tx.elements()))
         .context("cannot estimate the disk space")?;
     let ready = run.problems.is_empty() && estimate.fits();
-    let doc = DownloadReport {
+    let files = report
+        .packages
+        .iter()
+        .filter_map(|p| {
+            let rel = p.path.strip_prefix(&dest).ok()?;
+            Some((p.nevra.clone(), rel.to_string_lossy().into_owned()))
+        })
+        .collect();
+    let doc = DownloadRecord {
         plan_created: plan.created.clone(),
         packages: report.packages.len(),
         downloaded: report.downloaded,
@@ -204,13 +194,13 @@ pub fn run(global: &GlobalArgs, args: &DownloadArgs) -> anyhow::Result<ExitCode>
         downloaded_bytes: report.downloaded_bytes,
         resumed_bytes: report.resumed_bytes,
         keys,
+        gpgcheck: !args.nogpgcheck,
+        files,
         test_transaction: run.problems.clone(),
-        space: estimate,
+        space: serde_json::to_value(&estimate)?,
         ready,
     };
-    let out_path = root.join(REPORT_PATH);
-    std::fs::write(&out_path, serde_json::to_vec_pretty(&doc)?)
-        .with_context(|| format!("cannot write {}", out_path.display()))?;
+    doc.save(root).context("cannot record the download")?;
 
     let mut out = std::io::stdout().lock();
     if global.json {
@@ -236,7 +226,7 @@ pub fn run(global: &GlobalArgs, args: &DownloadArgs) -> anyhow::Result<ExitCode>
                 writeln!(out, "  - {p}").context("cannot write")?;
             }
         }
-        writeln!(out, "{}", doc.space).context("cannot write")?;
+        writeln!(out, "{estimate}").context("cannot write")?;
         writeln!(
             out,
             "{}",

@@ -13,11 +13,14 @@ use crate::exit::ExitCode;
 
 pub mod actors;
 pub mod answer;
+pub mod apply;
+pub mod commit;
 pub mod data;
 pub mod download;
 pub mod inventory;
 pub mod plan;
 pub mod preupgrade;
+pub mod rollback;
 pub mod why;
 
 /// In-place major-version upgrades for RHEL-compatible Linux.
@@ -75,6 +78,15 @@ pub enum Command {
     /// Fetch and verify the planned packages into /var/lib/leapfrog/packages, then prove the
     /// transaction with rpm's test flag and check the disk space (exit 2: not ready)
     Download(download::DownloadArgs),
+    /// Apply the downloaded plan to the root: snapshot, RPM transaction, post-steps,
+    /// verification; any failure rolls the root back (exit 1). Re-running continues an
+    /// interrupted run from its recorded phase
+    Apply(apply::ApplyArgs),
+    /// Restore the root to its state before the upgrade (after apply, or to finish an
+    /// interrupted rollback; exit 3: reboot to complete an LVM merge)
+    Rollback(rollback::RollbackArgs),
+    /// Keep a completed upgrade: release its snapshot (no rollback afterwards)
+    Commit(commit::CommitArgs),
     /// Validate migration data (`leapfrog data check`)
     Data(data::DataArgs),
     /// Explain one package's fate: the chain of events and the repository behind it
@@ -119,6 +131,9 @@ pub fn run_command(cli: &Cli) -> anyhow::Result<ExitCode> {
         Command::Actors(args) => actors::run(&cli.global, args),
         Command::Plan(args) => plan::run(&cli.global, args),
         Command::Download(args) => download::run(&cli.global, args),
+        Command::Apply(args) => apply::run(&cli.global, args),
+        Command::Rollback(args) => rollback::run(&cli.global, args),
+        Command::Commit(args) => commit::run(&cli.global, args),
         Command::Data(args) => data::run(&cli.global, args),
         Command::Why(args) => why::run(&cli.global, args),
     }

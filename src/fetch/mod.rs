@@ -17,6 +17,7 @@ pub mod iso;
 mod keys;
 mod metadata;
 mod packages;
+pub mod record;
 pub mod repomd;
 mod transport;
 
@@ -29,7 +30,10 @@ pub use keys::{KEYS_DIR, fetch_keys, resolve_mirrorlist};
 pub use metadata::{
     LocalRepo, RepoLocation, fetch_repo_metadata, fetch_repo_metadata_with, metadata_cache_dir,
 };
-pub use packages::{Item, Options, PackageReport, Report, Source, download, packages_dir};
+pub use packages::{
+    Item, Options, PackageReport, Report, Source, download, packages_dir, verify_file,
+};
+pub use record::{DownloadRecord, RECORD_PATH};
 pub use repomd::{DataFile, Repomd, RepomdError};
 pub use rpm_sys::verify::SigStatus;
 pub use transport::Transport;

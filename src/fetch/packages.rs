@@ -376,50 +376,69 @@ impl Job<'_> {
         url: &str,
         file: &Path,
     ) -> Result<(u64, Option<SigStatus>), FetchError> {
-        let io_err = |source| FetchError::Io {
-            action: "read",
-            path: file.to_path_buf(),
-            source,
-        };
-        let size = fs::metadata(file).map_err(io_err)?.len();
-        if let Some(expected) = item.size
-            && expected != size
-        {
-            return Err(FetchError::Size {
+        verify_file(item, url, file, self.keyring, self.gpgcheck)
+    }
+}
+
+/// Verifies a package file against what repodata says of it: size and checksum of `item`,
+/// then the OpenPGP signature against `keyring` (with `gpgcheck`) or only the package's own
+/// digests. `url` names where the file came from in error messages. Returns the size and the
+/// signature verdict (`None` without `gpgcheck`). `leapfrog apply` runs this again on every
+/// downloaded file before the transaction.
+///
+/// # Errors
+///
+/// The file is unreadable, its size or checksum differs, or its signature is refused.
+pub fn verify_file(
+    item: &Item,
+    url: &str,
+    file: &Path,
+    keyring: &Keyring,
+    gpgcheck: bool,
+) -> Result<(u64, Option<SigStatus>), FetchError> {
+    let io_err = |source| FetchError::Io {
+        action: "read",
+        path: file.to_path_buf(),
+        source,
+    };
+    let size = fs::metadata(file).map_err(io_err)?.len();
+    if let Some(expected) = item.size
+        && expected != size
+    {
+        return Err(FetchError::Size {
+            package: item.nevra.clone(),
+            url: url.into(),
+            expected,
+            actual: size,
+        });
+    }
+    if let Some(expected) = &item.checksum {
+        let (actual, _) = digest_file(expected.algo, file).map_err(io_err)?;
+        if actual != expected.hex {
+            return Err(FetchError::Checksum {
                 package: item.nevra.clone(),
                 url: url.into(),
-                expected,
-                actual: size,
+                expected: expected.clone(),
+                actual,
             });
         }
-        if let Some(expected) = &item.checksum {
-            let (actual, _) = digest_file(expected.algo, file).map_err(io_err)?;
-            if actual != expected.hex {
-                return Err(FetchError::Checksum {
-                    package: item.nevra.clone(),
-                    url: url.into(),
-                    expected: expected.clone(),
-                    actual,
-                });
-            }
-        }
-        let verify_err = |source| FetchError::Verify {
-            what: item.nevra.clone(),
-            source,
-        };
-        let check = if self.gpgcheck {
-            check_package(file, self.keyring).map_err(verify_err)?
-        } else {
-            check_digests(file).map_err(verify_err)?
-        };
-        if check.status != SigStatus::Ok {
-            return Err(FetchError::Signature {
-                package: item.nevra.clone(),
-                path: file.to_path_buf(),
-                status: check.status,
-                detail: check.detail_line(),
-            });
-        }
-        Ok((size, self.gpgcheck.then_some(check.status)))
     }
+    let verify_err = |source| FetchError::Verify {
+        what: item.nevra.clone(),
+        source,
+    };
+    let check = if gpgcheck {
+        check_package(file, keyring).map_err(verify_err)?
+    } else {
+        check_digests(file).map_err(verify_err)?
+    };
+    if check.status != SigStatus::Ok {
+        return Err(FetchError::Signature {
+            package: item.nevra.clone(),
+            path: file.to_path_buf(),
+            status: check.status,
+            detail: check.detail_line(),
+        });
+    }
+    Ok((size, gpgcheck.then_some(check.status)))
 }

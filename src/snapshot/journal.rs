@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{Backend, Record, RestoreReport, Scope, SnapshotError, failpoint, io_err};
+use super::{Backend, Record, RestoreReport, Scope, SnapshotError, io_err};
 use crate::manifest::{self, FileType};
 
 const JOURNAL: &str = "journal.json";
@@ -491,19 +491,15 @@ pub(crate) struct Engine<'a> {
 
 struct Counter {
     done: AtomicU64,
-    limit: Option<u64>,
 }
 
 impl Counter {
+    /// One restored entry: the failpoint `snapshot-restore-entry` (`=N`: error at the N-th
+    /// entry, `=kill@N`: SIGKILL there).
     fn tick(&self) -> Result<(), SnapshotError> {
-        let done = self.done.fetch_add(1, Ordering::SeqCst) + 1;
-        if self.limit.is_some_and(|l| done > l) {
-            return Err(SnapshotError::Failpoint(format!(
-                "snapshot-restore-after={}",
-                self.limit.unwrap_or_default()
-            )));
-        }
-        Ok(())
+        self.done.fetch_add(1, Ordering::SeqCst);
+        crate::apply::failpoints::fail_point("snapshot-restore-entry")
+            .map_err(|e| SnapshotError::Failpoint(e.to_string()))
     }
 }
 
@@ -578,7 +574,6 @@ impl Engine<'_> {
         let mut report = RestoreReport::default();
         let counter = Counter {
             done: AtomicU64::new(0),
-            limit: failpoint("snapshot-restore-after"),
         };
         let known: BTreeSet<&str> = saved.iter().map(|s| s.path.as_str()).collect();
 

@@ -149,7 +149,7 @@ pub enum SnapshotError {
     #[error("invalid scope path {0:?}: paths must be relative to the root and must not contain ..")]
     BadScopePath(PathBuf),
     /// A failpoint fired (test builds drive these through `LEAPFROG_FAILPOINTS`).
-    #[error("failpoint {0} fired")]
+    #[error("{0}")]
     Failpoint(String),
 }
 
@@ -374,19 +374,6 @@ pub fn release(rec: &Record) -> Result<(), SnapshotError> {
     }
 }
 
-/// The value of failpoint `name` from `LEAPFROG_FAILPOINTS` (`name=value,name2=value2`).
-pub(crate) fn failpoint(name: &str) -> Option<u64> {
-    let spec = std::env::var("LEAPFROG_FAILPOINTS").ok()?;
-    parse_failpoint(&spec, name)
-}
-
-fn parse_failpoint(spec: &str, name: &str) -> Option<u64> {
-    spec.split(',').find_map(|item| {
-        let (k, v) = item.split_once('=')?;
-        (k.trim() == name).then(|| v.trim().parse().ok()).flatten()
-    })
-}
-
 /// Runs a command, mapping failures to [`SnapshotError::Command`]; returns stdout.
 pub(crate) fn run(cmd: &mut std::process::Command) -> Result<String, SnapshotError> {
     let line = format!("{cmd:?}").replace('"', "");
@@ -464,17 +451,6 @@ mod tests {
         assert!(!d.path().join("store").exists());
         assert!(restore(&rec, d.path()).is_err());
         release(&rec).unwrap();
-    }
-
-    #[test]
-    fn failpoints_parse() {
-        let parse = parse_failpoint;
-        assert_eq!(
-            parse("a=1,snapshot-restore-after=7", "snapshot-restore-after"),
-            Some(7)
-        );
-        assert_eq!(parse("a=1", "snapshot-restore-after"), None);
-        assert_eq!(failpoint("leapfrog-no-such-failpoint"), None);
     }
 
     #[test]
