@@ -85,6 +85,7 @@ const TRANSACTION_VARS: &[&str] = &["O_RDWR", "RPMSIG_DIGEST_TYPE"];
 /// Enums of the transaction API.
 const TRANSACTION_TYPES: &[&str] = &[
     "rpmtransFlags_e",
+    "rpmprobFilterFlags_e",
     "rpmProblemType_e",
     "rpmCallbackType_e",
     "rpmElementType_e",

@@ -299,70 +299,8 @@ fn child_restore() {
     }
 }
 
-struct Mount {
-    dir: PathBuf,
-    image: Option<PathBuf>,
-}
-
-impl Mount {
-    fn image(name: &str, size: &str, mkfs: &[&str]) -> Mount {
-        let img = scratch().join(format!("{name}.img"));
-        let dir = scratch().join(name);
-        fs::create_dir_all(&dir).unwrap();
-        assert!(
-            Command::new("truncate")
-                .args(["-s", size])
-                .arg(&img)
-                .status()
-                .unwrap()
-                .success()
-        );
-        assert!(
-            Command::new(mkfs[0])
-                .args(&mkfs[1..])
-                .arg(&img)
-                .status()
-                .unwrap()
-                .success()
-        );
-        assert!(
-            Command::new("mount")
-                .args(["-o", "loop"])
-                .arg(&img)
-                .arg(&dir)
-                .status()
-                .unwrap()
-                .success()
-        );
-        Mount {
-            dir,
-            image: Some(img),
-        }
-    }
-
-    fn tmpfs(name: &str, size: &str) -> Mount {
-        let dir = scratch().join(name);
-        fs::create_dir_all(&dir).unwrap();
-        assert!(
-            Command::new("mount")
-                .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
-                .arg(&dir)
-                .status()
-                .unwrap()
-                .success()
-        );
-        Mount { dir, image: None }
-    }
-}
-
-impl Drop for Mount {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg("-l").arg(&self.dir).status();
-        if let Some(img) = &self.image {
-            let _ = fs::remove_file(img);
-        }
-    }
-}
+/// Loop-mounted and tmpfs test filesystems (`leapfrog_testkit::fixture::TestMount`).
+type Mount = leapfrog_testkit::fixture::TestMount;
 
 #[test]
 fn copy_snapshot_restores_the_exact_root() {
@@ -373,7 +311,12 @@ fn copy_snapshot_restores_the_exact_root() {
 
 #[test]
 fn reflink_snapshot_on_xfs_restores_the_exact_root() {
-    let m = Mount::image("xfs", "600M", &["mkfs.xfs", "-q", "-m", "reflink=1"]);
+    let m = Mount::image(
+        scratch(),
+        "xfs",
+        "600M",
+        &["mkfs.xfs", "-q", "-m", "reflink=1"],
+    );
     let root = m.dir.join("root");
     copy_root(&root);
     let (b, why) = snapshot::detect(&root).unwrap();
@@ -394,7 +337,7 @@ fn reflink_snapshot_on_xfs_restores_the_exact_root() {
 
 #[test]
 fn reflink_is_refused_where_blocks_cannot_be_shared() {
-    let t = Mount::tmpfs("tmpfs-noreflink", "64M");
+    let t = Mount::tmpfs(scratch(), "tmpfs-noreflink", "64M");
     let root = scratch().join("noreflink-root");
     copy_root(&root);
     let store = t.dir.join("store");
@@ -419,7 +362,7 @@ fn reflink_is_refused_where_blocks_cannot_be_shared() {
 
 #[test]
 fn btrfs_snapshot_restores_the_exact_root() {
-    let m = Mount::image("btrfs", "600M", &["mkfs.btrfs", "-q"]);
+    let m = Mount::image(scratch(), "btrfs", "600M", &["mkfs.btrfs", "-q"]);
     let root = m.dir.join("root");
     let st = Command::new("btrfs")
         .args(["subvolume", "create"])
@@ -445,7 +388,7 @@ fn btrfs_snapshot_restores_the_exact_root() {
 
 #[test]
 fn a_full_store_is_a_clear_error_and_leaves_nothing() {
-    let t = Mount::tmpfs("tiny", "256k");
+    let t = Mount::tmpfs(scratch(), "tiny", "256k");
     let root = scratch().join("enospc-root");
     copy_root(&root);
     let before = take_manifest(&root);

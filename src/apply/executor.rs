@@ -852,7 +852,7 @@ fn transaction(run: &mut Run<'_>, plan: &PlanDocument) -> Result<(), String> {
     let result = tx.run(TransactionFlags::default());
     drop(tx);
     run.time("transaction", started);
-    let report = result.map_err(|e| format!("the RPM transaction could not run: {e}"))?;
+    let report = result.map_err(|e| format!("the RPM transaction failed: {e}"))?;
     let count = |k: ProgressKind| report.events.iter().filter(|e| e.kind == k).count() as u64;
     let script_errors: Vec<String> = report
         .events
@@ -999,7 +999,11 @@ fn fail_and_roll_back(run: &mut Run<'_>, cause: String) -> Result<(), ExecError>
     run.report.failure = Some(cause.clone());
     if !matches!(run.state.phase, Phase::Failed | Phase::RollingBack) {
         run.state.fail(&cause)?;
-        run.state.save(&run.root)?;
+        // On a full disk this save can fail: the restore frees space, and a crash before the
+        // next save leaves phase applying, which a re-run also rolls back.
+        if let Err(e) = run.state.save(&run.root) {
+            tracing::warn!("cannot record the failure before the rollback: {e}");
+        }
         run.report.phase = Phase::Failed;
         run.sink.emit(Event::Phase {
             phase: Phase::Failed,
@@ -1037,10 +1041,16 @@ fn roll_back(run: &mut Run<'_>, cause: &str) -> Result<RollbackSummary, ExecErro
         });
     }
     if run.state.phase != Phase::RollingBack {
-        run.phase(
-            Phase::RollingBack,
-            &format!("restoring the {} snapshot", set.backend),
-        )?;
+        let note = format!("restoring the {} snapshot", set.backend);
+        run.state.transition(Phase::RollingBack, &note)?;
+        if let Err(e) = run.state.save(&root) {
+            tracing::warn!("cannot record phase rolling-back before the restore: {e}");
+        }
+        run.report.phase = Phase::RollingBack;
+        run.sink.emit(Event::Phase {
+            phase: Phase::RollingBack,
+            note,
+        });
     }
     let rollback_failed = |message: String| ExecError::RollbackFailed {
         message,
@@ -1050,12 +1060,32 @@ fn roll_back(run: &mut Run<'_>, cause: &str) -> Result<RollbackSummary, ExecErro
     failpoints::fail_point("rollback-before").map_err(|e| rollback_failed(e.to_string()))?;
     for rec in set.main.iter().chain(set.boot.iter()) {
         let rec = rebase(rec, &root);
-        let r = snapshot::restore(&rec, &root).map_err(|e| rollback_failed(e.to_string()))?;
+        let r = match snapshot::restore(&rec, &root) {
+            Err(e) if is_no_space(&e) => {
+                // The filesystem is still full: give up the package cache (it can be
+                // downloaded again) and finish the restore, which is idempotent.
+                let cache = fetch::packages_dir(&root);
+                run.sink.emit(Event::Warning {
+                    message: format!(
+                        "the filesystem is full ({e}): removing the package cache {} to complete the rollback; run `leapfrog download` again before the next apply",
+                        cache.display()
+                    ),
+                });
+                let _ = fs::remove_dir_all(&cache);
+                snapshot::restore(&rec, &root)
+            }
+            other => other,
+        }
+        .map_err(|e| rollback_failed(e.to_string()))?;
         summary.removed += r.removed;
         summary.restored += r.restored;
         summary.pending_reboot |= r.pending_reboot;
     }
-    remove_rpm_temporaries(&root);
+    let since = set
+        .main
+        .as_ref()
+        .and_then(|m| humantime::parse_rfc3339(&m.created).ok());
+    remove_rpm_temporaries(&root, since);
     failpoints::fail_point("rollback-after").map_err(|e| rollback_failed(e.to_string()))?;
     if !summary.pending_reboot
         && let Some(expected) = &run.state.rpmdb_fingerprint
@@ -1104,9 +1134,24 @@ fn roll_back(run: &mut Run<'_>, cause: &str) -> Result<RollbackSummary, ExecErro
     Ok(summary)
 }
 
-/// Removes the temporary files rpm leaves when it dies while unpacking (`NAME;6a3f09c1`) in the
-/// directories that receive package files; the journal does not know them.
-fn remove_rpm_temporaries(root: &Path) {
+/// Removes the temporary files rpm leaves when it dies or fails while unpacking
+/// (`NAME;6a3f09c1`) in the directories that receive package files, and its scriptlet files
+/// (`/var/tmp/rpm-tmp.*`) created since the snapshot (`since`): the journal does not know them.
+fn remove_rpm_temporaries(root: &Path, since: Option<std::time::SystemTime>) {
+    if let (Some(since), Ok(entries)) = (since, fs::read_dir(root.join("var/tmp"))) {
+        // the snapshot time has a one-second resolution
+        let since = since - std::time::Duration::from_secs(1);
+        for e in entries.flatten() {
+            let new = e
+                .metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|t| t >= since);
+            if new && e.file_name().to_string_lossy().starts_with("rpm-tmp.") {
+                tracing::info!("removing rpm's scriptlet file {}", e.path().display());
+                let _ = fs::remove_file(e.path());
+            }
+        }
+    }
     let Ok(bytes) = fs::read(state_dir(root).join(PACKAGE_DIRS)) else {
         return;
     };
@@ -1125,6 +1170,14 @@ fn remove_rpm_temporaries(root: &Path) {
                 let _ = fs::remove_file(e.path());
             }
         }
+    }
+}
+
+fn is_no_space(e: &SnapshotError) -> bool {
+    match e {
+        SnapshotError::NoSpace { .. } => true,
+        SnapshotError::Io { source, .. } => matches!(source.raw_os_error(), Some(28 | 122)),
+        _ => false,
     }
 }
 
@@ -1212,6 +1265,12 @@ pub fn rollback(root: &Path, sink: &Sink) -> Result<RollbackReport, ExecError> {
         state,
     };
     let backend = run.snapshots().map(|s| s.backend);
+    if run.snapshots().is_some_and(|s| s.main.is_none()) && from != Phase::RolledBack {
+        return Err(ExecError::Refused(
+            "this upgrade ran with --snapshot none: there is no snapshot, so it cannot be rolled back"
+                .into(),
+        ));
+    }
     if from == Phase::RolledBack {
         return Ok(RollbackReport {
             from,

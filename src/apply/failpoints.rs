@@ -38,6 +38,10 @@ pub const KNOWN: &[(&str, &str)] = &[
         "state-after-rename",
         "state.json renamed into place, directory not yet fsynced",
     ),
+    (
+        "rpm-skip-diskspace-check",
+        "rpm-sys: a real run ignores rpm's disk-space check (no value; tests fill the disk mid-transaction)",
+    ),
     ("lock-acquired", "the run lock is held and its pid written"),
     (
         "post-rpmdb-convert",

@@ -663,7 +663,28 @@ impl Engine<'_> {
             .iter()
             .filter(|s| s.kind != FileType::Dir && s.link_to.is_none())
             .collect();
-        files.par_iter().try_for_each(one)?;
+        // On a full filesystem parallel copies compete for the last free blocks: entries that
+        // meet ENOSPC are retried one at a time once the others have freed their space.
+        let full: std::sync::Mutex<Vec<&Saved>> = std::sync::Mutex::new(Vec::new());
+        files.par_iter().try_for_each(|s| match one(s) {
+            Err(SnapshotError::Io { ref source, .. }) if is_nospace(source) => {
+                full.lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .push(*s);
+                Ok(())
+            }
+            other => other,
+        })?;
+        let full = full
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if !full.is_empty() {
+            tracing::warn!(
+                "{} files met a full filesystem; retrying them one by one",
+                full.len()
+            );
+            full.iter().try_for_each(one)?;
+        }
         let links: Vec<&Saved> = saved.iter().filter(|s| s.link_to.is_some()).collect();
         links.iter().try_for_each(one)?;
         report.restored += restored.into_inner() as usize;
@@ -707,7 +728,20 @@ impl Engine<'_> {
                 FileType::File => {
                     let src = abs(&self.data, &s.path);
                     if reflink(&src, &tmp).is_err() {
-                        fs::copy(&src, &tmp).map_err(io_err("copy back", &src))?;
+                        match fs::copy(&src, &tmp) {
+                            Ok(_) => {}
+                            Err(e) if is_nospace(&e) => {
+                                // A full filesystem (the reason of many rollbacks): free the
+                                // current version first. Safe, because restore is idempotent: a
+                                // crash now leaves a missing file that the next run puts back.
+                                let _ = fs::remove_file(&tmp);
+                                if fs::symlink_metadata(target).is_ok_and(|m| !m.is_dir()) {
+                                    fs::remove_file(target).map_err(io_err("remove", target))?;
+                                }
+                                fs::copy(&src, &tmp).map_err(io_err("copy back", &src))?;
+                            }
+                            Err(e) => return Err(io_err("copy back", &src)(e)),
+                        }
                     }
                 }
                 FileType::Symlink => {

@@ -1,0 +1,768 @@
+//! `leapfrog apply` / `rollback` / `commit` end to end on testkit roots: the happy paths
+//! AlmaLinux 8 -> 9 and CentOS 7 -> AlmaLinux 8 (BerkeleyDB), a failing `%post` rolled back
+//! automatically, a SIGKILL at every failpoint followed by a re-run, and the refusals. "Exact old
+//! root" is a manifest of every file (type, mode, owner, xattrs, content, symlink target) plus
+//! `rpm -qa`, taken before and compared after. Needs root (rpm installs into the roots,
+//! scriptlets run chrooted).
+
+use std::fs;
+use std::os::unix::process::ExitStatusExt as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::{Mutex, OnceLock, PoisonError};
+
+use leapfrog::apply::state::{Phase, State};
+use leapfrog::apply::verify;
+use leapfrog::manifest::{self, Manifest};
+use leapfrog::plan::document::PlanDocument;
+use leapfrog_testkit::fixture::TestMount;
+use leapfrog_testkit::root::{self, RootOptions};
+use rpm_sys::{Backend, DbLocation};
+
+const PREFIX: &str = "apply-it-";
+
+fn scratch() -> &'static Path {
+    leapfrog_testkit::fixture::scratch(PREFIX)
+}
+
+fn world() -> PathBuf {
+    leapfrog_testkit::fixture::small_world(
+        PREFIX,
+        &["centos-7.9", "almalinux-8.10", "almalinux-9.6"],
+    )
+}
+
+fn testkit_data() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("migration-data/testkit")
+}
+
+fn leapfrog(root: &Path, args: &[&str], failpoints: Option<&str>) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_leapfrog"));
+    c.arg("--root").arg(root).args(args);
+    match failpoints {
+        Some(f) => c.env("LEAPFROG_FAILPOINTS", f),
+        None => c.env_remove("LEAPFROG_FAILPOINTS"),
+    };
+    c.output().expect("run leapfrog")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "exit {:?} signal {:?}\nstdout:\n{}\nstderr:\n{}",
+        o.status.code(),
+        o.status.signal(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn ok(root: &Path, args: &[&str]) -> Output {
+    let o = leapfrog(root, args, None);
+    assert!(o.status.success(), "leapfrog {args:?}: {}", text(&o));
+    o
+}
+
+/// The `"event":"result"` line of a `--json` run.
+fn result_of(o: &Output) -> serde_json::Value {
+    let out = String::from_utf8_lossy(&o.stdout);
+    let line = out
+        .lines()
+        .rev()
+        .find(|l| l.contains(r#""event":"result""#))
+        .unwrap_or_else(|| panic!("no result line: {}", text(o)));
+    serde_json::from_str(line).expect("result JSON")
+}
+
+/// A root of `release` targeting `target`, planned and downloaded once per process; tests get
+/// copies (`cp -a`), identical down to the rpm database.
+fn template(release: &str, target: &str, bdb: bool) -> PathBuf {
+    static T: OnceLock<Mutex<std::collections::BTreeMap<String, PathBuf>>> = OnceLock::new();
+    let key = format!("{release}-{target}-{bdb}");
+    let mut map = T
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    map.entry(key.clone())
+        .or_insert_with(|| {
+            let dir = scratch().join(format!("template-{key}"));
+            let mut o = RootOptions::new(world(), release, &dir);
+            o.target = Some(target.to_string());
+            o.bdb = bdb;
+            root::build_root(&o).expect("root");
+            plan_and_download(&dir);
+            dir
+        })
+        .clone()
+}
+
+fn plan_and_download(root: &Path) {
+    let data = testkit_data();
+    ok(root, &["--json", "plan", "--data", data.to_str().unwrap()]);
+    ok(root, &["--json", "download"]);
+}
+
+fn copy_of(template: &Path, name: &str) -> PathBuf {
+    let dir = scratch().join(name);
+    let st = Command::new("cp")
+        .arg("-a")
+        .arg(template)
+        .arg(&dir)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    dir
+}
+
+/// What "exactly as it was" compares: every file, and rpm's view of the database.
+#[derive(Debug)]
+struct Picture {
+    manifest: Manifest,
+    rpm_qa: Vec<String>,
+}
+
+fn rpm_qa(root: &Path) -> Vec<String> {
+    let dbpath = if root.join("usr/lib/sysimage/rpm").is_dir() {
+        "/usr/lib/sysimage/rpm"
+    } else {
+        "/var/lib/rpm"
+    };
+    let out = Command::new("rpm")
+        .env("HOME", "/nonexistent")
+        .arg("--root")
+        .arg(root)
+        .args([
+            "--define",
+            &format!("_dbpath {dbpath}"),
+            "-qa",
+            "--qf",
+            "%{NEVRA} %{INSTALLTIME} %{SIGMD5}\\n",
+        ])
+        .output()
+        .unwrap();
+    let mut v: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(String::from)
+        .collect();
+    v.sort();
+    v
+}
+
+fn picture(root: &Path) -> Picture {
+    Picture {
+        manifest: Manifest::take_default(root).expect("manifest"),
+        rpm_qa: rpm_qa(root),
+    }
+}
+
+fn assert_old_root(root: &Path, before: &Picture, what: &str) {
+    let after = picture(root);
+    let diff = manifest::diff(&before.manifest, &after.manifest);
+    assert!(
+        diff.is_empty(),
+        "{what}: the root differs from before the upgrade:\n{}",
+        diff.iter()
+            .take(30)
+            .map(|d| d.to_string())
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    assert_eq!(before.rpm_qa, after.rpm_qa, "{what}: rpm -qa differs");
+    assert!(!before.rpm_qa.is_empty());
+    let state = State::load(root).unwrap().expect("state");
+    assert_eq!(state.phase, Phase::RolledBack, "{what}");
+}
+
+/// Nothing changed, except sqlite's shared-memory index of the rpm database
+/// (`rpmdb.sqlite-shm`), which every reader of the database rewrites (`rpm -qa` too).
+fn assert_unchanged(before: &Picture, root: &Path) {
+    let after = picture(root);
+    let diff: Vec<_> = manifest::diff(&before.manifest, &after.manifest)
+        .into_iter()
+        .filter(|d| !d.path.ends_with("rpmdb.sqlite-shm"))
+        .collect();
+    assert!(diff.is_empty(), "{diff:?}");
+    assert_eq!(before.rpm_qa, after.rpm_qa);
+}
+
+fn assert_new_root(root: &Path, what: &str) {
+    let plan = PlanDocument::load(root).unwrap();
+    let state = State::load(root).unwrap().expect("state");
+    assert_eq!(state.phase, Phase::Done, "{what}");
+    let dbpath = if root.join("usr/lib/sysimage/rpm").is_dir() {
+        "/usr/lib/sysimage/rpm"
+    } else {
+        "/var/lib/rpm"
+    };
+    let failures = verify::verify(root, &plan, &DbLocation::new(dbpath, Backend::Sqlite)).unwrap();
+    assert!(failures.is_empty(), "{what}: {failures:#?}");
+    let os = fs::read_to_string(root.join("etc/os-release")).unwrap();
+    let version = plan.target.rsplit('-').next().unwrap();
+    assert!(
+        os.contains(&format!("VERSION_ID=\"{version}\"")),
+        "{what}: {os}"
+    );
+}
+
+#[test]
+fn almalinux_8_to_9_apply_rollback_apply_commit() {
+    let t = template("almalinux-8.10", "almalinux-9.6", false);
+    let root = copy_of(&t, "a8-happy");
+    let before = picture(&root);
+
+    let o = ok(&root, &["--json", "apply", "--snapshot", "copy"]);
+    let r = result_of(&o);
+    assert_eq!(r["outcome"], "done", "{r}");
+    assert_eq!(r["snapshot"]["backend"], "copy");
+    assert!(r["transaction"]["elements"].as_u64().unwrap() > 40, "{r}");
+    assert!(r["post"]["boot_entry"].as_str().unwrap().contains("el9"));
+    for step in [
+        "verify-packages",
+        "snapshot",
+        "transaction",
+        "post",
+        "verify",
+    ] {
+        assert!(r["timings"][step].as_f64().is_some(), "{step}: {r}");
+    }
+    // the JSON-lines stream carries every phase and one package event per element
+    let out = String::from_utf8_lossy(&o.stdout);
+    for phase in ["snapshotted", "applying", "verifying", "done"] {
+        assert!(
+            out.contains(&format!(r#""event":"phase","phase":"{phase}""#)),
+            "{phase}"
+        );
+    }
+    assert!(
+        out.lines()
+            .filter(|l| l.contains(r#""event":"package""#))
+            .count()
+            > 40
+    );
+    assert_new_root(&root, "after apply");
+    let log = fs::read_to_string(root.join("var/log/leapfrog/apply.log")).unwrap();
+    assert!(log.contains("phase done: upgraded and verified"), "{log}");
+    assert!(root.join("var/log/leapfrog/scriptlets.log").is_file());
+
+    // applying again is a no-op
+    let r = result_of(&ok(&root, &["--json", "apply"]));
+    assert_eq!(r["outcome"], "already-done");
+
+    // manual rollback: exactly the old root
+    let o = ok(&root, &["rollback"]);
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("Rolled back (from phase done)"),
+        "{}",
+        text(&o)
+    );
+    assert_old_root(&root, &before, "after a manual rollback");
+    assert!(
+        !root.join("var/lib/leapfrog/snapshot").exists(),
+        "store released"
+    );
+    let o = ok(&root, &["rollback"]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("Already rolled back"));
+
+    // the same plan applies again after the rollback; commit keeps it for good
+    ok(&root, &["apply", "--snapshot", "copy"]);
+    assert_new_root(&root, "after the second apply");
+    ok(&root, &["commit"]);
+    assert!(!root.join("var/lib/leapfrog/snapshot").exists());
+    assert!(State::load(&root).unwrap().unwrap().committed.is_some());
+    let o = leapfrog(&root, &["rollback"], None);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("cannot be rolled back"),
+        "{}",
+        text(&o)
+    );
+}
+
+#[test]
+fn centos_7_to_almalinux_8_on_berkeleydb_and_back() {
+    let t = template("centos-7.9", "almalinux-8.10", true);
+    let root = copy_of(&t, "c7-happy");
+    let before = picture(&root);
+    assert!(
+        root.join("var/lib/rpm/Packages").is_file(),
+        "a BerkeleyDB root"
+    );
+    let r = result_of(&ok(&root, &["--json", "apply", "--snapshot", "copy"]));
+    assert_eq!(r["outcome"], "done", "{r}");
+    // this librpm cannot write BerkeleyDB: converted to sqlite, and the target's rpm told so
+    assert!(root.join("var/lib/rpm/rpmdb.sqlite").is_file());
+    assert!(!root.join("var/lib/rpm/Packages").exists());
+    let macros = fs::read_to_string(root.join("etc/rpm/macros.leapfrog-db-backend")).unwrap();
+    assert!(macros.contains("%_db_backend sqlite"));
+    assert_new_root(&root, "CentOS 7 -> AlmaLinux 8");
+    let qa = rpm_qa(&root).join("\n");
+    assert!(qa.contains("almalinux-release-8"), "{qa}");
+    assert!(!qa.contains("centos-release"), "{qa}");
+
+    ok(&root, &["rollback"]);
+    assert_old_root(&root, &before, "CentOS 7 after rollback");
+    assert!(
+        root.join("var/lib/rpm/Packages").is_file(),
+        "BerkeleyDB is back"
+    );
+
+    // killed while the database is being rebuilt: the re-run rolls back to BerkeleyDB
+    let root = copy_of(&t, "c7-kill-convert");
+    let o = leapfrog(
+        &root,
+        &["apply", "--snapshot", "copy"],
+        Some("post-rpmdb-convert=kill"),
+    );
+    assert_eq!(o.status.signal(), Some(9), "{}", text(&o));
+    let o = leapfrog(&root, &["--json", "apply"], None);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert_eq!(result_of(&o)["outcome"], "rolled-back");
+    assert_old_root(&root, &before, "killed in the rpmdb conversion");
+}
+
+/// Installs `failing-post` (its %post exits 1) into the AlmaLinux 8 root without running its
+/// scripts, and adds the world's `faults` repository of AlmaLinux 9 to the target repositories,
+/// so that the plan upgrades it and its new %post fails inside the transaction.
+fn with_failing_post(root: &Path) {
+    let w = world();
+    let rpm = w.join("almalinux-8.10/faults/Packages/failing-post-1.0-1.el8.noarch.rpm");
+    let st = Command::new("rpm")
+        .env("HOME", "/nonexistent")
+        .arg("--root")
+        .arg(root)
+        .args([
+            "--define",
+            "_dbpath /var/lib/rpm",
+            "-i",
+            "--nodeps",
+            "--noscripts",
+        ])
+        .arg(&rpm)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let repo = root.join("etc/leapfrog/target.repos.d/testkit.repo");
+    let mut text = fs::read_to_string(&repo).unwrap();
+    text.push_str(&format!(
+        "\n[testkit-almalinux-9.6-faults]\nname=faults\nbaseurl=file://{}/almalinux-9.6/faults/\nenabled=1\ngpgcheck=1\ngpgkey=file://{}/almalinux-9.6/RPM-GPG-KEY-AlmaLinux-9\n",
+        w.display(),
+        w.display()
+    ));
+    fs::write(&repo, text).unwrap();
+}
+
+#[test]
+fn a_failing_post_scriptlet_rolls_back_to_the_exact_old_root() {
+    let dir = scratch().join("a8-failing-post");
+    let mut o = RootOptions::new(world(), "almalinux-8.10", &dir);
+    o.target = Some("almalinux-9.6".into());
+    root::build_root(&o).unwrap();
+    with_failing_post(&dir);
+    plan_and_download(&dir);
+    let plan = PlanDocument::load(&dir).unwrap();
+    assert!(
+        plan.transaction
+            .iter()
+            .any(|e| e.nevra.starts_with("failing-post-1.0-1.el9")),
+        "the plan upgrades failing-post"
+    );
+    let before = picture(&dir);
+    let o = leapfrog(&dir, &["--json", "apply", "--snapshot", "copy"], None);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let r = result_of(&o);
+    assert_eq!(r["outcome"], "rolled-back", "{r}");
+    let failure = r["failure"].as_str().unwrap();
+    assert!(failure.contains("failing-post"), "{failure}");
+    assert!(failure.contains("scriptlet"), "{failure}");
+    assert!(r["rollback"]["restored"].as_u64().unwrap() > 0);
+    assert_eq!(r["rollback"]["rpmdb_matches"], true);
+    assert_old_root(&dir, &before, "after the failing %post");
+    // the scriptlet's own output went to the log, not the console
+    let scriptlets =
+        fs::read_to_string(dir.join("var/log/leapfrog/scriptlets.log")).unwrap_or_default();
+    let log = fs::read_to_string(dir.join("var/log/leapfrog/apply.log")).unwrap();
+    assert!(log.contains("phase rolled-back"), "{log}");
+    assert!(
+        log.contains("failing-post") || scriptlets.contains("failing-post"),
+        "{log}"
+    );
+    // human output names the cause; exit 1
+    let state = State::load(&dir).unwrap().unwrap();
+    assert!(state.last_error.unwrap().contains("failing-post"));
+}
+
+/// One crash test: `spec` kills the first run; a second run without failpoints must end in
+/// `expect` (`new`: complete upgrade, `old`: exact old root).
+struct Kill {
+    spec: String,
+    verb: &'static str,
+    expect: &'static str,
+}
+
+fn kill(spec: impl Into<String>, expect: &'static str) -> Kill {
+    Kill {
+        spec: spec.into(),
+        verb: "apply",
+        expect,
+    }
+}
+
+#[test]
+fn a_kill_at_every_failpoint_ends_in_the_old_or_the_complete_new_root() {
+    let t = template("almalinux-8.10", "almalinux-9.6", false);
+    let before = picture(&t);
+    // the number of transaction elements, from a run that completes
+    let probe = copy_of(&t, "kill-probe");
+    let r = result_of(&ok(&probe, &["--json", "apply", "--snapshot", "copy"]));
+    let elements = r["transaction"]["elements"].as_u64().unwrap();
+    assert!(elements > 10);
+
+    let mut cases = vec![
+        kill("lock-acquired=kill", "new"),
+        kill("state-before-rename=kill", "new"),
+        kill("snapshot-before=kill", "new"),
+        kill("snapshot-after=kill", "new"),
+        kill("state-before-rename=kill@2", "new"),
+        kill("state-after-rename=kill@2", "new"),
+        kill("transaction-before=kill", "old"),
+        kill("rpm-after-element=kill@1", "old"),
+        kill(format!("rpm-after-element=kill@{}", elements / 2), "old"),
+        kill(format!("rpm-after-element=kill@{elements}"), "old"),
+        kill("transaction-after=kill", "old"),
+        kill("state-before-rename=kill@4", "old"),
+        kill("post-modules=kill", "new"),
+        kill("post-boot-entry=kill", "new"),
+        kill("post-selinux=kill", "new"),
+        kill("verify-before=kill", "new"),
+        kill("done-before=kill", "new"),
+        kill("state-before-rename=kill@5", "new"),
+        kill("verify-before=error,rollback-before=kill", "old"),
+        kill("verify-before=error,snapshot-restore-entry=kill@20", "old"),
+        kill("verify-before=error,rollback-after=kill", "old"),
+        kill("verify-before=error,state-before-rename=kill@6", "old"),
+    ];
+    cases.push(Kill {
+        spec: "snapshot-restore-entry=kill@10".into(),
+        verb: "rollback",
+        expect: "old",
+    });
+    cases.push(Kill {
+        spec: "rollback-after=kill".into(),
+        verb: "rollback",
+        expect: "old",
+    });
+    let mut names = std::collections::BTreeSet::new();
+    for (i, c) in cases.iter().enumerate() {
+        let root = copy_of(&t, &format!("kill-{i}"));
+        if c.verb == "rollback" {
+            ok(&root, &["apply", "--snapshot", "copy"]);
+        }
+        let args: &[&str] = if c.verb == "apply" {
+            &["apply", "--snapshot", "copy"]
+        } else {
+            &["rollback"]
+        };
+        let o = leapfrog(&root, args, Some(&c.spec));
+        assert_eq!(
+            o.status.signal(),
+            Some(9),
+            "{}: the failpoint did not kill the run: {}",
+            c.spec,
+            text(&o)
+        );
+        let killed_at = c.spec.rsplit(',').next().unwrap();
+        let name = killed_at.split('=').next().unwrap();
+        assert!(
+            String::from_utf8_lossy(&o.stderr).contains(&format!("failpoint {name}")),
+            "{}: {}",
+            c.spec,
+            text(&o)
+        );
+        names.insert(name.to_string());
+        // the re-run, as after a reboot
+        let o = leapfrog(&root, args, None);
+        match (c.verb, c.expect) {
+            ("apply", "new") => {
+                assert!(o.status.success(), "{}: {}", c.spec, text(&o));
+                assert_new_root(&root, &c.spec);
+            }
+            ("apply", _) => {
+                assert_eq!(o.status.code(), Some(1), "{}: {}", c.spec, text(&o));
+                assert_old_root(&root, &before, &c.spec);
+            }
+            _ => {
+                assert!(o.status.success(), "{}: {}", c.spec, text(&o));
+                assert_old_root(&root, &before, &c.spec);
+            }
+        }
+        // a completed upgrade is not applied twice
+        if c.expect == "new" {
+            let again = result_of(&ok(&root, &["--json", "apply"]));
+            assert_eq!(again["outcome"], "already-done", "{}", c.spec);
+        }
+    }
+    // commit killed before the release: the re-run finishes it
+    let root = copy_of(&t, "kill-commit");
+    ok(&root, &["apply", "--snapshot", "copy"]);
+    let o = leapfrog(&root, &["commit"], Some("commit-before-release=kill"));
+    assert_eq!(o.status.signal(), Some(9), "{}", text(&o));
+    names.insert("commit-before-release".into());
+    ok(&root, &["commit"]);
+    assert!(State::load(&root).unwrap().unwrap().committed.is_some());
+    assert!(!root.join("var/lib/leapfrog/snapshot").exists());
+
+    assert!(
+        names.len() >= 15,
+        "{} distinct failpoints killed: {names:?}",
+        names.len()
+    );
+}
+
+#[test]
+fn refusals_change_nothing() {
+    let t = template("almalinux-8.10", "almalinux-9.6", false);
+
+    // a stale plan: the rpm database changed after planning
+    let root = copy_of(&t, "refuse-stale");
+    let st = Command::new("rpm")
+        .env("HOME", "/nonexistent")
+        .arg("--root")
+        .arg(&root)
+        .args([
+            "--define",
+            "_dbpath /var/lib/rpm",
+            "-e",
+            "--nodeps",
+            "--noscripts",
+            "acme-agent",
+        ])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let before = picture(&root);
+    let o = leapfrog(&root, &["apply"], None);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("the root changed since planning"),
+        "{}",
+        text(&o)
+    );
+    assert_unchanged(&before, &root);
+
+    // a corrupted package file
+    let root = copy_of(&t, "refuse-corrupt");
+    let pkgs = root.join("var/lib/leapfrog/packages");
+    let victim = fs::read_dir(&pkgs)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "rpm"))
+        .unwrap();
+    let mut bytes = fs::read(&victim).unwrap();
+    let n = bytes.len();
+    bytes[n - 100] ^= 0xff;
+    fs::write(&victim, bytes).unwrap();
+    let before = picture(&root);
+    let o = leapfrog(&root, &["apply"], None);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("failed verification, nothing was changed"),
+        "{}",
+        text(&o)
+    );
+    assert_unchanged(&before, &root);
+
+    // not downloaded
+    let root = copy_of(&t, "refuse-nodownload");
+    fs::remove_file(root.join("var/lib/leapfrog/download.json")).unwrap();
+    let o = leapfrog(&root, &["apply"], None);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("run `leapfrog download` first"));
+
+    // --snapshot none without the acknowledgement
+    let root = copy_of(&t, "refuse-none");
+    let o = leapfrog(&root, &["apply", "--snapshot", "none"], None);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("acknowledge"));
+    assert_eq!(rpm_qa(&root), rpm_qa(&t));
+
+    // a second run while one holds the lock
+    let root = copy_of(&t, "refuse-lock");
+    let _held = leapfrog::apply::lock::RunLock::acquire(&root).unwrap();
+    let o = leapfrog(&root, &["apply"], None);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("another leapfrog"),
+        "{}",
+        text(&o)
+    );
+
+    // nothing to roll back or commit
+    let root = copy_of(&t, "refuse-rollback");
+    let o = leapfrog(&root, &["rollback"], None);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("nothing to roll back"));
+    let o = leapfrog(&root, &["commit"], None);
+    assert_eq!(o.status.code(), Some(1));
+}
+
+#[test]
+fn snapshot_none_with_acknowledgement_upgrades_and_saves_boot() {
+    let t = template("almalinux-8.10", "almalinux-9.6", false);
+    let root = copy_of(&t, "none-ack");
+    let r = result_of(&ok(
+        &root,
+        &[
+            "--json",
+            "apply",
+            "--snapshot",
+            "none",
+            "--accept-no-rollback",
+        ],
+    ));
+    assert_eq!(r["outcome"], "done");
+    assert_eq!(r["snapshot"]["backend"], "none");
+    assert!(r["snapshot"]["main"].is_null());
+    assert!(!r["snapshot"]["boot"].is_null(), "/boot is always saved");
+    assert_new_root(&root, "none");
+    let o = leapfrog(&root, &["rollback"], None);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("cannot be rolled back"),
+        "{}",
+        text(&o)
+    );
+}
+
+/// `cp -a TEMPLATE/. DIR` (into an existing directory, such as a subvolume or a mount).
+fn copy_into(template: &Path, dir: &Path) {
+    fs::create_dir_all(dir).unwrap();
+    let st = Command::new("cp")
+        .arg("-a")
+        .arg(format!("{}/.", template.display()))
+        .arg(dir)
+        .status()
+        .unwrap();
+    assert!(st.success());
+}
+
+fn free_bytes(path: &Path) -> u64 {
+    let out = Command::new("df")
+        .args(["--output=avail", "-B1"])
+        .arg(path)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .nth(1)
+        .and_then(|l| l.trim().parse().ok())
+        .expect("df")
+}
+
+#[test]
+fn a_disk_that_fills_up_mid_transaction_is_rolled_back() {
+    let t = template("almalinux-8.10", "almalinux-9.6", false);
+    // how much the copy snapshot takes, from a run with room
+    let probe = copy_of(&t, "enospc-probe");
+    let r = result_of(&ok(&probe, &["--json", "apply", "--snapshot", "copy"]));
+    let snapshot_bytes = r["snapshot"]["main"]["bytes"].as_u64().unwrap();
+
+    let m = TestMount::image(scratch(), "enospc", "48M", &["mkfs.ext4", "-q", "-F"]);
+    let root = m.dir.join("root");
+    copy_into(&t, &root);
+    let before = picture(&root);
+    // leave room for the snapshot (and its metadata) but not for the new packages
+    let leave = snapshot_bytes + snapshot_bytes / 4 + 768 * 1024;
+    let free = free_bytes(&m.dir);
+    assert!(free > leave, "{free} free, {leave} to leave");
+    let st = Command::new("fallocate")
+        .args(["-l", &(free - leave).to_string()])
+        .arg(m.dir.join("filler"))
+        .status()
+        .unwrap();
+    assert!(st.success());
+
+    // rpm's own disk-space check would refuse to start: skip it, as if another process had
+    // taken the space after the check
+    let o = leapfrog(
+        &root,
+        &["--json", "apply", "--snapshot", "copy"],
+        Some("rpm-skip-diskspace-check"),
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let r = result_of(&o);
+    assert_eq!(r["outcome"], "rolled-back", "{r}");
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains(r#""event":"package""#),
+        "the transaction started: {r}"
+    );
+    let failure = r["failure"].as_str().unwrap();
+    assert!(failure.contains("the RPM transaction failed"), "{failure}");
+    assert!(failure.contains("No space left on device"), "{failure}");
+    assert_old_root(&root, &before, "after a full disk");
+    // the filesystem is as full as before, not fuller: the snapshot store was released
+    assert!(!root.join("var/lib/leapfrog/snapshot").exists());
+}
+
+#[test]
+fn btrfs_snapshot_apply_and_rollback() {
+    let t = template("almalinux-8.10", "almalinux-9.6", false);
+    let m = TestMount::image(scratch(), "btrfs", "600M", &["mkfs.btrfs", "-q"]);
+    let root = m.dir.join("root");
+    let st = Command::new("btrfs")
+        .args(["subvolume", "create"])
+        .arg(&root)
+        .output()
+        .unwrap();
+    assert!(st.status.success(), "{st:?}");
+    copy_into(&t, &root);
+    let before = picture(&root);
+    let r = result_of(&ok(&root, &["--json", "apply"]));
+    assert_eq!(r["snapshot"]["backend"], "btrfs", "auto picks btrfs: {r}");
+    assert_new_root(&root, "btrfs");
+    ok(&root, &["rollback"]);
+    assert_old_root(&root, &before, "btrfs rollback");
+    assert!(
+        !root.join("var/lib/leapfrog/snapshot").exists(),
+        "subvolume deleted"
+    );
+
+    // killed in the middle of the transaction, then run again
+    let root2 = m.dir.join("root2");
+    let st = Command::new("btrfs")
+        .args(["subvolume", "create"])
+        .arg(&root2)
+        .output()
+        .unwrap();
+    assert!(st.status.success());
+    copy_into(&t, &root2);
+    let before2 = picture(&root2);
+    let o = leapfrog(&root2, &["apply"], Some("rpm-after-element=kill@7"));
+    assert_eq!(o.status.signal(), Some(9), "{}", text(&o));
+    let o = leapfrog(&root2, &["apply"], None);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert_old_root(&root2, &before2, "btrfs kill mid-transaction");
+}
+
+#[test]
+fn xfs_reflink_snapshot_apply_and_rollback() {
+    let t = template("almalinux-8.10", "almalinux-9.6", false);
+    let m = TestMount::image(
+        scratch(),
+        "xfs",
+        "600M",
+        &["mkfs.xfs", "-q", "-m", "reflink=1"],
+    );
+    let root = m.dir.join("root");
+    copy_into(&t, &root);
+    let before = picture(&root);
+    let r = result_of(&ok(&root, &["--json", "apply"]));
+    assert_eq!(
+        r["snapshot"]["backend"], "reflink",
+        "auto picks reflink: {r}"
+    );
+    assert_new_root(&root, "xfs");
+    ok(&root, &["rollback"]);
+    assert_old_root(&root, &before, "xfs reflink rollback");
+}
