@@ -766,3 +766,64 @@ fn xfs_reflink_snapshot_apply_and_rollback() {
     ok(&root, &["rollback"]);
     assert_old_root(&root, &before, "xfs reflink rollback");
 }
+
+/// Plans with `--drop` for every package the plan reports as removed by the solver or left
+/// stranded (the 1500-package sets have such gaps on purpose), as an operator would after
+/// reading the plan, then downloads.
+fn plan_dropping_gaps(root: &Path) {
+    let data = testkit_data();
+    let mut drops: Vec<String> = Vec::new();
+    for _ in 0..3 {
+        let mut args = vec!["--json", "plan", "--data", data.to_str().unwrap()];
+        for d in &drops {
+            args.push("--drop");
+            args.push(d);
+        }
+        let o = leapfrog(root, &args, None);
+        assert!(matches!(o.status.code(), Some(0 | 2)), "{}", text(&o));
+        let plan = PlanDocument::load(root).unwrap();
+        let more: Vec<String> = plan
+            .findings
+            .iter()
+            .filter(|f| matches!(f.key.as_str(), "plan.solver-removes" | "plan.stranded"))
+            .flat_map(|f| f.packages.iter().cloned())
+            .filter(|n| !drops.contains(n))
+            .collect();
+        if more.is_empty() {
+            assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+            ok(root, &["--json", "download"]);
+            return;
+        }
+        drops.extend(more);
+    }
+    panic!("the plan still has gaps after dropping {drops:?}");
+}
+
+#[test]
+fn the_1500_package_sets_upgrade_and_roll_back() {
+    let w = leapfrog_testkit::fixture::world_at(
+        PREFIX,
+        &["centos-7.9", "almalinux-8.10", "almalinux-9.6"],
+        leapfrog_testkit::world::Scale::S1500,
+    );
+    for (release, target, bdb) in [
+        ("almalinux-8.10", "almalinux-9.6", false),
+        ("centos-7.9", "almalinux-8.10", true),
+    ] {
+        let dir = scratch().join(format!("scale-{release}"));
+        let mut o = RootOptions::new(&w, release, &dir);
+        o.target = Some(target.to_string());
+        o.bdb = bdb;
+        o.packages = root::PackageSelection::All;
+        root::build_root(&o).expect("root");
+        plan_dropping_gaps(&dir);
+        let before = picture(&dir);
+        assert!(before.rpm_qa.len() > 1500, "{}", before.rpm_qa.len());
+        let r = result_of(&ok(&dir, &["--json", "apply", "--snapshot", "copy"]));
+        assert_eq!(r["outcome"], "done", "{release}: {r}");
+        assert!(r["transaction"]["elements"].as_u64().unwrap() > 1500);
+        assert_new_root(&dir, release);
+        ok(&dir, &["rollback"]);
+        assert_old_root(&dir, &before, release);
+    }
+}

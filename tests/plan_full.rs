@@ -218,6 +218,20 @@ fn foreign_and_vendor_packages_block_until_the_user_decides() {
         .collect();
     assert!(keys.contains(&"plan.no-target"), "{keys:?}");
     assert!(keys.contains(&"plan.solver-removes"), "{keys:?}");
+    // the finding lists the names --drop takes
+    let removes = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["key"] == "plan.solver-removes")
+        .unwrap();
+    let names: Vec<&str> = removes["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["MariaDB-client", "MariaDB-server"], "{removes}");
     assert_eq!(fate(&v, "acme-agent")[0]["fate"], "no-target");
     // download refuses a blocked plan
     let dl = leapfrog(&root, &["download"]);

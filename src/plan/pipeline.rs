@@ -593,11 +593,17 @@ pub fn make(opts: &Options) -> anyhow::Result<Made> {
             .with_packages(no_target),
         );
     }
-    let solver_removed: Vec<String> = packages
+    let solver_removed_pkgs: Vec<&super::fates::PackageFate> = packages
         .iter()
         .filter(|p| matches!(&p.fate, Fate::Removed { events } if events.is_empty()))
+        .collect();
+    let solver_removed: Vec<String> = solver_removed_pkgs
+        .iter()
         .map(|p| p.nevra.clone())
         .collect();
+    // names, as --drop takes them
+    let solver_removed_names: Vec<String> =
+        solver_removed_pkgs.iter().map(|p| p.name.clone()).collect();
     if !solver_removed.is_empty() {
         findings.push(
             Finding::inhibitor(
@@ -612,7 +618,7 @@ pub fn make(opts: &Options) -> anyhow::Result<Made> {
                 ),
                 "Accept the removal with --drop PKG, or add a target repository with their successors (/etc/leapfrog/target.repos.d)".to_string(),
             )
-            .with_packages(solver_removed),
+            .with_packages(solver_removed_names),
         );
     }
     let stranded: Vec<String> = packages

@@ -143,8 +143,18 @@ fn remove_stale(dir: &Path, prefix: &str) {
 ///
 /// When the world cannot be built (a test fixture).
 pub fn small_world(prefix: &str, releases: &[&str]) -> PathBuf {
+    world_at(prefix, releases, Scale::Small)
+}
+
+/// A world of `releases` at `scale`, built once per process, set of releases and scale under
+/// [`scratch`].
+///
+/// # Panics
+///
+/// When the world cannot be built (a test fixture).
+pub fn world_at(prefix: &str, releases: &[&str], scale: Scale) -> PathBuf {
     static WORLDS: OnceLock<Mutex<BTreeMap<String, PathBuf>>> = OnceLock::new();
-    let key = releases.join("+");
+    let key = format!("{}-{scale:?}", releases.join("+"));
     let mut worlds = WORLDS
         .get_or_init(Default::default)
         .lock()
@@ -153,7 +163,7 @@ pub fn small_world(prefix: &str, releases: &[&str]) -> PathBuf {
         .entry(key.clone())
         .or_insert_with(|| {
             let out = scratch(prefix).join(format!("world-{key}"));
-            let mut o = WorldOptions::new(&out, Scale::Small);
+            let mut o = WorldOptions::new(&out, scale);
             o.releases = releases.iter().map(|r| (*r).to_string()).collect();
             world::build_world(&o).expect("world builds");
             out
