@@ -597,6 +597,27 @@ fn refusals_change_nothing() {
         text(&o)
     );
 
+    // a plan with an inhibitor: exit 2, nothing changed
+    let root = copy_of(&t, "refuse-inhibited");
+    let path = root.join("var/lib/leapfrog/plan.json");
+    let mut plan: serde_json::Value = serde_json::from_slice(&fs::read(&path).unwrap()).unwrap();
+    plan["findings"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({
+            "key": "test.blocked", "severity": "high", "inhibitor": true,
+            "title": "blocked on purpose", "summary": "", "hint": ""
+        }));
+    fs::write(&path, serde_json::to_vec(&plan).unwrap()).unwrap();
+    let o = leapfrog(&root, &["apply"], None);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("blocked on purpose"),
+        "{}",
+        text(&o)
+    );
+    assert!(State::load(&root).unwrap().is_none());
+
     // nothing to roll back or commit
     let root = copy_of(&t, "refuse-rollback");
     let o = leapfrog(&root, &["rollback"], None);
