@@ -256,6 +256,33 @@ pub struct ApplyReport {
     pub scriptlet_log: Option<PathBuf>,
 }
 
+impl ApplyReport {
+    fn new(
+        outcome: Outcome,
+        state: &State,
+        resumed_from: Option<Phase>,
+        log: Option<PathBuf>,
+    ) -> Self {
+        Self {
+            outcome,
+            phase: state.phase,
+            source: String::new(),
+            target: String::new(),
+            plan_created: state.plan_created.clone(),
+            resumed_from,
+            snapshot: None,
+            transaction: None,
+            post: None,
+            failure: None,
+            rollback: None,
+            committed: false,
+            timings: BTreeMap::new(),
+            log,
+            scriptlet_log: None,
+        }
+    }
+}
+
 struct Run<'a> {
     root: PathBuf,
     sink: &'a Sink,
@@ -361,21 +388,9 @@ pub fn apply(root: &Path, opts: &ApplyOptions, sink: &Sink) -> Result<ApplyRepor
         root: root.clone(),
         sink,
         report: ApplyReport {
-            outcome: Outcome::Done,
-            phase: state.phase,
             source: plan.source.clone(),
             target: plan.target.clone(),
-            plan_created: plan.created.clone(),
-            resumed_from,
-            snapshot: None,
-            transaction: None,
-            post: None,
-            failure: None,
-            rollback: None,
-            committed: false,
-            timings: BTreeMap::new(),
-            log,
-            scriptlet_log: None,
+            ..ApplyReport::new(Outcome::Done, &state, resumed_from, log)
         },
         state,
     };
@@ -474,13 +489,7 @@ fn drive(run: &mut Run<'_>, plan: &PlanDocument, opts: &ApplyOptions) -> Result<
 /// Returns the package file of every incoming NEVRA.
 fn check_ready(root: &Path, plan: &PlanDocument) -> Result<BTreeMap<String, PathBuf>, ExecError> {
     if plan.inhibited() {
-        let titles: Vec<&str> = plan
-            .findings
-            .iter()
-            .filter(|f| f.inhibitor)
-            .map(|f| f.title.as_str())
-            .collect();
-        return Err(ExecError::Inhibited(titles.join("; ")));
+        return Err(ExecError::Inhibited(plan.inhibitor_titles().join("; ")));
     }
     let record = DownloadRecord::load(root)
         .map_err(|e| ExecError::NotDownloaded(e.to_string()))?
@@ -1245,23 +1254,7 @@ pub fn rollback(root: &Path, sink: &Sink) -> Result<RollbackReport, ExecError> {
     let mut run = Run {
         root: root.clone(),
         sink,
-        report: ApplyReport {
-            outcome: Outcome::RolledBack,
-            phase: from,
-            source: String::new(),
-            target: String::new(),
-            plan_created: state.plan_created.clone(),
-            resumed_from: Some(from),
-            snapshot: None,
-            transaction: None,
-            post: None,
-            failure: None,
-            rollback: None,
-            committed: false,
-            timings: BTreeMap::new(),
-            log: log.clone(),
-            scriptlet_log: None,
-        },
+        report: ApplyReport::new(Outcome::RolledBack, &state, Some(from), log.clone()),
         state,
     };
     let backend = run.snapshots().map(|s| s.backend);
@@ -1366,23 +1359,7 @@ pub fn commit(root: &Path, sink: &Sink) -> Result<CommitReport, ExecError> {
     let mut run = Run {
         root: root.clone(),
         sink,
-        report: ApplyReport {
-            outcome: Outcome::Done,
-            phase: state.phase,
-            source: String::new(),
-            target: String::new(),
-            plan_created: state.plan_created.clone(),
-            resumed_from: None,
-            snapshot: None,
-            transaction: None,
-            post: None,
-            failure: None,
-            rollback: None,
-            committed: false,
-            timings: BTreeMap::new(),
-            log,
-            scriptlet_log: None,
-        },
+        report: ApplyReport::new(Outcome::Done, &state, None, log),
         state,
     };
     let backend = run.snapshots().map(|s| s.backend);

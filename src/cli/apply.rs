@@ -104,6 +104,16 @@ pub(crate) fn console_sink(json: bool) -> Sink {
     }))
 }
 
+/// The last line of a `--json` run: the report with `"event": "result"`, so that a reader of
+/// the JSON-lines stream finds it among the events.
+pub(crate) fn result_line<T: serde::Serialize>(report: &T) -> anyhow::Result<String> {
+    let mut doc = serde_json::to_value(report)?;
+    if let Some(o) = doc.as_object_mut() {
+        o.insert("event".into(), "result".into());
+    }
+    Ok(serde_json::to_string(&doc)?)
+}
+
 /// Runs `leapfrog apply`.
 ///
 /// # Errors
@@ -130,11 +140,7 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> anyhow::Result<ExitCode> {
     };
     let mut out = std::io::stdout().lock();
     if global.json {
-        let mut doc = serde_json::to_value(&report)?;
-        if let Some(o) = doc.as_object_mut() {
-            o.insert("event".into(), "result".into());
-        }
-        writeln!(out, "{}", serde_json::to_string(&doc)?).context("cannot write")?;
+        writeln!(out, "{}", result_line(&report)?).context("cannot write")?;
     } else {
         match report.outcome {
             Outcome::Done => writeln!(

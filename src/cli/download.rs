@@ -52,12 +52,7 @@ pub fn run(global: &GlobalArgs, args: &DownloadArgs) -> anyhow::Result<ExitCode>
     let root = &global.root;
     let plan = PlanDocument::load(root)?;
     if plan.inhibited() {
-        let titles: Vec<&str> = plan
-            .findings
-            .iter()
-            .filter(|f| f.inhibitor)
-            .map(|f| f.title.as_str())
-            .collect();
+        let titles = plan.inhibitor_titles();
         eprintln!(
             "The plan is blocked; resolve these and run `leapfrog plan` again:\n  - {}",
             titles.join("\n  - ")

@@ -26,11 +26,7 @@ pub fn run(global: &GlobalArgs, _args: &RollbackArgs) -> anyhow::Result<ExitCode
     let pending = report.rollback.as_ref().is_some_and(|r| r.pending_reboot);
     let mut out = std::io::stdout().lock();
     if global.json {
-        let mut doc = serde_json::to_value(&report)?;
-        if let Some(o) = doc.as_object_mut() {
-            o.insert("event".into(), "result".into());
-        }
-        writeln!(out, "{}", serde_json::to_string(&doc)?).context("cannot write")?;
+        writeln!(out, "{}", super::apply::result_line(&report)?).context("cannot write")?;
     } else if report.already {
         writeln!(out, "Already rolled back: nothing to do.").context("cannot write")?;
     } else if pending {

@@ -147,6 +147,15 @@ impl PlanDocument {
         self.findings.iter().any(|f| f.inhibitor)
     }
 
+    /// The titles of the inhibitors.
+    pub fn inhibitor_titles(&self) -> Vec<&str> {
+        self.findings
+            .iter()
+            .filter(|f| f.inhibitor)
+            .map(|f| f.title.as_str())
+            .collect()
+    }
+
     /// Reads the plan of a root.
     ///
     /// # Errors
