@@ -824,14 +824,23 @@ fn transaction(run: &mut Run<'_>, plan: &PlanDocument) -> Result<(), String> {
         tx.add_erase(EraseTarget::Label(&e.nevra))
             .map_err(|err| format!("cannot add the removal of {}: {err}", e.nevra))?;
     }
-    let total = tx.order().map_err(|e| e.to_string())?.len() as u64;
-    run.step(
-        "transaction",
-        format!("{total} elements (installs and erasures)"),
-    );
+    // rpm orders the elements inside run(); its element events carry the total
     let sink = run.sink.clone();
+    let seen_total = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let total_out = seen_total.clone();
     let mut done = 0u64;
+    let mut total = 0u64;
     tx.set_observer(Box::new(move |ev| match ev.kind {
+        ProgressKind::Element => {
+            if ev.total > total {
+                total = ev.total;
+                total_out.store(total, std::sync::atomic::Ordering::Relaxed);
+                sink.emit(Event::Step {
+                    step: "transaction".into(),
+                    message: format!("{total} elements (installs and erasures)"),
+                });
+            }
+        }
         ProgressKind::InstallStart | ProgressKind::EraseStart => sink.emit(Event::Package {
             action: if ev.kind == ProgressKind::InstallStart {
                 "install".into()
@@ -860,6 +869,7 @@ fn transaction(run: &mut Run<'_>, plan: &PlanDocument) -> Result<(), String> {
     }));
     let result = tx.run(TransactionFlags::default());
     drop(tx);
+    let total = seen_total.load(std::sync::atomic::Ordering::Relaxed);
     run.time("transaction", started);
     let report = result.map_err(|e| format!("the RPM transaction failed: {e}"))?;
     let count = |k: ProgressKind| report.events.iter().filter(|e| e.kind == k).count() as u64;
