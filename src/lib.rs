@@ -15,6 +15,7 @@
 
 pub mod answerfile;
 pub mod apply;
+pub mod boot;
 pub mod cli;
 pub mod exit;
 pub mod fetch;

@@ -155,8 +155,19 @@ fn picture(root: &Path) -> Picture {
 }
 
 fn assert_old_root(root: &Path, before: &Picture, what: &str) {
+    assert_old_root_with(root, before, what, false);
+}
+
+/// Like [`assert_old_root`]; with `shm_read`, `before` was taken before other commands read
+/// the rpm database (`upgrade` plans and test-runs the transaction), which rewrites sqlite's
+/// shared-memory index `rpmdb.sqlite-shm` (not content of the database): that file is not
+/// compared then.
+fn assert_old_root_with(root: &Path, before: &Picture, what: &str, shm_read: bool) {
     let after = picture(root);
-    let diff = manifest::diff(&before.manifest, &after.manifest);
+    let diff: Vec<_> = manifest::diff(&before.manifest, &after.manifest)
+        .into_iter()
+        .filter(|d| !(shm_read && d.path.ends_with("rpmdb.sqlite-shm")))
+        .collect();
     assert!(
         diff.is_empty(),
         "{what}: the root differs from before the upgrade:\n{}",
@@ -847,4 +858,262 @@ fn the_1500_package_sets_upgrade_and_roll_back() {
         ok(&dir, &["rollback"]);
         assert_old_root(&dir, &before, release);
     }
+}
+
+/// A stand-in for dracut (the real one runs in `vm-tests/`): checks that it is asked for the
+/// leapfrog module and a kernel version, and writes the output file.
+fn fake_dracut() -> PathBuf {
+    let p = scratch().join("fake-dracut");
+    if !p.exists() {
+        fs::write(
+            &p,
+            "#!/bin/sh\n# test stand-in for dracut\ncase \" $* \" in *\" --add leapfrog \"*) ;; *) echo 'no --add leapfrog' >&2; exit 1;; esac\ncase \" $* \" in *\" --kver \"*) ;; *) echo 'no --kver' >&2; exit 1;; esac\nfor last; do :; done\necho \"initramfs for $*\" > \"$last\"\n",
+        )
+        .unwrap();
+        use std::os::unix::fs::PermissionsExt as _;
+        fs::set_permissions(&p, fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    p
+}
+
+fn leapfrog_env(root: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_leapfrog"));
+    c.arg("--root")
+        .arg(root)
+        .args(args)
+        .env_remove("LEAPFROG_FAILPOINTS");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().expect("run leapfrog")
+}
+
+fn status_of(root: &Path) -> serde_json::Value {
+    let o = ok(root, &["--json", "status"]);
+    serde_json::from_slice(&o.stdout).expect("status JSON")
+}
+
+fn grubenv_var(root: &Path, key: &str) -> Option<String> {
+    leapfrog::boot::grubenv_get(&fs::read(root.join("boot/grub2/grubenv")).unwrap(), key)
+        .filter(|v| !v.is_empty())
+}
+
+/// `leapfrog upgrade` on a root planned with the testkit data: host facts of a healthy machine,
+/// the unsigned agent kept as it is, the fake dracut, a kernel file of the root.
+fn upgrade(root: &Path, extra: &[&str]) -> Output {
+    let facts = scratch().join("host-facts.json");
+    let kernel = leapfrog::boot::newest_kernel(root).unwrap().1;
+    fs::write(
+        &facts,
+        format!(
+            r#"{{"running_kernel": "{kernel}", "arch": "x86_64", "memory_kib": 4194304,
+ "cpu_flags": ["cx16", "lahf_lm", "popcnt", "sse4_1", "sse4_2", "ssse3"],
+ "mounts": [{{"source": "/dev/vda1", "target": "/", "fstype": "xfs", "free_bytes": 21474836480,
+   "total_bytes": 42949672960, "xfs_ftype": 1, "xfs_reflink": true}}],
+ "network_interfaces": [{{"name": "ens3", "physical": true}}], "efi": false}}"#
+        ),
+    )
+    .unwrap();
+    let data = testkit_data();
+    let dracut = fake_dracut();
+    let mut args = vec![
+        "upgrade",
+        "--data",
+        data.to_str().unwrap(),
+        "--host-facts",
+        facts.to_str().unwrap(),
+        "--waive",
+        "packages.no-target",
+        "--keep-foreign",
+        "acme-agent",
+        "--snapshot",
+        "copy",
+        "--kernel-arg",
+        "console=ttyS0",
+    ];
+    args.extend_from_slice(extra);
+    leapfrog_env(
+        root,
+        &args,
+        &[("LEAPFROG_DRACUT", dracut.to_str().unwrap())],
+    )
+}
+
+#[test]
+fn upgrade_stages_status_reports_cancel_removes() {
+    let dir = scratch().join("stage-a8");
+    let mut o = RootOptions::new(world(), "almalinux-8.10", &dir);
+    o.target = Some("almalinux-9.6".into());
+    root::build_root(&o).unwrap();
+    assert_eq!(status_of(&dir)["stage"], "not-planned");
+    let saved_before = grubenv_var(&dir, "saved_entry");
+
+    let o = upgrade(&dir, &[]);
+    assert_eq!(o.status.code(), Some(3), "reboot required: {}", text(&o));
+    let entry = fs::read_to_string(dir.join("boot/loader/entries/leapfrog-upgrade.conf")).unwrap();
+    assert!(entry.contains("linux /leapfrog/vmlinuz-upgrade"), "{entry}");
+    let options = entry.lines().find(|l| l.starts_with("options ")).unwrap();
+    for want in [
+        "root=/dev/mapper/almalinux-root",
+        " rw ",
+        "enforcing=0",
+        "leapfrog.upgrade=1",
+        "console=ttyS0",
+    ] {
+        assert!(options.contains(want), "{want}: {options}");
+    }
+    for gone in [" ro ", "rhgb", "quiet"] {
+        assert!(!format!("{options} ").contains(gone), "{gone}: {options}");
+    }
+    assert!(
+        fs::read_to_string(dir.join("boot/leapfrog/initramfs-upgrade.img"))
+            .unwrap()
+            .contains("--add leapfrog")
+    );
+    assert!(dir.join("boot/leapfrog/vmlinuz-upgrade").is_file());
+    assert_eq!(
+        grubenv_var(&dir, "next_entry").as_deref(),
+        Some("leapfrog-upgrade")
+    );
+    assert_eq!(
+        grubenv_var(&dir, "saved_entry"),
+        saved_before,
+        "the default is untouched"
+    );
+    let st = status_of(&dir);
+    assert_eq!(st["stage"], "staged", "{st}");
+    assert_eq!(st["staged"]["snapshot"], "copy");
+
+    // idempotent
+    let o = upgrade(&dir, &[]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("Already staged"),
+        "{}",
+        text(&o)
+    );
+
+    // cancel: nothing staged remains, the downloads stay unless asked
+    ok(&dir, &["cancel"]);
+    assert!(
+        !dir.join("boot/loader/entries/leapfrog-upgrade.conf")
+            .exists()
+    );
+    assert!(!dir.join("boot/leapfrog").exists());
+    assert_eq!(grubenv_var(&dir, "next_entry"), None);
+    assert_eq!(status_of(&dir)["stage"], "downloaded");
+    ok(&dir, &["cancel", "--downloads"]);
+    assert!(!dir.join("var/lib/leapfrog/packages").exists());
+    assert_eq!(status_of(&dir)["stage"], "planned");
+
+    // an inhibitor stops it with exit 2 and stages nothing
+    let o = leapfrog_env(
+        &dir,
+        &["upgrade", "--data", testkit_data().to_str().unwrap()],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        !dir.join("boot/loader/entries/leapfrog-upgrade.conf")
+            .exists()
+    );
+}
+
+/// The offline stage as the initramfs runs it, on a staged root (no separate /boot here).
+fn staged_root(name: &str, failing_post: bool) -> (PathBuf, Picture) {
+    let dir = scratch().join(name);
+    let mut o = RootOptions::new(world(), "almalinux-8.10", &dir);
+    o.target = Some("almalinux-9.6".into());
+    root::build_root(&o).unwrap();
+    if failing_post {
+        with_failing_post(&dir);
+    }
+    // the testkit's fstab names a /boot filesystem that does not exist here
+    let fstab = fs::read_to_string(dir.join("etc/fstab")).unwrap();
+    fs::write(
+        dir.join("etc/fstab"),
+        fstab
+            .lines()
+            .filter(|l| !l.contains(" /boot "))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    )
+    .unwrap();
+    let before = picture(&dir);
+    let o = upgrade(&dir, &[]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    (dir, before)
+}
+
+#[test]
+fn offline_upgrades_then_clears_the_entry_and_prepares_first_boot() {
+    let (dir, _) = staged_root("offline-ok", false);
+    let o = ok(&dir, &["offline"]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("the upgrade is complete"));
+    assert_new_root(&dir, "offline");
+    assert!(
+        !dir.join("boot/loader/entries/leapfrog-upgrade.conf")
+            .exists()
+    );
+    assert!(!dir.join("boot/leapfrog").exists());
+    assert_eq!(grubenv_var(&dir, "next_entry"), None);
+    assert!(grubenv_var(&dir, "saved_entry").unwrap().contains("el9"));
+    assert!(dir.join(leapfrog::boot::FIRSTBOOT_UNIT).is_file());
+    let st = status_of(&dir);
+    assert_eq!(st["stage"], "done", "{st}");
+    assert_eq!(st["staged"]["attempts"], 1);
+    assert!(st["staged"]["finished"].is_string());
+}
+
+#[test]
+fn offline_failure_rolls_back_and_a_power_cut_boots_the_upgrade_entry_again() {
+    // a failing %post: rolled back, the old default entry, no first boot
+    let (dir, before) = staged_root("offline-fail", true);
+    let o = leapfrog(&dir, &["offline"], None);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("rolled back"));
+    assert_old_root_with(&dir, &before, "offline rollback", true);
+    assert_eq!(grubenv_var(&dir, "next_entry"), None);
+    assert!(!dir.join(leapfrog::boot::FIRSTBOOT_UNIT).exists());
+
+    // a power cut in the middle of the transaction: the entry is armed again, the next boot
+    // of the upgrade environment rolls back
+    let (dir, before) = staged_root("offline-powercut", false);
+    let o = leapfrog(&dir, &["offline"], Some("rpm-after-element=kill@9"));
+    assert_eq!(o.status.signal(), Some(9), "{}", text(&o));
+    assert_eq!(
+        grubenv_var(&dir, "next_entry").as_deref(),
+        Some("leapfrog-upgrade")
+    );
+    let o = leapfrog(&dir, &["offline"], None);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert_old_root_with(&dir, &before, "power cut, then the next boot", true);
+    assert_eq!(grubenv_var(&dir, "next_entry"), None);
+
+    // boots that never finish: after the last attempt the old entry is chosen and the root
+    // rolled back
+    let (dir, before) = staged_root("offline-attempts", false);
+    // the first boot dies in the transaction, the next ones before they can do anything
+    for i in 0..leapfrog::boot::MAX_ATTEMPTS {
+        let fp = if i == 0 {
+            "rpm-after-element=kill@5"
+        } else {
+            "lock-acquired=kill"
+        };
+        let o = leapfrog(&dir, &["offline"], Some(fp));
+        assert_eq!(o.status.signal(), Some(9), "{fp}: {}", text(&o));
+        assert_eq!(
+            grubenv_var(&dir, "next_entry").as_deref(),
+            Some("leapfrog-upgrade")
+        );
+    }
+    let o = leapfrog(&dir, &["offline"], None);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("did not finish, rolling back"),
+        "{}",
+        text(&o)
+    );
+    assert_old_root_with(&dir, &before, "attempts exhausted", true);
+    assert_eq!(grubenv_var(&dir, "next_entry"), None);
 }

@@ -831,15 +831,13 @@ fn transaction(run: &mut Run<'_>, plan: &PlanDocument) -> Result<(), String> {
     let mut done = 0u64;
     let mut total = 0u64;
     tx.set_observer(Box::new(move |ev| match ev.kind {
-        ProgressKind::Element => {
-            if ev.total > total {
-                total = ev.total;
-                total_out.store(total, std::sync::atomic::Ordering::Relaxed);
-                sink.emit(Event::Step {
-                    step: "transaction".into(),
-                    message: format!("{total} elements (installs and erasures)"),
-                });
-            }
+        ProgressKind::Element if ev.total > total => {
+            total = ev.total;
+            total_out.store(total, std::sync::atomic::Ordering::Relaxed);
+            sink.emit(Event::Step {
+                step: "transaction".into(),
+                message: format!("{total} elements (installs and erasures)"),
+            });
         }
         ProgressKind::InstallStart | ProgressKind::EraseStart => sink.emit(Event::Package {
             action: if ev.kind == ProgressKind::InstallStart {

@@ -14,13 +14,17 @@ use crate::exit::ExitCode;
 pub mod actors;
 pub mod answer;
 pub mod apply;
+pub mod cancel;
 pub mod commit;
 pub mod data;
 pub mod download;
 pub mod inventory;
+pub mod offline;
 pub mod plan;
 pub mod preupgrade;
 pub mod rollback;
+pub mod status;
+pub mod upgrade;
 pub mod why;
 
 /// In-place major-version upgrades for RHEL-compatible Linux.
@@ -78,6 +82,17 @@ pub enum Command {
     /// Fetch and verify the planned packages into /var/lib/leapfrog/packages, then prove the
     /// transaction with rpm's test flag and check the disk space (exit 2: not ready)
     Download(download::DownloadArgs),
+    /// Everything before the reboot: assessment, plan, download, snapshot check, the upgrade
+    /// boot environment and its one-shot boot entry (exit 3: reboot to continue; 2: blocked)
+    Upgrade(upgrade::UpgradeArgs),
+    /// Where the upgrade stands: stage, phase, progress, timings, last error, logs (what
+    /// automation polls; --json)
+    Status(status::StatusArgs),
+    /// Before the reboot: remove what `upgrade` staged (boot entry, initramfs; --downloads too)
+    Cancel(cancel::CancelArgs),
+    /// The offline stage, run by the upgrade initramfs as `leapfrog --root /sysroot offline`
+    /// (exit 0: upgraded, 1: rolled back)
+    Offline(offline::OfflineArgs),
     /// Apply the downloaded plan to the root: snapshot, RPM transaction, post-steps,
     /// verification; any failure rolls the root back (exit 1). Re-running continues an
     /// interrupted run from its recorded phase
@@ -131,6 +146,10 @@ pub fn run_command(cli: &Cli) -> anyhow::Result<ExitCode> {
         Command::Actors(args) => actors::run(&cli.global, args),
         Command::Plan(args) => plan::run(&cli.global, args),
         Command::Download(args) => download::run(&cli.global, args),
+        Command::Upgrade(args) => upgrade::run(&cli.global, args),
+        Command::Status(args) => status::run(&cli.global, args),
+        Command::Cancel(args) => cancel::run(&cli.global, args),
+        Command::Offline(args) => offline::run(&cli.global, args),
         Command::Apply(args) => apply::run(&cli.global, args),
         Command::Rollback(args) => rollback::run(&cli.global, args),
         Command::Commit(args) => commit::run(&cli.global, args),
