@@ -33,6 +33,9 @@ pub const UPGRADE_ARGS: &[&str] = &[
 ];
 /// Kernel arguments of the installed system that must not reach the upgrade boot.
 const DROPPED_ARGS: &[&str] = &["rhgb", "quiet", "splash", "ro"];
+/// Keys (`key=...`) dropped too: the upgrade environment never resumes a hibernated system
+/// (and would wait for the swap device).
+const DROPPED_KEYS: &[&str] = &["resume"];
 /// How many times the upgrade environment is booted before leapfrog gives up on it and rolls
 /// back (a crash or power cut in the initramfs re-arms the one-shot entry; a loop is bounded).
 pub const MAX_ATTEMPTS: u32 = 3;
@@ -201,12 +204,17 @@ pub fn root_device_arg(root: &Path) -> Result<String, BootError> {
     Ok(format!("root=UUID={uuid}"))
 }
 
-/// The upgrade boot's command line: the installed one without `rhgb quiet splash ro`, with
+/// The upgrade boot's command line: the installed one without `rhgb quiet splash ro` and
+/// `resume=`, with
 /// `rw` (the offline stage writes to the root) and [`UPGRADE_ARGS`], then `extra`.
 pub fn upgrade_cmdline(installed: &str, extra: &[String]) -> String {
     let mut args: Vec<String> = installed
         .split_whitespace()
         .filter(|a| !DROPPED_ARGS.contains(a))
+        .filter(|a| {
+            a.split_once('=')
+                .is_none_or(|(k, _)| !DROPPED_KEYS.contains(&k))
+        })
         .filter(|a| !a.starts_with('$'))
         .map(String::from)
         .collect();
@@ -294,6 +302,10 @@ pub fn stage(root: &Path, opts: &StageOptions) -> Result<Staged, BootError> {
     fs::copy(&opts.kernel, &kernel).map_err(io_err("copy the kernel to", &kernel))?;
     let initramfs = dir.join("initramfs-upgrade.img");
     let mut dracut = Command::new(&dracut_cmd);
+    // the module installs the binary that runs it
+    if let Ok(exe) = std::env::current_exe() {
+        dracut.env("LEAPFROG_BINARY", exe);
+    }
     dracut
         .args(["--force", "--quiet", "--no-hostonly", "--add", "leapfrog"])
         .args(["--kver", &opts.kver])
@@ -532,7 +544,7 @@ mod tests {
     #[test]
     fn the_upgrade_cmdline_drops_splash_and_adds_ours() {
         let c = upgrade_cmdline(
-            "root=/dev/mapper/almalinux-root ro crashkernel=auto rhgb quiet $tuned_params",
+            "root=/dev/mapper/almalinux-root ro crashkernel=auto resume=/dev/mapper/almalinux-swap rhgb quiet $tuned_params",
             &["console=ttyS0".into(), "enforcing=1".into()],
         );
         assert_eq!(

@@ -794,9 +794,37 @@ fn xfs_reflink_snapshot_apply_and_rollback() {
         r["snapshot"]["backend"], "reflink",
         "auto picks reflink: {r}"
     );
+    assert!(
+        r["snapshot"]["boot"].is_null(),
+        "/boot is in the journal: {r}"
+    );
     assert_new_root(&root, "xfs");
     ok(&root, &["rollback"]);
     assert_old_root(&root, &before, "xfs reflink rollback");
+
+    // /boot on its own filesystem, as EL installs it: reflinks cannot reach it from the store,
+    // so it gets its own journal (copies)
+    let root2 = m.dir.join("root2");
+    copy_into(&t, &root2);
+    let boot = TestMount::image(scratch(), "xfs-boot", "320M", &["mkfs.xfs", "-q"]);
+    copy_into(&root2.join("boot"), &boot.dir);
+    fs::remove_dir_all(root2.join("boot")).unwrap();
+    fs::create_dir(root2.join("boot")).unwrap();
+    let st = Command::new("mount")
+        .arg("--bind")
+        .arg(&boot.dir)
+        .arg(root2.join("boot"))
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let before2 = picture(&root2);
+    let r = result_of(&ok(&root2, &["--json", "apply"]));
+    assert_eq!(r["snapshot"]["backend"], "reflink", "{r}");
+    assert_eq!(r["snapshot"]["boot"]["backend"], "copy", "{r}");
+    assert_new_root(&root2, "xfs, separate /boot");
+    ok(&root2, &["rollback"]);
+    assert_old_root(&root2, &before2, "xfs reflink rollback, separate /boot");
+    let _ = Command::new("umount").arg(root2.join("boot")).status();
 }
 
 /// Plans with `--drop` for every package the plan reports as removed by the solver or left

@@ -699,15 +699,27 @@ fn take_snapshots(
     .map_err(io("write", &dirs_path))?;
 
     failpoints::fail_point("snapshot-before")?;
+    // /boot (or the EFI partition) on its own filesystem: reflinks cannot reach it from the
+    // store on the root filesystem, and btrfs/LVM snapshots of the root do not hold it
+    let boot_separate = {
+        let dev = |p: &Path| fs::metadata(p).map(|m| m.dev()).ok();
+        let root_dev = dev(&root);
+        ["boot", "boot/efi"]
+            .iter()
+            .any(|b| root.join(b).is_dir() && dev(&root.join(b)) != root_dev)
+    };
     let store = state_dir(&root).join(SNAPSHOT_STORE);
     let main = match backend {
         Backend::None => None,
         Backend::Reflink | Backend::Copy => {
-            let scope = scope::journal_scope(
+            let mut scope = scope::journal_scope(
                 &root,
                 &location.dbpath,
                 package_files.iter().map(String::as_str),
             );
+            if backend == Backend::Reflink && boot_separate {
+                scope.paths.retain(|p| !p.starts_with("boot"));
+            }
             Some(snapshot::take(backend, &scope, &store).map_err(ExecError::Snapshot)?)
         }
         Backend::Btrfs | Backend::Lvm => {
@@ -715,18 +727,18 @@ fn take_snapshots(
             Some(snapshot::take(backend, &scope, &store).map_err(ExecError::Snapshot)?)
         }
     };
-    let boot_separate = || -> bool {
-        let dev = |p: &Path| fs::metadata(p).map(|m| m.dev()).ok();
-        let root_dev = dev(&root);
-        ["boot", "boot/efi"]
-            .iter()
-            .any(|b| root.join(b).is_dir() && dev(&root.join(b)) != root_dev)
+    let boot_journal = match backend {
+        Backend::Copy => false,
+        Backend::None => true,
+        Backend::Reflink | Backend::Btrfs | Backend::Lvm => boot_separate,
     };
-    let boot = if matches!(backend, Backend::Reflink | Backend::Copy) || !root.join("boot").is_dir()
-    {
+    let boot = if !boot_journal || !root.join("boot").is_dir() {
         None
-    } else if backend == Backend::None || boot_separate() {
-        let boot_backend = if snapshot::journal::reflink_probe(&root.join("boot")).is_ok() {
+    } else {
+        // the store is on the root filesystem: copies (reflinks cannot cross filesystems)
+        let boot_backend = if boot_separate {
+            Backend::Copy
+        } else if snapshot::journal::reflink_probe(&root.join("boot")).is_ok() {
             Backend::Reflink
         } else {
             Backend::Copy
@@ -745,8 +757,6 @@ fn take_snapshots(
                 return Err(ExecError::Snapshot(e));
             }
         }
-    } else {
-        None
     };
     failpoints::fail_point("snapshot-after")?;
     let set = SnapshotSet {
