@@ -1075,7 +1075,7 @@ fn staged_root(name: &str, failing_post: bool) -> (PathBuf, Picture) {
 
 #[test]
 fn offline_upgrades_then_clears_the_entry_and_prepares_first_boot() {
-    let (dir, _) = staged_root("offline-ok", false);
+    let (dir, before) = staged_root("offline-ok", false);
     let o = ok(&dir, &["offline"]);
     assert!(String::from_utf8_lossy(&o.stdout).contains("the upgrade is complete"));
     assert_new_root(&dir, "offline");
@@ -1091,6 +1091,17 @@ fn offline_upgrades_then_clears_the_entry_and_prepares_first_boot() {
     assert_eq!(st["stage"], "done", "{st}");
     assert_eq!(st["staged"]["attempts"], 1);
     assert!(st["staged"]["finished"].is_string());
+
+    // a later rollback: the snapshot was taken with the upgrade entry staged and selected, the
+    // restored system must not boot into it again; the root is as before `upgrade`
+    ok(&dir, &["rollback"]);
+    assert!(
+        !dir.join("boot/loader/entries/leapfrog-upgrade.conf")
+            .exists()
+    );
+    assert!(!dir.join("boot/leapfrog").exists());
+    assert_eq!(grubenv_var(&dir, "next_entry"), None);
+    assert_old_root_with(&dir, &before, "rollback after the offline upgrade", true);
 }
 
 #[test]

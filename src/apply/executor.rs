@@ -1145,6 +1145,15 @@ fn roll_back(run: &mut Run<'_>, cause: &str) -> Result<RollbackSummary, ExecErro
         run.state.snapshot = serde_json::to_value(&set).ok();
     }
     let _ = fs::remove_file(state_dir(&root).join(PACKAGE_DIRS));
+    // A snapshot taken in the upgrade environment holds /boot as staged (leapfrog's entry,
+    // selected once): the restored system must not boot into it again.
+    if let Ok(Some(_)) = crate::boot::Staged::load(&root)
+        && let Err(e) = crate::boot::unstage(&root, true, true)
+    {
+        run.sink.emit(Event::Warning {
+            message: format!("cannot remove leapfrog's upgrade boot entry: {e}"),
+        });
+    }
     run.phase(
         Phase::RolledBack,
         &format!(

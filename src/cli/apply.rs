@@ -78,6 +78,7 @@ pub(crate) fn console_sink(json: bool) -> Sink {
         }
         bar
     });
+    let mut last_line: Option<std::time::Instant> = None;
     Sink::new(Box::new(move |e: &Event| match (e, &bar) {
         (
             Event::Package {
@@ -98,7 +99,15 @@ pub(crate) fn console_sink(json: bool) -> Sink {
                 bar.finish_and_clear();
             }
         }
-        (Event::Package { .. }, None) => {}
+        (Event::Package { done, total, .. }, None) => {
+            // not a terminal (a serial console, a log): a progress line every 2 seconds
+            let now = std::time::Instant::now();
+            if last_line.is_none_or(|t| now.duration_since(t).as_secs() >= 2) || done + 1 >= *total
+            {
+                last_line = Some(now);
+                println!("{}", e.line());
+            }
+        }
         (other, Some(bar)) if !bar.is_hidden() && !bar.is_finished() => bar.println(other.line()),
         (other, _) => println!("{}", other.line()),
     }))
