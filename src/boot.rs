@@ -477,7 +477,7 @@ pub fn install_firstboot(root: &Path, target: &str) -> Result<(), BootError> {
          rm -rf /boot/{BOOT_DIR} /boot/loader/entries/{ENTRY_ID}.conf\n\
          mkdir -p /etc/motd.d /var/log/leapfrog\n\
          echo 'This system was upgraded to {target} by leapfrog. Run `leapfrog commit` once you are satisfied, or `leapfrog rollback`.' > /etc/motd.d/leapfrog\n\
-         echo \"$(date -u +%Y-%m-%dT%H:%M:%SZ) first boot of the upgraded system ({target}) complete\" >> /var/log/leapfrog/apply.log\n\
+         echo \"$(date -u +%Y-%m-%dT%H:%M:%SZ) first boot of the upgraded system ({target}) complete, running kernel $(uname -r)\" >> /var/log/leapfrog/apply.log\n\
          rm -f /{FIRSTBOOT_WANTS} /{FIRSTBOOT_UNIT}\n\
          rm -f /{FIRSTBOOT_SCRIPT}\n"
     );

@@ -1156,3 +1156,66 @@ fn offline_failure_rolls_back_and_a_power_cut_boots_the_upgrade_entry_again() {
     assert_old_root_with(&dir, &before, "attempts exhausted", true);
     assert_eq!(grubenv_var(&dir, "next_entry"), None);
 }
+
+/// An LVM rollback merges at the next boot, which brings back leapfrog's state and logs of the
+/// snapshot's moment; the rollback kept its own on `/boot` (here a tmpfs: another filesystem,
+/// as `/boot` is on EL installations with an LVM root) and the first `status` after the merge
+/// puts them back. (The real merge runs in `vm-tests/run lvm`.)
+#[test]
+fn status_after_an_lvm_merge_puts_back_the_rollbacks_state() {
+    use leapfrog::apply::merge_keep;
+    let root = scratch().join("lvm-merge-root");
+    let _ = fs::remove_dir_all(&root);
+    fs::create_dir_all(&root).unwrap();
+    let _boot = TestMount::tmpfs(&root, "boot", "16M");
+    let mut s = State::new("2026-11-22T10:00:00Z", None);
+    s.transition(Phase::Snapshotted, "").unwrap();
+    s.transition(Phase::Applying, "").unwrap();
+    s.fail("failing-post-1.0-1.el9: %post scriptlet failed, exit status 1")
+        .unwrap();
+    s.transition(Phase::RollingBack, "").unwrap();
+    s.transition(
+        Phase::RolledBack,
+        "restored; the LVM merge completes at the next boot",
+    )
+    .unwrap();
+    s.save(&root).unwrap();
+    let log = root.join("var/log/leapfrog/apply.log");
+    fs::create_dir_all(log.parent().unwrap()).unwrap();
+    fs::write(&log, "phase applying\nphase failed\nphase rolled-back\n").unwrap();
+    assert!(
+        merge_keep::keep(&root).unwrap(),
+        "/boot is another filesystem"
+    );
+    let status = |what: &str| -> serde_json::Value {
+        let o = ok(&root, &["--json", "status"]);
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{what}: {e}: {}", text(&o)))
+    };
+    // before the reboot: rolled back, the copy waits for the merge
+    assert_eq!(status("before the merge")["stage"], "rolled-back");
+    assert!(merge_keep::keep_dir(&root).exists());
+    // the merge: the state saved just before the snapshot, the log of that moment
+    State::new("2026-11-22T10:00:00Z", None)
+        .save(&root)
+        .unwrap();
+    fs::write(&log, "until the snapshot\n").unwrap();
+    let after = status("after the merge");
+    assert_eq!(after["stage"], "rolled-back", "{after:#}");
+    assert!(
+        after["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("failing-post")
+    );
+    assert!(
+        fs::read_to_string(&log)
+            .unwrap()
+            .contains("phase rolled-back")
+    );
+    assert!(!merge_keep::keep_dir(&root).exists());
+    // without the copy (/boot on the root volume) the merged state is what status shows
+    State::new("2026-11-22T10:00:00Z", None)
+        .save(&root)
+        .unwrap();
+    assert_eq!(status("no copy")["phase"], "planned");
+}

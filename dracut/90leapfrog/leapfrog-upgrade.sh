@@ -9,6 +9,10 @@ has leapfrog.upgrade=1 || exit 0
 
 console=/dev/console
 [ -w "$console" ] || console=/dev/null
+# leapfrog.failpoints=SPEC: crash-test failpoints (docs/executor.md), for tests only
+for a in $cmdline; do
+    case "$a" in leapfrog.failpoints=*) export LEAPFROG_FAILPOINTS="${a#leapfrog.failpoints=}" ;; esac
+done
 echo "leapfrog: offline upgrade starting ($(date -u +%H:%M:%S))" >"$console"
 /usr/bin/leapfrog --root /sysroot offline >"$console" 2>&1
 rc=$?

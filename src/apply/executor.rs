@@ -27,6 +27,7 @@ use serde::{Deserialize, Serialize};
 
 use super::failpoints::{self, FailpointError};
 use super::lock::{LockError, RunLock};
+use super::merge_keep::{self, KeepError};
 use super::progress::{Event, Sink};
 use super::stale::{self, StaleError};
 use super::state::{Phase, State, StateError, now};
@@ -138,6 +139,11 @@ pub enum ExecError {
     /// A failpoint (tests).
     #[error(transparent)]
     Failpoint(#[from] FailpointError),
+    /// The state an LVM rollback kept on /boot cannot be put back after the merge.
+    #[error(
+        "the state and logs an LVM rollback kept in /boot/leapfrog-merge cannot be put back (remove that directory to go on with the root's own state): {0}"
+    )]
+    Kept(#[source] KeepError),
     /// An I/O error outside the snapshot.
     #[error("{op} {}: {source}", path.display())]
     Io {
@@ -292,6 +298,17 @@ struct Run<'a> {
 
 impl Run<'_> {
     fn phase(&mut self, to: Phase, note: &str) -> Result<(), ExecError> {
+        if matches!(
+            to,
+            Phase::Snapshotted | Phase::Verifying | Phase::Done | Phase::RolledBack
+        ) {
+            // What the phase says about the disk (the snapshot is complete, the transaction's
+            // files are written, the post-steps are done, the old files are back) must be on
+            // the disk before the state says it: rpm does not fsync the files it writes, and a
+            // power cut after the state write would find the phase recorded and the files lost
+            // (the VM power-cut test found os-release empty after a cut during verification).
+            nix::unistd::sync();
+        }
         self.state.transition(to, note)?;
         self.state.save(&self.root)?;
         self.report.phase = to;
@@ -360,6 +377,7 @@ pub fn apply(root: &Path, opts: &ApplyOptions, sink: &Sink) -> Result<ApplyRepor
     let root = std::path::absolute(root).map_err(io("resolve", root))?;
     fs::create_dir_all(state_dir(&root)).map_err(io("create", &state_dir(&root)))?;
     let _lock = RunLock::acquire(&root)?;
+    reconcile_merge(&root)?;
     let log = sink.log_to(&root, APPLY_LOG).ok();
     let plan = PlanDocument::load(&root)?;
     let previous = State::load(&root)?;
@@ -1167,7 +1185,48 @@ fn roll_back(run: &mut Run<'_>, cause: &str) -> Result<RollbackSummary, ExecErro
             }
         ),
     )?;
+    if summary.pending_reboot {
+        keep_for_merge(run);
+    }
     Ok(summary)
+}
+
+/// A scheduled LVM merge brings back the state and logs of the snapshot's moment: keep this
+/// rollback's on /boot for [`merge_keep::reconcile`].
+fn keep_for_merge(run: &Run<'_>) {
+    let dir = merge_keep::keep_dir(&run.root);
+    let message = "the state and logs of this rollback are kept in";
+    run.step(
+        "keep-for-merge",
+        format!("{message} {} until the merge has completed", dir.display()),
+    );
+    run.sink.sync();
+    match merge_keep::keep(&run.root) {
+        Ok(true) => {}
+        Ok(false) => run.sink.emit(Event::Warning {
+            message: format!(
+                "/boot is on the root volume, so the merge also takes leapfrog's state and logs back to the moment of the snapshot: after the reboot `leapfrog status` shows phase planned, and this log is in {} only until then",
+                run.root.join(super::progress::LOG_DIR).display()
+            ),
+        }),
+        Err(e) => run.sink.emit(Event::Warning {
+            message: format!(
+                "cannot keep the state and logs of this rollback on /boot ({e}): after the merge `leapfrog status` shows the state of the moment of the snapshot"
+            ),
+        }),
+    }
+}
+
+/// Puts back the state and logs an LVM rollback kept on /boot, once the merge has happened.
+fn reconcile_merge(root: &Path) -> Result<(), ExecError> {
+    match merge_keep::reconcile(root) {
+        Ok(merge_keep::Reconciled::Restored { snapshot }) => {
+            tracing::info!("the merge of {snapshot} completed: the rollback's state is back");
+            Ok(())
+        }
+        Ok(_) => Ok(()),
+        Err(e) => Err(ExecError::Kept(e)),
+    }
 }
 
 /// Removes the temporary files rpm leaves when it dies or fails while unpacking
@@ -1267,6 +1326,7 @@ pub struct RollbackReport {
 pub fn rollback(root: &Path, sink: &Sink) -> Result<RollbackReport, ExecError> {
     let root = std::path::absolute(root).map_err(io("resolve", root))?;
     let _lock = RunLock::acquire(&root)?;
+    reconcile_merge(&root)?;
     let log = sink.log_to(&root, APPLY_LOG).ok();
     let state = State::load(&root)?.ok_or_else(|| {
         ExecError::Refused("nothing to roll back: no upgrade has been applied to this root".into())
@@ -1367,6 +1427,7 @@ fn commit_state(run: &mut Run<'_>) -> Result<(), ExecError> {
 pub fn commit(root: &Path, sink: &Sink) -> Result<CommitReport, ExecError> {
     let root = std::path::absolute(root).map_err(io("resolve", root))?;
     let _lock = RunLock::acquire(&root)?;
+    reconcile_merge(&root)?;
     let log = sink.log_to(&root, APPLY_LOG).ok();
     let state = State::load(&root)?
         .ok_or_else(|| ExecError::Refused("nothing to commit: no upgrade was applied".into()))?;

@@ -8,6 +8,11 @@
 //!   process, exits it with code K, or sends SIGKILL to the process itself (what crash tests use:
 //!   no destructor, no buffered write, no `atexit` runs). `ACTION@N` applies the action at the
 //!   N-th hit instead.
+//! - `name=sleep:S`: the first hit pauses S seconds, then goes on: a window in which a test kills
+//!   the machine from outside (the VM power-cut test after the transaction).
+//!
+//! In the upgrade initramfs, `leapfrog.failpoints=SPEC` on the kernel command line sets the
+//! variable (the dracut module's hook passes it on).
 //!
 //! Two names belong to other crates and keep their own syntax, which the registry accepts and
 //! leaves to them: `actor-panic=<actor id>` (`leapfrog-actors`) and `rpm-after-element=N`
@@ -109,6 +114,8 @@ pub enum Action {
     Exit(i32),
     /// SIGKILL to the process itself.
     Kill,
+    /// Pause this many seconds, then go on.
+    Sleep(u64),
     /// The value belongs to another crate (`actor-panic`, `rpm-after-element`); never fires here.
     Foreign(String),
 }
@@ -255,6 +262,10 @@ impl Registry {
                 // SIGKILL cannot be caught; should delivery be delayed, never continue.
                 std::process::abort()
             }
+            Action::Sleep(secs) => {
+                std::thread::sleep(std::time::Duration::from_secs(secs));
+                Ok(())
+            }
             Action::Foreign(_) => Ok(()),
         }
     }
@@ -284,14 +295,18 @@ fn parse_value(v: &str) -> Result<Armed, String> {
         "panic" => Action::Panic,
         "abort" => Action::Abort,
         "kill" => Action::Kill,
-        other => match other.strip_prefix("exit:") {
-            Some(code) => Action::Exit(
+        other => match (other.strip_prefix("exit:"), other.strip_prefix("sleep:")) {
+            (Some(code), _) => Action::Exit(
                 code.parse::<i32>()
                     .map_err(|_| format!("{code:?} is not an exit code"))?,
             ),
-            None => {
+            (_, Some(secs)) => Action::Sleep(
+                secs.parse::<u64>()
+                    .map_err(|_| format!("{secs:?} is not a number of seconds"))?,
+            ),
+            _ => {
                 return Err(format!(
-                    "unknown action {other:?} (use N, error, panic, abort, exit:K or kill, optionally @N)"
+                    "unknown action {other:?} (use N, error, panic, abort, exit:K, kill or sleep:S, optionally @N)"
                 ));
             }
         },
@@ -373,6 +388,27 @@ mod tests {
         assert_eq!(r.hit("lock-acquired"), None);
         assert_eq!(r.hit("lock-acquired"), Some((Action::Kill, 3)));
         assert_eq!(r.hit("lock-acquired"), None);
+    }
+
+    #[test]
+    fn sleep_pauses_then_goes_on() {
+        let r = Registry::parse("verify-before=sleep:1").unwrap();
+        assert_eq!(r.armed("verify-before").unwrap().action, Action::Sleep(1));
+        let t = std::time::Instant::now();
+        assert_eq!(r.fail_point("verify-before"), Ok(()));
+        assert!(t.elapsed() >= std::time::Duration::from_secs(1));
+        // the first hit only
+        let t = std::time::Instant::now();
+        assert_eq!(r.fail_point("verify-before"), Ok(()));
+        assert!(t.elapsed() < std::time::Duration::from_secs(1));
+        for bad in [
+            "verify-before=sleep:",
+            "verify-before=sleep:x",
+            "verify-before=sleep:-1",
+        ] {
+            let e = Registry::parse(bad).unwrap_err().to_string();
+            assert!(e.contains("not a number of seconds"), "{bad}: {e}");
+        }
     }
 
     #[test]

@@ -8,6 +8,7 @@
 pub mod executor;
 pub mod failpoints;
 pub mod lock;
+pub mod merge_keep;
 pub mod offline;
 pub mod post;
 pub mod progress;

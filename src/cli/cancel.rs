@@ -27,6 +27,8 @@ pub struct CancelArgs {
 /// When an upgrade run has already started (use `rollback`), or files cannot be removed.
 pub fn run(global: &GlobalArgs, args: &CancelArgs) -> anyhow::Result<ExitCode> {
     let root = &global.root;
+    crate::apply::merge_keep::reconcile_if_idle(root)
+        .context("cannot put back the state an LVM rollback kept on /boot")?;
     if let Some(state) = State::load(root)?
         && state.committed.is_none()
         && !matches!(state.phase, Phase::Planned | Phase::RolledBack)

@@ -88,6 +88,8 @@ fn progress(log: &str) -> Option<Progress> {
 /// When a state file exists but cannot be read.
 pub fn run(global: &GlobalArgs, _args: &StatusArgs) -> anyhow::Result<ExitCode> {
     let root = &global.root;
+    crate::apply::merge_keep::reconcile_if_idle(root)
+        .context("cannot put back the state an LVM rollback kept on /boot")?;
     let plan = PlanDocument::load(root).ok();
     let download = DownloadRecord::load(root).ok().flatten();
     let staged = Staged::load(root).context("cannot read the staging record")?;
@@ -114,9 +116,13 @@ pub fn run(global: &GlobalArgs, _args: &StatusArgs) -> anyhow::Result<ExitCode> 
             "done",
             "check the system, then `leapfrog commit` to keep the upgrade or `leapfrog rollback` to undo it".into(),
         ),
-        (Some(s), _) if s.phase == Phase::RolledBack => (
+        (Some(s), _) if s.phase == Phase::RolledBack && s.last_error.is_some() => (
             "rolled-back",
             "the root is as before the upgrade; read the last error, fix the cause, then plan again".into(),
+        ),
+        (Some(s), _) if s.phase == Phase::RolledBack => (
+            "rolled-back",
+            "the root is as before the upgrade (rolled back on request); `leapfrog upgrade` tries again".into(),
         ),
         (Some(s), _) if s.phase == Phase::Failed || s.phase == Phase::RollingBack => (
             "failed",

@@ -145,6 +145,8 @@ fn finish(
 /// Assessment, planning or download errors, no usable snapshot backend, dracut failures.
 pub fn run(global: &GlobalArgs, args: &UpgradeArgs) -> anyhow::Result<ExitCode> {
     let root = &global.root;
+    crate::apply::merge_keep::reconcile_if_idle(root)
+        .context("cannot put back the state an LVM rollback kept on /boot")?;
     // Idempotent: the same plan, downloaded and staged, with its entry selected.
     if let (Some(staged), Ok(plan), Ok(Some(dl))) = (
         Staged::load(root)?,
