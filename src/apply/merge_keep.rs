@@ -6,8 +6,8 @@
 //! the staging record of the upgrade) and logs (`var/log/leapfrog`) of that moment: without
 //! more, `status` would say "staged" and the log of the failure would be gone.
 //!
-//! So, once the rollback is scheduled, [`keep`] copies the rollback's state and the log files
-//! to [`KEEP_DIR`] on `/boot`, which is its own filesystem on every EL installation with an LVM
+//! So, once the rollback is scheduled, [`keep`] copies the rollback's state, `apply.log` and
+//! `scriptlets.log` to [`KEEP_DIR`] on `/boot`, which is its own filesystem on every EL installation with an LVM
 //! root and is not part of the merge. The first leapfrog command after the merge
 //! ([`reconcile`]: `status`, `apply`, `rollback`, `commit`, `cancel`, `upgrade`) finds the root's
 //! state back at phase `planned` of the same plan, puts the kept state and logs back, marks the
@@ -22,6 +22,7 @@ use std::io;
 use std::os::unix::fs::MetadataExt as _;
 use std::path::{Path, PathBuf};
 
+use super::executor::{APPLY_LOG, SCRIPTLET_LOG};
 use super::progress::LOG_DIR;
 use super::state::{Phase, STATE_PATH, State, StateError};
 
@@ -96,13 +97,12 @@ pub fn write_copy(root: &Path) -> Result<(), KeepError> {
     fs::copy(&state_from, &state_to).map_err(io_err("copy", &state_from))?;
     let logs_to = tmp.join(LOG_DIR);
     fs::create_dir_all(&logs_to).map_err(io_err("create", &logs_to))?;
-    let logs_from = root.join(LOG_DIR);
-    if let Ok(entries) = fs::read_dir(&logs_from) {
-        for e in entries.flatten() {
-            if e.file_type().is_ok_and(|t| t.is_file()) {
-                let to = logs_to.join(e.file_name());
-                fs::copy(e.path(), &to).map_err(io_err("copy", &e.path()))?;
-            }
+    // the logs the run wrote since the snapshot (the assessment's reports are older: the
+    // merge brings them back as they are)
+    for name in [APPLY_LOG, SCRIPTLET_LOG] {
+        let from = root.join(LOG_DIR).join(name);
+        if from.is_file() {
+            fs::copy(&from, logs_to.join(name)).map_err(io_err("copy", &from))?;
         }
     }
     sync_tree(&tmp);
