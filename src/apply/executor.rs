@@ -719,13 +719,9 @@ fn take_snapshots(
     failpoints::fail_point("snapshot-before")?;
     // /boot (or the EFI partition) on its own filesystem: reflinks cannot reach it from the
     // store on the root filesystem, and btrfs/LVM snapshots of the root do not hold it
-    let boot_separate = {
-        let dev = |p: &Path| fs::metadata(p).map(|m| m.dev()).ok();
-        let root_dev = dev(&root);
-        ["boot", "boot/efi"]
-            .iter()
-            .any(|b| root.join(b).is_dir() && dev(&root.join(b)) != root_dev)
-    };
+    let boot_separate = ["boot", "boot/efi"]
+        .iter()
+        .any(|b| snapshot::other_filesystem(&root, b));
     let store = state_dir(&root).join(SNAPSHOT_STORE);
     let main = match backend {
         Backend::None => None,
@@ -1194,11 +1190,12 @@ fn roll_back(run: &mut Run<'_>, cause: &str) -> Result<RollbackSummary, ExecErro
 /// A scheduled LVM merge brings back the state and logs of the snapshot's moment: keep this
 /// rollback's on /boot for [`merge_keep::reconcile`].
 fn keep_for_merge(run: &Run<'_>) {
-    let dir = merge_keep::keep_dir(&run.root);
-    let message = "the state and logs of this rollback are kept in";
     run.step(
         "keep-for-merge",
-        format!("{message} {} until the merge has completed", dir.display()),
+        format!(
+            "the state and logs of this rollback are kept in {} until the merge has completed",
+            merge_keep::keep_dir(&run.root).display()
+        ),
     );
     run.sink.sync();
     match merge_keep::keep(&run.root) {
@@ -1219,14 +1216,9 @@ fn keep_for_merge(run: &Run<'_>) {
 
 /// Puts back the state and logs an LVM rollback kept on /boot, once the merge has happened.
 fn reconcile_merge(root: &Path) -> Result<(), ExecError> {
-    match merge_keep::reconcile(root) {
-        Ok(merge_keep::Reconciled::Restored { snapshot }) => {
-            tracing::info!("the merge of {snapshot} completed: the rollback's state is back");
-            Ok(())
-        }
-        Ok(_) => Ok(()),
-        Err(e) => Err(ExecError::Kept(e)),
-    }
+    merge_keep::reconcile(root)
+        .map(drop)
+        .map_err(ExecError::Kept)
 }
 
 /// Removes the temporary files rpm leaves when it dies or fails while unpacking

@@ -19,7 +19,6 @@
 
 use std::fs;
 use std::io;
-use std::os::unix::fs::MetadataExt as _;
 use std::path::{Path, PathBuf};
 
 use super::executor::{APPLY_LOG, SCRIPTLET_LOG};
@@ -46,6 +45,9 @@ pub enum KeepError {
     /// The state (the root's or the kept one).
     #[error(transparent)]
     State(#[from] StateError),
+    /// The staging record or entry that came back with the volume.
+    #[error(transparent)]
+    Boot(#[from] crate::boot::BootError),
 }
 
 fn io_err(op: &'static str, path: &Path) -> impl FnOnce(io::Error) -> KeepError {
@@ -58,14 +60,6 @@ pub fn keep_dir(root: &Path) -> PathBuf {
     root.join(KEEP_DIR)
 }
 
-/// Whether `<root>/boot` is another filesystem than `<root>` (a mounted `/boot`).
-pub fn boot_outside_root(root: &Path) -> bool {
-    match (fs::metadata(root), fs::metadata(root.join("boot"))) {
-        (Ok(r), Ok(b)) => r.dev() != b.dev(),
-        _ => false,
-    }
-}
-
 /// Copies the root's state and logs to [`KEEP_DIR`] when `/boot` is outside the root's
 /// filesystem; `Ok(false)` (nothing written) when it is not.
 ///
@@ -73,7 +67,7 @@ pub fn boot_outside_root(root: &Path) -> bool {
 ///
 /// When the copy cannot be written.
 pub fn keep(root: &Path) -> Result<bool, KeepError> {
-    if !boot_outside_root(root) {
+    if !crate::snapshot::other_filesystem(root, "boot") {
         return Ok(false);
     }
     write_copy(root)?;
@@ -105,15 +99,16 @@ pub fn write_copy(root: &Path) -> Result<(), KeepError> {
             fs::copy(&from, logs_to.join(name)).map_err(io_err("copy", &from))?;
         }
     }
-    sync_tree(&tmp);
+    // the copy on the disk before it replaces the old one, and the rename after
+    let sync = |p: &Path| {
+        fs::File::open(p)
+            .and_then(|f| rustix::fs::syncfs(&f).map_err(io::Error::from))
+            .map_err(io_err("sync the filesystem of", p))
+    };
+    sync(&tmp)?;
     remove_tree(&dir)?;
     fs::rename(&tmp, &dir).map_err(io_err("rename", &tmp))?;
-    if let Some(parent) = dir.parent()
-        && let Ok(d) = fs::File::open(parent)
-    {
-        let _ = d.sync_all();
-    }
-    Ok(())
+    sync(&dir)
 }
 
 /// What [`reconcile`] found.
@@ -166,11 +161,7 @@ pub fn reconcile(root: &Path) -> Result<Reconciled, KeepError> {
     }
     // the staging record came back with the volume: the rollback had finished it
     if let Ok(Some(_)) = crate::boot::Staged::load(root) {
-        crate::boot::unstage(root, true, true).map_err(|e| KeepError::Io {
-            op: "remove the staged upgrade entry of",
-            path: root.join("boot"),
-            source: io::Error::other(e.to_string()),
-        })?;
+        crate::boot::unstage(root, true, true)?;
     }
     kept.save(root)?;
     remove_tree(&dir)?;
@@ -213,21 +204,6 @@ fn remove_tree(dir: &Path) -> Result<(), KeepError> {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
         Err(e) => Err(io_err("remove", dir)(e)),
-    }
-}
-
-fn sync_tree(dir: &Path) {
-    if let Ok(entries) = fs::read_dir(dir) {
-        for e in entries.flatten() {
-            if e.file_type().is_ok_and(|t| t.is_dir()) {
-                sync_tree(&e.path());
-            } else if let Ok(f) = fs::File::open(e.path()) {
-                let _ = f.sync_all();
-            }
-        }
-    }
-    if let Ok(d) = fs::File::open(dir) {
-        let _ = d.sync_all();
     }
 }
 
@@ -364,7 +340,7 @@ mod tests {
         let dir = staged_root("plan-1");
         let root = dir.path();
         fs::create_dir_all(root.join("boot")).unwrap();
-        assert!(!boot_outside_root(root));
+        assert!(!crate::snapshot::other_filesystem(root, "boot"));
         assert!(!keep(root).unwrap());
         assert!(!keep_dir(root).exists());
         assert_eq!(reconcile(root).unwrap(), Reconciled::Nothing);

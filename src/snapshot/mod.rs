@@ -262,6 +262,18 @@ pub(crate) fn fs_magic(path: &Path) -> Result<i64, SnapshotError> {
     Ok(st.f_type as i64)
 }
 
+/// Whether `<root>/<rel>` is a directory on another filesystem than `<root>` (a separately
+/// mounted `/boot` or EFI partition): a snapshot of the root does not hold it. False when
+/// either cannot be read.
+pub fn other_filesystem(root: &Path, rel: &str) -> bool {
+    use std::os::unix::fs::MetadataExt as _;
+    let dir = root.join(rel);
+    match (std::fs::metadata(root), std::fs::metadata(&dir)) {
+        (Ok(r), Ok(d)) => d.is_dir() && r.dev() != d.dev(),
+        _ => false,
+    }
+}
+
 /// Chooses the backend for `auto`, and says why: btrfs subvolume top -> btrfs; a root on an
 /// LVM volume whose group has room for a snapshot -> lvm; a filesystem that can reflink (XFS
 /// with `reflink=1`, btrfs) -> reflink; otherwise copy.
