@@ -78,9 +78,7 @@ fn leapfrog(root: &Path, args: &[&str]) -> Output {
 }
 
 fn erase(root: &Path, pkg: &str) {
-    let home = scratch().join("rpmhome");
-    std::fs::create_dir_all(&home).unwrap();
-    std::fs::write(home.join(".rpmmacros"), "%_dbpath /var/lib/rpm\n").unwrap();
+    let home = leapfrog_testkit::fixture::rpm_home(scratch(), "/var/lib/rpm");
     let st = Command::new("rpm")
         .env("HOME", &home)
         .arg("--root")

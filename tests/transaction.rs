@@ -130,9 +130,7 @@ fn hash_dir(dir: &Path) -> BTreeMap<String, String> {
 }
 
 fn rpm_cli(root: &Path) -> Command {
-    let home = scratch().join("rpm-home");
-    fs::create_dir_all(&home).unwrap();
-    fs::write(home.join(".rpmmacros"), format!("%_dbpath {DBPATH}\n")).unwrap();
+    let home = leapfrog_testkit::fixture::rpm_home(scratch(), DBPATH);
     let mut c = Command::new("rpm");
     c.env("HOME", &home)
         .arg("--root")

@@ -22,9 +22,7 @@ fn install_plain(root: &Path, name: &str) {
     let dir = tempfile::tempdir().unwrap();
     let spec = PackageSpec::new(name, None, "1.0", "1.el8", "noarch");
     let rpm = leapfrog_testkit::package_build::build_to_dir(&spec, dir.path(), &|_| None).unwrap();
-    let home = dir.path().join("home");
-    std::fs::create_dir_all(&home).unwrap();
-    std::fs::write(home.join(".rpmmacros"), "%_dbpath /var/lib/rpm\n").unwrap();
+    let home = leapfrog_testkit::fixture::rpm_home(dir.path(), "/var/lib/rpm");
     let st = Command::new("rpm")
         .env("HOME", &home)
         .arg("--root")

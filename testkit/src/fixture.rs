@@ -25,6 +25,26 @@ mod tests {
         assert!(alive.exists());
         assert!(other.exists());
     }
+
+    #[test]
+    fn rpm_home_is_never_seen_half_written() {
+        let d = tempfile::tempdir().unwrap();
+        let home = rpm_home(d.path(), "/var/lib/rpm");
+        let macros = home.join(".rpmmacros");
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                for _ in 0..500 {
+                    rpm_home(d.path(), "/var/lib/rpm");
+                }
+            });
+            for _ in 0..2000 {
+                assert_eq!(
+                    std::fs::read_to_string(&macros).unwrap(),
+                    "%_dbpath /var/lib/rpm\n"
+                );
+            }
+        });
+    }
 }
 
 /// A temporary directory shared by every test of this process, named `<prefix><pid>-XXXX` on
@@ -45,6 +65,24 @@ pub fn scratch(prefix: &str) -> &'static Path {
             .expect("scratch directory")
     })
     .path()
+}
+
+/// A HOME for `rpm`/`dnf` under `parent` whose `~/.rpmmacros` sets `%_dbpath` (Debian's rpm
+/// defaults to `~/.rpmdb`). Tests running in parallel share it, so the file is replaced
+/// atomically: a concurrent reader never sees it empty (an empty one makes rpm read the wrong
+/// database, which showed as a `dnf distro-sync` with nothing to do and as "GPG check FAILED").
+///
+/// # Panics
+///
+/// When the directory or file cannot be written (a test fixture).
+pub fn rpm_home(parent: &Path, dbpath: &str) -> PathBuf {
+    let home = parent.join(format!("rpmhome{}", dbpath.replace('/', "_")));
+    std::fs::create_dir_all(&home).expect("rpm home");
+    let tmp = tempfile::NamedTempFile::new_in(&home).expect("rpmmacros temp file");
+    std::fs::write(tmp.path(), format!("%_dbpath {dbpath}\n")).expect("rpmmacros");
+    tmp.persist(home.join(".rpmmacros"))
+        .expect("rpmmacros in place");
+    home
 }
 
 /// A filesystem mounted for a test, unmounted (lazily) and its image removed on drop.

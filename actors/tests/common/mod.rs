@@ -223,9 +223,7 @@ pub fn command(f: &Finding) -> Vec<String> {
 
 /// Erases package `name` from `root` with the real rpm (no dependency checks; scriptlets run).
 pub fn erase(root: &Path, name: &str) {
-    let home = scratch().join("erase-home");
-    std::fs::create_dir_all(&home).unwrap();
-    std::fs::write(home.join(".rpmmacros"), "%_dbpath /var/lib/rpm\n").unwrap();
+    let home = leapfrog_testkit::fixture::rpm_home(scratch(), "/var/lib/rpm");
     let st = std::process::Command::new("rpm")
         .env("HOME", &home)
         .arg("--root")

@@ -39,10 +39,7 @@ pub fn fresh(name: &str) -> PathBuf {
 
 /// A private HOME for rpm/dnf with `%_dbpath` set (Debian's rpm defaults to ~/.rpmdb).
 pub fn rpm_home(dbpath: &str) -> PathBuf {
-    let home = scratch().join(format!("home{}", dbpath.replace('/', "_")));
-    std::fs::create_dir_all(&home).unwrap();
-    std::fs::write(home.join(".rpmmacros"), format!("%_dbpath {dbpath}\n")).unwrap();
-    home
+    leapfrog_testkit::fixture::rpm_home(scratch(), dbpath)
 }
 
 /// `rpm` with a root, dbpath and backend.
