@@ -1047,6 +1047,78 @@ fn upgrade_stages_status_reports_cancel_removes() {
     );
 }
 
+/// `upgrade` plans from local repositories (`--local-repo`, as `plan` does) when the root has
+/// no target repository definitions, and downloads from them with `--offline`.
+#[test]
+fn upgrade_stages_from_local_repositories_without_target_definitions() {
+    let dir = scratch().join("stage-local");
+    root::build_root(&RootOptions::new(world(), "almalinux-8.10", &dir)).unwrap();
+    assert!(!dir.join("etc/leapfrog/target.repos.d").exists());
+    // copies of the world's AlmaLinux 9 repositories, each with the key in it
+    let el9 = world().join("almalinux-9.6");
+    let mirror = scratch().join("el9-mirror");
+    fs::create_dir_all(&mirror).unwrap();
+    let (baseos, appstream) = (mirror.join("baseos"), mirror.join("appstream"));
+    for (from, to) in [("baseos", &baseos), ("appstream", &appstream)] {
+        let st = Command::new("cp")
+            .arg("-a")
+            .arg(el9.join(from))
+            .arg(to)
+            .status()
+            .unwrap();
+        assert!(st.success());
+        fs::copy(
+            el9.join("RPM-GPG-KEY-AlmaLinux-9"),
+            to.join("RPM-GPG-KEY-AlmaLinux-9"),
+        )
+        .unwrap();
+    }
+    let o = upgrade(
+        &dir,
+        &[
+            "--offline",
+            "--target",
+            "almalinux-9.6",
+            "--local-repo",
+            baseos.to_str().unwrap(),
+            "--local-repo",
+            appstream.to_str().unwrap(),
+            // the MariaDB vendor repository is not among them
+            "--drop",
+            "MariaDB-server",
+            "--drop",
+            "MariaDB-client",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    let plan: serde_json::Value =
+        serde_json::from_slice(&fs::read(dir.join("var/lib/leapfrog/plan.json")).unwrap()).unwrap();
+    let ids: Vec<&str> = plan["repos"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["local-appstream", "local-baseos"]);
+    assert_eq!(status_of(&dir)["stage"], "staged");
+
+    // without them there is nothing to plan against: the assessment blocks, nothing is staged
+    let bare = scratch().join("stage-no-repos");
+    root::build_root(&RootOptions::new(world(), "almalinux-8.10", &bare)).unwrap();
+    let o = upgrade(&bare, &["--offline", "--target", "almalinux-9.6"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("repos.no-target-repos"),
+        "{}",
+        text(&o)
+    );
+    assert!(
+        !bare
+            .join("boot/loader/entries/leapfrog-upgrade.conf")
+            .exists()
+    );
+}
+
 /// The offline stage as the initramfs runs it, on a staged root (no separate /boot here).
 fn staged_root(name: &str, failing_post: bool) -> (PathBuf, Picture) {
     let dir = scratch().join(name);

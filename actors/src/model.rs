@@ -22,6 +22,20 @@ pub struct Env {
     pub root: RootFs,
     /// Facts of the running host (or from a facts file, or unknown).
     pub host: HostFacts,
+    /// Target repository sources the upgrade is given on its command line, beside the root's
+    /// own definitions (`--target-repo-file F`, `--local-repo D`, `--iso I`, as written).
+    pub target_sources: Vec<String>,
+}
+
+impl Env {
+    /// The environment of `root` with these host facts and no command-line target sources.
+    pub fn new(root: RootFs, host: HostFacts) -> Self {
+        Self {
+            root,
+            host,
+            target_sources: Vec::new(),
+        }
+    }
 }
 
 /// A fact slot, filled once by the scanner that produces it (scanners run in parallel).

@@ -399,10 +399,7 @@ fn the_unsigned_agent_is_third_party_unsigned_and_has_no_target() {
 #[test]
 fn waiving_no_target_unblocks_it() {
     let root = pristine("almalinux-8.10");
-    let env = Env {
-        root: RootFs::new(&root).unwrap(),
-        host: healthy_host("almalinux-8.10"),
-    };
+    let env = Env::new(RootFs::new(&root).unwrap(), healthy_host("almalinux-8.10"));
     let waivers: BTreeSet<String> = ["packages.no-target".to_string()].into();
     let a = runner::assess(&env, None, &Answers::new(), &waivers);
     let f = with_key(&a, "packages.no-target");

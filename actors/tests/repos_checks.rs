@@ -91,6 +91,28 @@ fn no_target_repository_blocks() {
 }
 
 #[test]
+fn target_sources_given_on_the_command_line_are_enough() {
+    use leapfrog_actors::facts::rootfs::RootFs;
+    use leapfrog_actors::model::Env;
+    let root = sandbox("almalinux-8.10");
+    remove(&root, TARGET_REPO);
+    let env = Env {
+        target_sources: vec!["--iso /srv/AlmaLinux-9.6-x86_64-dvd.iso".to_string()],
+        ..Env::new(RootFs::new(&root).unwrap(), healthy_host("almalinux-8.10"))
+    };
+    let a = leapfrog_actors::runner::assess(&env, None, &Default::default(), &BTreeSet::new());
+    assert!(
+        with_key(&a, "repos.no-target-repos").is_empty(),
+        "{:?}",
+        keys(&a)
+    );
+    assert_eq!(
+        a.facts.repositories.get().unwrap().command_line_sources,
+        ["--iso /srv/AlmaLinux-9.6-x86_64-dvd.iso"]
+    );
+}
+
+#[test]
 fn only_disabled_target_repositories_block_and_are_named() {
     let root = sandbox("centos-7.9");
     write(

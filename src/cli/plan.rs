@@ -29,13 +29,27 @@ pub struct PlanArgs {
     /// root says it itself)
     #[arg(long, value_name = "DISTRO-VERSION")]
     pub source: Option<TargetSpec>,
+    #[command(flatten)]
+    pub inputs: PlanInputs,
+    /// Architecture the events are filtered for
+    #[arg(long, default_value = "x86_64")]
+    pub arch: String,
+    /// Only the package-evolution stage (no repositories, depsolve or plan.json)
+    #[arg(long)]
+    pub events_only: bool,
+    /// Print how long each stage took
+    #[arg(long)]
+    pub timings: bool,
+}
+
+/// What a plan is made from: the target, the data, the target repositories and the user's
+/// package choices. Shared by `plan` and `upgrade` (which plans as its second step).
+#[derive(Debug, Clone, Args)]
+pub struct PlanInputs {
     /// The target release, DISTRO-MAJOR.MINOR (e.g. almalinux-8.10); for a root the default is
     /// the newest supported path
     #[arg(long, value_name = "DISTRO-VERSION")]
     pub target: Option<TargetSpec>,
-    /// Architecture the events are filtered for
-    #[arg(long, default_value = "x86_64")]
-    pub arch: String,
     /// leapfrog migration data directory (default: the data compiled into leapfrog)
     #[arg(long, value_name = "DIR")]
     pub data: Option<PathBuf>,
@@ -43,9 +57,6 @@ pub struct PlanArgs {
     /// installs it in /etc/leapp/files; its events are added where ours say nothing
     #[arg(long, value_name = "DIR")]
     pub leapp_data: Option<PathBuf>,
-    /// Only the package-evolution stage (no repositories, depsolve or plan.json)
-    #[arg(long)]
-    pub events_only: bool,
     /// A .repo file whose repositories are the target repositories (repeatable; like the
     /// files in <root>/etc/leapfrog/target.repos.d)
     #[arg(long, value_name = "FILE")]
@@ -70,9 +81,25 @@ pub struct PlanArgs {
     /// A local directory with repodata (createrepo_c) as a target repository (repeatable)
     #[arg(long, value_name = "DIR")]
     pub local_repo: Vec<PathBuf>,
-    /// Print how long each stage took
-    #[arg(long)]
-    pub timings: bool,
+}
+
+impl PlanInputs {
+    /// The target repository sources given on the command line, as written
+    /// (`--target-repo-file F`, `--local-repo D`, `--iso I`), for the assessment.
+    pub fn target_sources(&self) -> Vec<String> {
+        let given = |flag: &str, paths: &[PathBuf]| -> Vec<String> {
+            paths
+                .iter()
+                .map(|p| format!("{flag} {}", p.display()))
+                .collect()
+        };
+        [
+            given("--target-repo-file", &self.target_repo_file),
+            given("--local-repo", &self.local_repo),
+            given("--iso", &self.iso),
+        ]
+        .concat()
+    }
 }
 
 /// What the event stage starts from.
@@ -86,7 +113,7 @@ struct Input {
 }
 
 fn from_list(list: &std::path::Path, args: &PlanArgs) -> anyhow::Result<Input> {
-    let (Some(source), Some(target)) = (&args.source, &args.target) else {
+    let (Some(source), Some(target)) = (&args.source, &args.inputs.target) else {
         bail!("--installed FILE needs --source DISTRO-VERSION and --target DISTRO-VERSION");
     };
     let text = std::fs::read_to_string(list)
@@ -134,10 +161,7 @@ fn from_root(global: &GlobalArgs, args: &PlanArgs) -> anyhow::Result<Input> {
             global.root.display()
         )
     })?;
-    let env = Env {
-        root,
-        host: Default::default(),
-    };
+    let env = Env::new(root, Default::default());
     let facts = Facts::default();
     for sc in [&scanners::release::SCANNER, &scanners::rpm::SCANNER] {
         (sc.run)(&env, &facts)
@@ -161,7 +185,7 @@ fn from_root(global: &GlobalArgs, args: &PlanArgs) -> anyhow::Result<Input> {
         major,
         minor: release.minor,
     };
-    let target = match &args.target {
+    let target = match &args.inputs.target {
         Some(t) => t.clone(),
         None => {
             let t = leapfrog_actors::paths::resolve(&release.os.id, major, None).with_context(
@@ -237,7 +261,7 @@ pub(crate) fn evolve(global: &GlobalArgs, args: &PlanArgs) -> anyhow::Result<Evo
         );
     };
     // leapp's data when given (its event ids and PESIDs, as ELevate users know them), else ours.
-    let (pes_events, map) = match &args.leapp_data {
+    let (pes_events, map) = match &args.inputs.leapp_data {
         Some(dir) => {
             let pes = pes::load(&dir.join("pes-events.json"))
                 .context("cannot load the package-evolution data")?;
@@ -284,7 +308,7 @@ pub(crate) fn evolve(global: &GlobalArgs, args: &PlanArgs) -> anyhow::Result<Evo
 
 /// Our migration data: `--data DIR` or the compiled-in set.
 pub(crate) fn load_data(args: &PlanArgs) -> anyhow::Result<MigrationData> {
-    match &args.data {
+    match &args.inputs.data {
         Some(d) => MigrationData::load(d)
             .with_context(|| format!("cannot load the migration data in {}", d.display())),
         None => MigrationData::builtin().context("cannot load the compiled-in migration data"),
@@ -417,21 +441,22 @@ fn full(global: &GlobalArgs, args: &PlanArgs) -> anyhow::Result<ExitCode> {
     let opts = pipeline::Options {
         root: global.root.clone(),
         target: args
+            .inputs
             .target
             .as_ref()
             .map(|t| (t.distro.clone(), t.major, t.minor)),
         arch: args.arch.clone(),
-        data_dir: args.data.clone(),
-        leapp_data: args.leapp_data.clone(),
-        target_repo_files: args.target_repo_file.clone(),
-        enablerepo: args.enablerepo.clone(),
+        data_dir: args.inputs.data.clone(),
+        leapp_data: args.inputs.leapp_data.clone(),
+        target_repo_files: args.inputs.target_repo_file.clone(),
+        enablerepo: args.inputs.enablerepo.clone(),
         choices: plan::fates::Choices {
-            drop: args.drop.iter().cloned().collect(),
-            keep_foreign: args.keep_foreign.iter().cloned().collect(),
+            drop: args.inputs.drop.iter().cloned().collect(),
+            keep_foreign: args.inputs.keep_foreign.iter().cloned().collect(),
         },
-        offline: args.offline,
-        media: args.iso.clone(),
-        local_repos: args.local_repo.clone(),
+        offline: args.inputs.offline,
+        media: args.inputs.iso.clone(),
+        local_repos: args.inputs.local_repo.clone(),
     };
     let made = pipeline::make(&opts)
         .with_context(|| format!("cannot plan the upgrade of {}", global.root.display()))?;
@@ -476,13 +501,16 @@ fn full(global: &GlobalArgs, args: &PlanArgs) -> anyhow::Result<ExitCode> {
                 .collect::<Vec<_>>()
                 .join(", ")
         )?;
-        if !plan.modules.reset.is_empty() || !plan.modules.enable.is_empty() {
-            writeln!(
-                out,
-                "  modules: reset {}; enable {}",
-                plan.modules.reset.join(", "),
-                plan.modules.enable.join(", ")
-            )?;
+        let modules: Vec<String> = [
+            ("reset", &plan.modules.reset),
+            ("enable", &plan.modules.enable),
+        ]
+        .into_iter()
+        .filter(|(_, names)| !names.is_empty())
+        .map(|(what, names)| format!("{what} {}", names.join(", ")))
+        .collect();
+        if !modules.is_empty() {
+            writeln!(out, "  modules: {}", modules.join("; "))?;
         }
         writeln!(
             out,

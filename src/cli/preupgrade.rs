@@ -48,6 +48,11 @@ pub struct PreupgradeArgs {
     /// Show how long each actor took
     #[arg(long)]
     pub timings: bool,
+
+    /// Target repository sources `upgrade` passes on (its --target-repo-file, --local-repo and
+    /// --iso): the assessment counts them as configured target repositories
+    #[arg(skip)]
+    pub target_sources: Vec<String>,
 }
 
 fn read_waivers(root: &Path, cli: &[String]) -> anyhow::Result<BTreeSet<String>> {
@@ -120,7 +125,10 @@ pub fn run(global: &GlobalArgs, args: &PreupgradeArgs) -> anyhow::Result<ExitCod
     let host = host_facts(root, args.host_facts.as_deref())?;
     let waivers = read_waivers(root, &args.waive)?;
     let answers = answerfile::read_answers(root).context("cannot read the answerfile")?;
-    let env = Env { root: rootfs, host };
+    let env = Env {
+        target_sources: args.target_sources.clone(),
+        ..Env::new(rootfs, host)
+    };
     let assessment = runner::assess(&env, args.target.as_ref(), &answers, &waivers);
 
     let source = assessment

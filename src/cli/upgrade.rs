@@ -9,7 +9,6 @@ use std::path::PathBuf;
 
 use anyhow::{Context as _, bail};
 use clap::Args;
-use leapfrog_actors::paths::TargetSpec;
 
 use super::GlobalArgs;
 use super::apply::SnapshotArg;
@@ -22,36 +21,14 @@ use crate::snapshot::{self, Backend};
 /// Options of `leapfrog upgrade`.
 #[derive(Debug, Clone, Args)]
 pub struct UpgradeArgs {
-    /// Target distribution and version (default: the supported next major of the root)
-    #[arg(long, value_name = "DISTRO-VERSION")]
-    pub target: Option<TargetSpec>,
-    /// leapfrog migration data directory instead of the compiled-in data
-    #[arg(long, value_name = "DIR")]
-    pub data: Option<PathBuf>,
-    /// ELevate/leapp data directory (/etc/leapp/files layout) used where ours says nothing
-    #[arg(long, value_name = "DIR")]
-    pub leapp_data: Option<PathBuf>,
-    /// Extra target repository definitions (repeatable)
-    #[arg(long, value_name = "FILE")]
-    pub target_repo_file: Vec<PathBuf>,
-    /// Enable this target repository (repeatable)
-    #[arg(long, value_name = "ID")]
-    pub enablerepo: Vec<String>,
-    /// Remove this package during the upgrade (repeatable)
-    #[arg(long = "drop", value_name = "PKG")]
-    pub drop: Vec<String>,
-    /// Keep this foreign package as it is (repeatable)
-    #[arg(long = "keep-foreign", value_name = "PKG")]
-    pub keep_foreign: Vec<String>,
+    #[command(flatten)]
+    pub inputs: super::plan::PlanInputs,
     /// Waive this assessment inhibitor (repeatable)
     #[arg(long = "waive", value_name = "KEY")]
     pub waive: Vec<String>,
     /// Host facts for the assessment when the root is not the running system
     #[arg(long, value_name = "FILE")]
     pub host_facts: Option<PathBuf>,
-    /// Never use the network
-    #[arg(long)]
-    pub offline: bool,
     /// Accept unsigned packages and unknown keys (checksums are still verified)
     #[arg(long)]
     pub nogpgcheck: bool,
@@ -164,10 +141,11 @@ pub fn run(global: &GlobalArgs, args: &UpgradeArgs) -> anyhow::Result<ExitCode> 
     }
 
     let pre = super::preupgrade::PreupgradeArgs {
-        target: args.target.clone(),
+        target: args.inputs.target.clone(),
         waive: args.waive.clone(),
         host_facts: args.host_facts.clone(),
         timings: false,
+        target_sources: args.inputs.target_sources(),
     };
     match super::preupgrade::run(global, &pre).context("the assessment failed")? {
         ExitCode::Ok => {}
@@ -176,18 +154,9 @@ pub fn run(global: &GlobalArgs, args: &UpgradeArgs) -> anyhow::Result<ExitCode> 
     let plan_args = super::plan::PlanArgs {
         installed: None,
         source: None,
-        target: args.target.clone(),
+        inputs: args.inputs.clone(),
         arch: std::env::consts::ARCH.to_string(),
-        data: args.data.clone(),
-        leapp_data: args.leapp_data.clone(),
         events_only: false,
-        target_repo_file: args.target_repo_file.clone(),
-        enablerepo: args.enablerepo.clone(),
-        drop: args.drop.clone(),
-        keep_foreign: args.keep_foreign.clone(),
-        offline: args.offline,
-        iso: Vec::new(),
-        local_repo: Vec::new(),
         timings: false,
     };
     match super::plan::run(global, &plan_args).context("planning failed")? {
@@ -196,7 +165,7 @@ pub fn run(global: &GlobalArgs, args: &UpgradeArgs) -> anyhow::Result<ExitCode> 
     }
     let dl = super::download::DownloadArgs {
         nogpgcheck: args.nogpgcheck,
-        offline: args.offline,
+        offline: args.inputs.offline,
         parallel: 4,
     };
     match super::download::run(global, &dl).context("the download failed")? {

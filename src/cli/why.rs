@@ -30,7 +30,7 @@ pub struct WhyArgs {
 pub fn run(global: &GlobalArgs, args: &WhyArgs) -> anyhow::Result<ExitCode> {
     // A root with a plan: its decisions are what will happen, so they are what `why` explains.
     let explicit = args.plan.installed.is_some()
-        || args.plan.leapp_data.is_some()
+        || args.plan.inputs.leapp_data.is_some()
         || args.plan.source.is_some()
         || args.plan.events_only;
     if !explicit && crate::plan::document::plan_path(&global.root).is_file() {

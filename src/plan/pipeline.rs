@@ -74,10 +74,7 @@ struct HostState {
 fn read_host(root: &Path, data: &MigrationData) -> anyhow::Result<HostState> {
     let rootfs = RootFs::new(root)
         .with_context(|| format!("cannot use {} as the root to plan for", root.display()))?;
-    let env = Env {
-        root: rootfs,
-        host: Default::default(),
-    };
+    let env = Env::new(rootfs, Default::default());
     let facts = Facts::default();
     for sc in [
         &scanners::release::SCANNER,

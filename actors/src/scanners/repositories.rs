@@ -29,6 +29,8 @@ pub struct RepositoryFacts {
     pub repos: Vec<Repository>,
     /// `/etc/leapfrog/target.repos.d`.
     pub target_repos: Vec<Repository>,
+    /// Target repository sources given on the command line (`Env::target_sources`).
+    pub command_line_sources: Vec<String>,
     /// Unreadable files, invalid ids or values.
     pub problems: Vec<Problem>,
     /// Every `file://` `gpgkey` path of the target repositories (a host path, see the module
@@ -82,6 +84,7 @@ fn run(env: &Env, facts: &Facts) -> Result<(), String> {
         variables,
         repos,
         target_repos,
+        command_line_sources: env.target_sources.clone(),
         problems,
         target_gpgkey_files,
     });

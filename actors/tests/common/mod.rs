@@ -146,10 +146,7 @@ pub fn assess_with(
     target: Option<&str>,
     answers: &[(&str, &str)],
 ) -> Assessment {
-    let env = Env {
-        root: RootFs::new(root).unwrap(),
-        host,
-    };
+    let env = Env::new(RootFs::new(root).unwrap(), host);
     let spec: Option<TargetSpec> = target.map(|t| t.parse().unwrap());
     let answers: Answers = answers
         .iter()

@@ -18,7 +18,7 @@ pub const CHECK: Check = Check {
     info: ActorInfo {
         id: ID,
         phase: Phase::Checks,
-        description: "Blocks the upgrade when no enabled repository for the target is configured in /etc/leapfrog/target.repos.d (until migration data provides the distributions' repositories, custom target repositories are the only source).",
+        description: "Blocks the upgrade when no enabled repository for the target is configured in /etc/leapfrog/target.repos.d and none is given on the command line (until migration data provides the distributions' repositories, custom target repositories are the only source).",
         reads: &["facts.repositories", "target"],
         produces: &[KEY],
     },
@@ -37,7 +37,7 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
     let Some(repos) = input.facts.repositories.get() else {
         return Vec::new();
     };
-    if repos.target_repos.iter().any(|r| r.enabled) {
+    if repos.target_repos.iter().any(|r| r.enabled) || !repos.command_line_sources.is_empty() {
         return Vec::new();
     }
     let disabled: Vec<String> = repos
@@ -64,7 +64,7 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
             ),
         )
         .hint(format!(
-            "Create a .repo file in {TARGET_REPOS_DIR} with the {} {} repositories (at least BaseOS and AppStream, from a mirror or a local copy), enabled, with gpgcheck=1 and the distribution's key as gpgkey.",
+            "Create a .repo file in {TARGET_REPOS_DIR} with the {} {} repositories (at least BaseOS and AppStream, from a mirror or a local copy), enabled, with gpgcheck=1 and the distribution's key as gpgkey; or give `leapfrog upgrade` the repositories with --target-repo-file, --local-repo or --iso.",
             target.name, target.major
         ))
         .related("directory", [TARGET_REPOS_DIR])
