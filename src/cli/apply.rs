@@ -57,9 +57,20 @@ pub struct ApplyArgs {
     pub commit: bool,
 }
 
+/// How package progress shows on a terminal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Progress {
+    /// A redrawn progress bar with the phase lines above it (an interactive terminal).
+    Bar,
+    /// Plain lines even on a terminal: the upgrade environment's console, where kernel
+    /// messages interleave and a serial console log would keep every redraw.
+    Lines,
+}
+
 /// Where executor events go on the console: JSON lines on stdout (`--json`), a progress bar
-/// with the phase lines above it (a terminal), or plain lines (a pipe, a log).
-pub(crate) fn console_sink(json: bool) -> Sink {
+/// with the phase lines above it (a terminal, with [`Progress::Bar`]), or plain lines (a pipe,
+/// a log, [`Progress::Lines`]): a package line every 2 seconds and for the last element.
+pub(crate) fn console_sink(json: bool, progress: Progress) -> Sink {
     if json {
         return Sink::new(Box::new(|e: &Event| {
             if let Ok(line) = serde_json::to_string(e) {
@@ -69,7 +80,7 @@ pub(crate) fn console_sink(json: bool) -> Sink {
             }
         }));
     }
-    let bar = std::io::stderr().is_terminal().then(|| {
+    let bar = (progress == Progress::Bar && std::io::stderr().is_terminal()).then(|| {
         let bar = indicatif::ProgressBar::hidden();
         if let Ok(style) =
             indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {wide_msg}")
@@ -100,7 +111,7 @@ pub(crate) fn console_sink(json: bool) -> Sink {
             }
         }
         (Event::Package { done, total, .. }, None) => {
-            // not a terminal (a serial console, a log): a progress line every 2 seconds
+            // lines: a progress line every 2 seconds
             let now = std::time::Instant::now();
             if last_line.is_none_or(|t| now.duration_since(t).as_secs() >= 2) || done + 1 >= *total
             {
@@ -135,7 +146,7 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> anyhow::Result<ExitCode> {
         accept_no_rollback: args.accept_no_rollback,
         commit: args.commit,
     };
-    let sink = console_sink(global.json);
+    let sink = console_sink(global.json, Progress::Bar);
     let report = match executor::apply(&global.root, &opts, &sink) {
         Ok(r) => r,
         Err(ExecError::Inhibited(why)) => {

@@ -19,7 +19,7 @@ pub struct CommitArgs {}
 ///
 /// No completed upgrade, or the snapshot cannot be released.
 pub fn run(global: &GlobalArgs, _args: &CommitArgs) -> anyhow::Result<ExitCode> {
-    let sink = super::apply::console_sink(global.json);
+    let sink = super::apply::console_sink(global.json, super::apply::Progress::Bar);
     let report = executor::commit(&global.root, &sink)
         .with_context(|| format!("cannot commit the upgrade of {}", global.root.display()))?;
     let mut out = std::io::stdout().lock();

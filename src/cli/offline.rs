@@ -21,7 +21,7 @@ pub struct OfflineArgs {}
 ///
 /// Nothing staged, a filesystem that cannot be mounted, or an executor error.
 pub fn run(global: &GlobalArgs, _args: &OfflineArgs) -> anyhow::Result<ExitCode> {
-    let sink = super::apply::console_sink(global.json);
+    let sink = super::apply::console_sink(global.json, super::apply::Progress::Lines);
     let report = offline::offline(&global.root, &sink)
         .with_context(|| format!("the offline upgrade of {} failed", global.root.display()))?;
     let mut out = std::io::stdout().lock();

@@ -20,7 +20,7 @@ pub struct RollbackArgs {}
 ///
 /// Nothing to roll back, a committed upgrade, no snapshot, or a failing restore.
 pub fn run(global: &GlobalArgs, _args: &RollbackArgs) -> anyhow::Result<ExitCode> {
-    let sink = super::apply::console_sink(global.json);
+    let sink = super::apply::console_sink(global.json, super::apply::Progress::Bar);
     let report = executor::rollback(&global.root, &sink)
         .with_context(|| format!("cannot roll back {}", global.root.display()))?;
     let pending = report.rollback.as_ref().is_some_and(|r| r.pending_reboot);
