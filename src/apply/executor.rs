@@ -316,6 +316,10 @@ impl Run<'_> {
             phase: to,
             note: note.to_string(),
         });
+        // The log on the disk names every phase state.json records: after a power cut the
+        // operator reads in apply.log how far the run got (the VM power-cut test found the
+        // first boot's phase lines lost while state.json said `applying`).
+        self.sink.sync();
         Ok(())
     }
 
