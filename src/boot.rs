@@ -13,7 +13,7 @@ use std::process::Command;
 use serde::{Deserialize, Serialize};
 
 use crate::apply::post::grubenv_set;
-use crate::apply::state::now;
+use leapfrog_base::time::now;
 
 /// The id (file name without `.conf`) of leapfrog's BLS entry.
 pub const ENTRY_ID: &str = "leapfrog-upgrade";
@@ -135,7 +135,8 @@ impl Staged {
         let path = Self::path(root);
         let bytes = serde_json::to_vec_pretty(self)
             .map_err(|e| BootError::Invalid(format!("staging record: {e}")))?;
-        crate::apply::state::write_atomic(&path, &bytes, || Ok(())).map_err(io_err("write", &path))
+        leapfrog_base::atomic::write_atomic(&path, &bytes, leapfrog_base::atomic::Failpoints::NONE)
+            .map_err(io_err("write", &path))
     }
 }
 
@@ -281,7 +282,7 @@ pub struct StageOptions {
 pub fn stage(root: &Path, opts: &StageOptions) -> Result<Staged, BootError> {
     // LEAPFROG_DRACUT names another dracut (a wrapper, or the target userspace's); it is then
     // responsible for providing the module
-    let dracut_cmd = std::env::var("LEAPFROG_DRACUT").unwrap_or_else(|_| "dracut".into());
+    let dracut_cmd = std::env::var(leapfrog_base::env::DRACUT).unwrap_or_else(|_| "dracut".into());
     if dracut_cmd == "dracut"
         && !Path::new(DRACUT_MODULE_DIR)
             .join("module-setup.sh")
@@ -304,7 +305,7 @@ pub fn stage(root: &Path, opts: &StageOptions) -> Result<Staged, BootError> {
     let mut dracut = Command::new(&dracut_cmd);
     // the module installs the binary that runs it
     if let Ok(exe) = std::env::current_exe() {
-        dracut.env("LEAPFROG_BINARY", exe);
+        dracut.env(leapfrog_base::env::BINARY, exe);
     }
     dracut
         .args(["--force", "--quiet", "--no-hostonly", "--add", "leapfrog"])
@@ -331,8 +332,12 @@ pub fn stage(root: &Path, opts: &StageOptions) -> Result<Staged, BootError> {
     };
     let armed = grubenv_set(&grubenv, "next_entry", ENTRY_ID)
         .map_err(|e| BootError::Invalid(format!("{}: {e}", grubenv_path.display())))?;
-    crate::apply::state::write_atomic(&grubenv_path, &armed, || Ok(()))
-        .map_err(io_err("write", &grubenv_path))?;
+    leapfrog_base::atomic::write_atomic(
+        &grubenv_path,
+        &armed,
+        leapfrog_base::atomic::Failpoints::NONE,
+    )
+    .map_err(io_err("write", &grubenv_path))?;
 
     let rel = |p: &Path| format!("/{}", p.strip_prefix(root).unwrap_or(p).to_string_lossy());
     let staged = Staged {
@@ -405,7 +410,8 @@ pub fn set_next_entry(root: &Path, value: Option<&str>) -> Result<(), BootError>
         None => grubenv_unset(&block, "next_entry"),
     }
     .map_err(|e| BootError::Invalid(format!("{}: {e}", path.display())))?;
-    crate::apply::state::write_atomic(&path, &new, || Ok(())).map_err(io_err("write", &path))
+    leapfrog_base::atomic::write_atomic(&path, &new, leapfrog_base::atomic::Failpoints::NONE)
+        .map_err(io_err("write", &path))
 }
 
 /// Removes the BLS entry and the one-shot selection (restoring the previous `next_entry`), and,

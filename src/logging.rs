@@ -6,7 +6,7 @@ use tracing_subscriber::EnvFilter;
 
 /// The environment variable holding a `tracing` filter (e.g. `debug`, `leapfrog=trace,librpm=debug`).
 /// When set and valid it takes precedence over `-v`.
-pub const LOG_ENV: &str = "LEAPFROG_LOG";
+pub const LOG_ENV: &str = leapfrog_base::env::LOG;
 
 /// Installs the global subscriber: logs go to stderr (stdout is reserved for command output),
 /// at `warn` by default, `info` with `-v`, `debug` with `-vv`, `trace` with `-vvv`.

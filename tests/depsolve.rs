@@ -122,7 +122,7 @@ fn almalinux8_to_9_upgrades_merges_renames_and_keeps_old_kernels() {
             .expect("known repo");
         let file = repo.path.join(s.location.as_ref().expect("location"));
         let checksum = s.checksum.as_ref().expect("checksum");
-        assert_eq!(checksum.kind, "sha256");
+        assert_eq!(checksum.algo, leapfrog::fetch::Algo::Sha256);
         assert_eq!(checksum.hex, sha256(&file), "{}", file.display());
         assert_eq!(s.download_size, std::fs::metadata(&file).unwrap().len());
     }

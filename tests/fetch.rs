@@ -105,7 +105,7 @@ fn items(repo: &str, base: &str) -> Vec<Item> {
                 nevra: format!("{name}-{e}:{v}-{r}.{arch}"),
                 repo: repo.to_string(),
                 urls: vec![format!("{}/{href}", base.trim_end_matches('/'))],
-                checksum: Some(Checksum::new(ctype, hex).unwrap()),
+                checksum: Some(Checksum::parse(ctype, hex).unwrap()),
                 size: Some(size),
             }
         })

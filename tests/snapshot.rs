@@ -270,8 +270,8 @@ fn restore_in_child(rec: &Record, root: &Path, failpoints: &str) -> String {
             "--test-threads=1",
         ])
         .env("LEAPFROG_FAILPOINTS", failpoints)
-        .env("LEAPFROG_TEST_CHILD_RECORD", &recfile)
-        .env("LEAPFROG_TEST_CHILD_ROOT", root)
+        .env(leapfrog_base::env::TEST_CHILD_ARG, &recfile)
+        .env(leapfrog_base::env::TEST_CHILD, root)
         .output()
         .unwrap();
     let text = format!(
@@ -287,8 +287,8 @@ fn restore_in_child(rec: &Record, root: &Path, failpoints: &str) -> String {
 #[test]
 fn child_restore() {
     let (Some(rec), Some(root)) = (
-        std::env::var_os("LEAPFROG_TEST_CHILD_RECORD"),
-        std::env::var_os("LEAPFROG_TEST_CHILD_ROOT"),
+        std::env::var_os(leapfrog_base::env::TEST_CHILD_ARG),
+        std::env::var_os(leapfrog_base::env::TEST_CHILD),
     ) else {
         return;
     };

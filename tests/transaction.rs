@@ -622,8 +622,8 @@ fn bad_input_gives_clear_errors() {
 #[ignore = "run by failpoint_kills_the_process_mid_transaction as a child process"]
 fn failpoint_child() {
     let (Ok(root), Ok(list)) = (
-        std::env::var("LEAPFROG_TEST_CHILD_ROOT"),
-        std::env::var("LEAPFROG_TEST_CHILD_PACKAGES"),
+        std::env::var(leapfrog_base::env::TEST_CHILD),
+        std::env::var(leapfrog_base::env::TEST_CHILD_ARG),
     ) else {
         return;
     };
@@ -697,8 +697,8 @@ fn failpoint_kills_the_process_mid_transaction() {
     .unwrap();
     let out = Command::new(std::env::current_exe().unwrap())
         .args(["failpoint_child", "--exact", "--ignored", "--nocapture"])
-        .env("LEAPFROG_TEST_CHILD_ROOT", &root)
-        .env("LEAPFROG_TEST_CHILD_PACKAGES", &list)
+        .env(leapfrog_base::env::TEST_CHILD, &root)
+        .env(leapfrog_base::env::TEST_CHILD_ARG, &list)
         .env("LEAPFROG_FAILPOINTS", "rpm-after-element=3")
         .output()
         .unwrap();

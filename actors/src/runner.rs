@@ -54,22 +54,20 @@ fn panic_message(p: Box<dyn std::any::Any + Send>) -> String {
         .unwrap_or_else(|| "panicked".to_string())
 }
 
-/// Test hook: `LEAPFROG_FAILPOINTS=actor-panic=<actor id>[,...]` makes that actor panic, to prove
-/// that a crashing actor is isolated. Read once per run.
-fn failpoints() -> Vec<String> {
-    std::env::var("LEAPFROG_FAILPOINTS")
-        .map(|v| {
-            v.split(',')
-                .filter_map(|f| f.trim().strip_prefix("actor-panic="))
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default()
+/// Test hook: the failpoint `actor-panic=<actor id>` (repeatable) makes that actor panic, to prove that a
+/// crashing actor is isolated. A malformed `LEAPFROG_FAILPOINTS` makes every actor panic with
+/// the parse error: a typo must not silently disarm a test.
+fn failpoints() -> Result<Option<String>, String> {
+    leapfrog_base::failpoints::foreign("actor-panic").map_err(|e| e.to_string())
 }
 
-fn maybe_panic(failpoints: &[String], id: &str) {
-    if failpoints.iter().any(|f| f == id) {
-        panic!("failpoint actor-panic={id}");
+fn maybe_panic(failpoints: &Result<Option<String>, String>, id: &str) {
+    match failpoints {
+        Ok(Some(armed)) if armed.split(',').any(|a| a == id) => {
+            panic!("failpoint actor-panic={id}")
+        }
+        Err(e) => panic!("{e}"),
+        Ok(_) => {}
     }
 }
 

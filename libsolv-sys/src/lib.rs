@@ -37,9 +37,7 @@ mod ffi {
     include!(concat!(env!("OUT_DIR"), "/bindings.rs"));
 }
 
-pub use pool::{
-    Checksum, Pool, RepoInfo, SolvableId, SolvableInfo, read_compressed, repomd_location,
-};
+pub use pool::{Pool, RepoInfo, SolvableId, SolvableInfo, read_compressed, repomd_location};
 pub use solve::{Job, Outcome, Problem, RuleInfo, RuleKind, SolverFlags, Step, StepKind};
 
 use std::path::PathBuf;

@@ -1,5 +1,6 @@
 //! The pool: repositories from rpm-md metadata and from a root's rpm database.
 
+use leapfrog_base::checksum::{Checksum, ChecksumError};
 use std::ffi::{CStr, CString, c_int};
 use std::fmt;
 use std::fs;
@@ -26,15 +27,6 @@ pub struct RepoInfo {
     pub priority: i32,
 }
 
-/// A package checksum as the repository metadata records it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Checksum {
-    /// `sha256`, `sha512`, `sha1` or `md5`.
-    pub kind: String,
-    /// Lower-case hex digest.
-    pub hex: String,
-}
-
 /// What the pool knows about one package.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SolvableInfo {
@@ -56,8 +48,9 @@ pub struct SolvableInfo {
     pub repo: String,
     /// Location of the RPM relative to the repository directory.
     pub location: Option<String>,
-    /// The package checksum from the metadata.
-    pub checksum: Option<Checksum>,
+    /// The package checksum from the metadata; an error when its algorithm cannot be verified
+    /// (md5) or its digest is malformed, which the caller refuses.
+    pub checksum: Option<Result<Checksum, ChecksumError>>,
     /// Size of the RPM file in bytes (0 when unknown).
     pub download_size: u64,
     /// Installed size in bytes (0 when unknown).
@@ -500,12 +493,11 @@ impl Pool {
             } else {
                 &[][..]
             };
-            (!kname.is_null() && !bytes.is_empty()).then(|| Checksum {
+            (!kname.is_null() && !bytes.is_empty()).then(|| {
                 // SAFETY: non-null static string.
-                kind: unsafe { CStr::from_ptr(kname) }
-                    .to_string_lossy()
-                    .into_owned(),
-                hex: bytes.iter().map(|b| format!("{b:02x}")).collect(),
+                let kind = unsafe { CStr::from_ptr(kname) }.to_string_lossy();
+                let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+                Checksum::parse(&kind, &hex)
             })
         };
         // SAFETY: valid solvable; numeric lookups with a default.

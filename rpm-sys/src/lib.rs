@@ -59,7 +59,6 @@ pub use package::{
     InstalledPackage, PackageDetails, parse_key_id, parse_signature_algorithm, vercmp,
 };
 pub use transaction::{
-    AddedElement, ElementFailpoint, ElementKind, EraseTarget, OrderedElement, Problem,
-    ProgressEvent, ProgressKind, ProgressObserver, RunReport, Transaction, TransactionError,
-    TransactionFlags, failpoint_after_element,
+    AddedElement, ElementKind, EraseTarget, OrderedElement, Problem, ProgressEvent, ProgressKind,
+    ProgressObserver, RunReport, Transaction, TransactionError, TransactionFlags,
 };

@@ -28,8 +28,10 @@
 //!   [`ProgressEvent`] and passed to an optional observer (progress bar, journal).
 //! - Signatures are not checked here (digests are): package files are verified against their
 //!   repositories' keys before, so keys missing from the root's rpmdb must not fail the run.
-//! - Failpoint (tests): `LEAPFROG_FAILPOINTS=rpm-after-element=N` aborts the process after the
-//!   N-th element of a real run has finished (an install or an erase), as a crash would.
+//! - Crash tests: [`TransactionFlags::after_element`] aborts or kills the process after the
+//!   N-th element of a real run has finished (an install or an erase), as a crash would, and
+//!   [`TransactionFlags::ignore_diskspace`] lets a real run meet a full disk. This crate reads no
+//!   environment variable: the caller decides (leapfrog arms both from its failpoints).
 
 use std::collections::HashMap;
 use std::ffi::{CString, c_int, c_void};
@@ -40,6 +42,7 @@ use std::ptr;
 use std::sync::PoisonError;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use leapfrog_base::failpoints::AfterElement;
 use serde::{Deserialize, Serialize};
 
 use crate::db::{Backend, DbLocation, LIBRPM, Session, drain_messages, errors_only};
@@ -231,6 +234,13 @@ pub struct TransactionFlags {
     pub notriggers: bool,
     /// `--excludedocs`: do not install documentation.
     pub nodocs: bool,
+    /// Crash tests: end the process after the N-th finished element of a real run.
+    #[serde(skip)]
+    pub after_element: Option<AfterElement>,
+    /// `--ignoresize` for a real run: rpm's disk-space and inode problems do not stop it (crash
+    /// tests fill the disk mid-transaction).
+    #[serde(skip)]
+    pub ignore_diskspace: bool,
 }
 
 impl TransactionFlags {
@@ -410,7 +420,7 @@ struct CallbackState {
     events: Vec<ProgressEvent>,
     observer: Option<ProgressObserver>,
     /// Abort (or SIGKILL) the process after this many finished elements (real runs only).
-    failpoint: Option<ElementFailpoint>,
+    failpoint: Option<AfterElement>,
     finished: u64,
 }
 
@@ -431,13 +441,13 @@ impl CallbackState {
     fn element_finished(&mut self) {
         self.finished += 1;
         match self.failpoint {
-            Some(ElementFailpoint::Abort(n)) if n == self.finished => {
+            Some(AfterElement::Abort(n)) if n == self.finished => {
                 eprintln!(
                     "leapfrog: failpoint rpm-after-element={n} reached: aborting the process"
                 );
                 std::process::abort();
             }
-            Some(ElementFailpoint::Kill(n)) if n == self.finished => {
+            Some(AfterElement::Kill(n)) if n == self.finished => {
                 eprintln!(
                     "leapfrog: failpoint rpm-after-element=kill@{n} reached: SIGKILL to the process"
                 );
@@ -448,37 +458,6 @@ impl CallbackState {
             _ => {}
         }
     }
-}
-
-/// What the `rpm-after-element` failpoint does after the N-th finished element.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ElementFailpoint {
-    /// `rpm-after-element=N`: `abort()` (SIGABRT).
-    Abort(u64),
-    /// `rpm-after-element=kill@N`: SIGKILL, as a power cut would end the process.
-    Kill(u64),
-}
-
-/// The failpoint `rpm-after-element=N` or `rpm-after-element=kill@N` of `LEAPFROG_FAILPOINTS`
-/// (comma-separated, the convention of the actors' runner).
-pub fn failpoint_after_element(value: &str) -> Option<ElementFailpoint> {
-    value
-        .split(',')
-        .filter_map(|f| f.trim().strip_prefix("rpm-after-element="))
-        .find_map(|v| {
-            let v = v.trim();
-            match v.strip_prefix("kill@") {
-                Some(n) => n.trim().parse().ok().map(ElementFailpoint::Kill),
-                None => v.parse().ok().map(ElementFailpoint::Abort),
-            }
-        })
-}
-
-/// The failpoint `rpm-skip-diskspace-check` of `LEAPFROG_FAILPOINTS`: a real run ignores rpm's
-/// disk-space and inode problems (tests that fill the disk mid-transaction).
-fn skip_diskspace_check() -> bool {
-    std::env::var("LEAPFROG_FAILPOINTS")
-        .is_ok_and(|v| v.split(',').any(|f| f.trim() == "rpm-skip-diskspace-check"))
 }
 
 /// librpm's notify callback.
@@ -961,8 +940,8 @@ impl Transaction {
     ///
     /// A test run reports every problem (dependencies, file conflicts, disk space) and changes
     /// nothing. A real run refuses to start while dependency problems remain, needs a writable
-    /// database backend, and is allowed once per process; the failpoint
-    /// `LEAPFROG_FAILPOINTS=rpm-after-element=N` is armed for it.
+    /// database backend, and is allowed once per process; [`TransactionFlags::after_element`]
+    /// and [`TransactionFlags::ignore_diskspace`] apply to it only.
     ///
     /// # Errors
     ///
@@ -987,10 +966,7 @@ impl Transaction {
         let failpoint = if flags.test {
             None
         } else {
-            std::env::var("LEAPFROG_FAILPOINTS")
-                .ok()
-                .as_deref()
-                .and_then(failpoint_after_element)
+            flags.after_element
         };
         {
             let state = self.state();
@@ -998,9 +974,9 @@ impl Transaction {
             state.finished = 0;
             state.failpoint = failpoint;
         }
-        // Test knob (crash tests): skip rpm's disk-space check, as if the space vanished
-        // between the check and the writes; the real run then meets ENOSPC while unpacking.
-        let ignore: ffi::rpmprobFilterFlags = if !flags.test && skip_diskspace_check() {
+        // Crash tests: skip rpm's disk-space check, as if the space vanished between the check
+        // and the writes; the real run then meets ENOSPC while unpacking.
+        let ignore: ffi::rpmprobFilterFlags = if !flags.test && flags.ignore_diskspace {
             (ffi::RPMPROB_FILTER_DISKSPACE | ffi::RPMPROB_FILTER_DISKNODES) as _
         } else {
             0
@@ -1204,26 +1180,6 @@ impl Drop for MatchIterator {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn failpoint_is_parsed_like_the_runner_does() {
-        assert_eq!(
-            failpoint_after_element("rpm-after-element=3"),
-            Some(ElementFailpoint::Abort(3))
-        );
-        assert_eq!(
-            failpoint_after_element("actor-panic=x, rpm-after-element=12"),
-            Some(ElementFailpoint::Abort(12))
-        );
-        assert_eq!(
-            failpoint_after_element("rpm-after-element=kill@4"),
-            Some(ElementFailpoint::Kill(4))
-        );
-        assert_eq!(failpoint_after_element("rpm-after-element=kill@x"), None);
-        assert_eq!(failpoint_after_element("actor-panic=x"), None);
-        assert_eq!(failpoint_after_element("rpm-after-element=three"), None);
-        assert_eq!(failpoint_after_element(""), None);
-    }
 
     #[test]
     fn flags_map_to_rpm_bits() {

@@ -25,7 +25,6 @@ use rpm_sys::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::failpoints::{self, FailpointError};
 use super::lock::{LockError, RunLock};
 use super::merge_keep::{self, KeepError};
 use super::progress::{Event, Sink};
@@ -37,6 +36,7 @@ use crate::fetch::{self, DownloadRecord};
 use crate::plan::document::{Element, PlanDocument, PlanFileError};
 use crate::plan::fates::Action;
 use crate::snapshot::{self, Backend, Record, SnapshotError};
+use leapfrog_base::failpoints::{self, FailpointError};
 
 /// Where the main snapshot is stored, inside the state directory.
 pub const SNAPSHOT_STORE: &str = "snapshot";
@@ -568,10 +568,7 @@ fn check_ready(root: &Path, plan: &PlanDocument) -> Result<BTreeMap<String, Path
                 nevra: e.nevra.clone(),
                 repo: e.repo.clone(),
                 urls: Vec::new(),
-                checksum: e
-                    .checksum
-                    .as_ref()
-                    .and_then(|c| fetch::Checksum::new(&c.algo, &c.hex)),
+                checksum: e.checksum.clone(),
                 size: Some(e.download_size).filter(|s| *s > 0),
             };
             fetch::verify_file(&item, rel, &path, &keyring, record.gpgcheck)
@@ -893,7 +890,7 @@ fn transaction(run: &mut Run<'_>, plan: &PlanDocument) -> Result<(), String> {
         }),
         _ => {}
     }));
-    let result = tx.run(TransactionFlags::default());
+    let result = tx.run(real_run_flags().map_err(|e| e.to_string())?);
     drop(tx);
     let total = seen_total.load(std::sync::atomic::Ordering::Relaxed);
     run.time("transaction", started);
@@ -961,6 +958,18 @@ fn transaction(run: &mut Run<'_>, plan: &PlanDocument) -> Result<(), String> {
     )
     .map_err(|e| e.to_string())?;
     Ok(())
+}
+
+/// The flags of the real run: the crash tests' failpoints `rpm-after-element` and
+/// `rpm-skip-diskspace-check` are handed to rpm-sys here (it reads no environment).
+fn real_run_flags() -> Result<TransactionFlags, FailpointError> {
+    Ok(TransactionFlags {
+        after_element: failpoints::foreign("rpm-after-element")?
+            .as_deref()
+            .and_then(failpoints::after_element),
+        ignore_diskspace: failpoints::foreign("rpm-skip-diskspace-check")?.is_some(),
+        ..TransactionFlags::default()
+    })
 }
 
 /// Post-steps and verification (phase verifying; both are idempotent). `Err` is the cause of

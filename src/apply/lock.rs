@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use nix::errno::Errno;
 use nix::fcntl::{Flock, FlockArg};
 
-use super::failpoints::{self, FailpointError};
+use leapfrog_base::failpoints::{self, FailpointError};
 
 /// Where the lock lives inside the root.
 pub const LOCK_PATH: &str = "var/lib/leapfrog/lock";
@@ -159,7 +159,7 @@ mod tests {
     use std::io::BufRead as _;
     use std::process::{Command, Stdio};
 
-    const CHILD_ENV: &str = "LEAPFROG_LOCK_CHILD_ROOT";
+    const CHILD_ENV: &str = leapfrog_base::env::TEST_CHILD;
 
     /// Run by the parent test as a child process: takes the lock, says so, waits forever.
     #[test]

@@ -2,11 +2,10 @@
 //! the persistent state machine ([`state`]) under the run lock ([`lock`]): re-verification and
 //! the stale-plan check ([`stale`]), the snapshot (`crate::snapshot`, scope from [`scope`]), the
 //! RPM transaction, the post-steps ([`post`]), the verification ([`verify`]) and the rollback.
-//! [`progress`] carries what it reports; [`failpoints`] let tests kill it at every destructive
-//! step. See `docs/executor.md`.
+//! [`progress`] carries what it reports; failpoints (`leapfrog_base::failpoints`) let tests kill
+//! it at every destructive step. See `docs/executor.md`.
 
 pub mod executor;
-pub mod failpoints;
 pub mod lock;
 pub mod merge_keep;
 pub mod offline;

@@ -10,10 +10,10 @@ use std::process::Command;
 
 use rpm_sys::{Backend, DbLocation};
 
-use super::failpoints::{self, FailpointError};
-use super::state::write_atomic;
 use crate::plan::document::{Modules, PlanDocument};
 use crate::plan::fates::Action;
+use leapfrog_base::atomic::{Failpoints, write_atomic};
+use leapfrog_base::failpoints::{self, FailpointError};
 
 /// The rpm database directory of EL7-EL9.
 pub const VAR_LIB_RPM: &str = "/var/lib/rpm";
@@ -238,7 +238,7 @@ pub fn write_module_state(root: &Path, modules: &Modules) -> Result<Vec<PathBuf>
     let mut written = Vec::new();
     for (name, text) in files {
         let path = dir.join(format!("{name}.module"));
-        write_atomic(&path, text.as_bytes(), || Ok(())).map_err(io_err("writing", &path))?;
+        write_atomic(&path, text.as_bytes(), Failpoints::NONE).map_err(io_err("writing", &path))?;
         written.push(path);
     }
     Ok(written)
@@ -314,7 +314,7 @@ pub fn set_default_boot_entry(root: &Path, kver: &str) -> Result<String, PostErr
     let new = grubenv_set(&old, "saved_entry", &id)
         .map_err(|m| PostError::Invalid(format!("{}: {m}", path.display())))?;
     failpoints::fail_point("post-boot-entry")?;
-    write_atomic(&path, &new, || Ok(())).map_err(io_err("writing", &path))?;
+    write_atomic(&path, &new, Failpoints::NONE).map_err(io_err("writing", &path))?;
     Ok(id)
 }
 
@@ -429,7 +429,7 @@ pub fn schedule_selinux_relabel(root: &Path) -> Result<bool, PostError> {
     }
     failpoints::fail_point("post-selinux")?;
     let flag = root.join(".autorelabel");
-    write_atomic(&flag, b"", || Ok(())).map_err(io_err("creating", &flag))?;
+    write_atomic(&flag, b"", Failpoints::NONE).map_err(io_err("creating", &flag))?;
     Ok(true)
 }
 
@@ -527,7 +527,7 @@ mod tests {
     #[test]
     #[ignore = "helper process for failpoint tests"]
     fn child_sets_the_boot_entry() {
-        let Some(root) = std::env::var_os("LEAPFROG_POST_CHILD_ROOT") else {
+        let Some(root) = std::env::var_os(leapfrog_base::env::TEST_CHILD) else {
             return;
         };
         set_default_boot_entry(Path::new(&root), "5.14.0-1.el9.x86_64").unwrap();
@@ -546,7 +546,7 @@ mod tests {
                     "--ignored",
                     "--test-threads=1",
                 ])
-                .env("LEAPFROG_POST_CHILD_ROOT", dir.path())
+                .env(leapfrog_base::env::TEST_CHILD, dir.path())
                 .env(failpoints::ENV, failpoints)
                 .output()
                 .unwrap()

@@ -6,12 +6,12 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::{self, Write as _};
+use std::io;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::failpoints::{self, FailpointError};
+use leapfrog_base::failpoints::FailpointError;
 
 /// The schema identifier written into every state file.
 pub const SCHEMA: &str = "leapfrog-state/1";
@@ -188,9 +188,7 @@ pub enum StateError {
     Failpoint(#[from] FailpointError),
 }
 
-pub(crate) fn now() -> String {
-    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
-}
+pub(crate) use leapfrog_base::time::now;
 
 impl State {
     /// A fresh state in [`Phase::Planned`] for a plan.
@@ -281,11 +279,13 @@ impl State {
             source: io::Error::other(e),
         })?;
         bytes.push(b'\n');
-        write_atomic_with(
+        leapfrog_base::atomic::write_atomic(
             &path,
             &bytes,
-            || failpoints::fail_point("state-before-rename").map_err(io::Error::other),
-            || failpoints::fail_point("state-after-rename").map_err(io::Error::other),
+            leapfrog_base::atomic::Failpoints {
+                before_rename: Some("state-before-rename"),
+                after_rename: Some("state-after-rename"),
+            },
         )
         .map_err(|source| StateError::Write {
             path: path.clone(),
@@ -293,46 +293,6 @@ impl State {
         })?;
         Ok(path)
     }
-}
-
-/// Writes `bytes` to `path` atomically: a temporary file in the same directory, fsync, `hook`,
-/// rename over `path`, fsync of the directory. When anything before the rename fails (or the
-/// process dies), `path` keeps its old content.
-///
-/// # Errors
-///
-/// Any I/O error, or the hook's error (the temporary file is then left behind, as after a crash;
-/// the next write replaces it).
-pub fn write_atomic(
-    path: &Path,
-    bytes: &[u8],
-    hook: impl FnOnce() -> io::Result<()>,
-) -> io::Result<()> {
-    write_atomic_with(path, bytes, hook, || Ok(()))
-}
-
-/// [`write_atomic`] with a second hook between the rename and the fsync of the directory.
-fn write_atomic_with(
-    path: &Path,
-    bytes: &[u8],
-    hook: impl FnOnce() -> io::Result<()>,
-    after_rename: impl FnOnce() -> io::Result<()>,
-) -> io::Result<()> {
-    let dir = path
-        .parent()
-        .ok_or_else(|| io::Error::other("the path has no parent directory"))?;
-    fs::create_dir_all(dir)?;
-    let mut tmp_name = path.file_name().unwrap_or_default().to_os_string();
-    tmp_name.push(".tmp");
-    let tmp = dir.join(tmp_name);
-    let mut f = fs::File::create(&tmp)?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    drop(f);
-    hook()?;
-    fs::rename(&tmp, path)?;
-    after_rename()?;
-    fs::File::open(dir)?.sync_all()
 }
 
 #[cfg(test)]
@@ -446,8 +406,12 @@ mod tests {
         new.transition(Snapshotted, "").unwrap();
         let bytes = serde_json::to_vec(&new).unwrap();
         let path = state_path(dir.path());
-        let r = write_atomic(&path, &bytes, || Err(io::Error::other("simulated crash")));
+        let r = leapfrog_base::failpoints::Registry::parse("state-before-rename")
+            .unwrap()
+            .fail_point("state-before-rename");
         assert!(r.is_err());
+        // what write_atomic leaves when the failpoint fires before the rename
+        fs::write(path.with_file_name("state.json.tmp"), &bytes).unwrap();
         // the new content is fully in the temporary file, the old one still in place
         let tmp = path.with_file_name("state.json.tmp");
         assert_eq!(fs::read(&tmp).unwrap(), bytes);
@@ -461,7 +425,7 @@ mod tests {
     #[test]
     fn a_sigkill_before_the_rename_leaves_the_old_state_readable() {
         use std::os::unix::process::ExitStatusExt as _;
-        if let Some(root) = std::env::var_os("LEAPFROG_STATE_CHILD_ROOT") {
+        if let Some(root) = std::env::var_os(leapfrog_base::env::TEST_CHILD) {
             let mut s = State::load(Path::new(&root)).unwrap().unwrap();
             s.transition(Snapshotted, "").unwrap();
             let _ = s.save(Path::new(&root));
@@ -476,8 +440,8 @@ mod tests {
                 "apply::state::tests::a_sigkill_before_the_rename_leaves_the_old_state_readable",
                 "--test-threads=1",
             ])
-            .env("LEAPFROG_STATE_CHILD_ROOT", dir.path())
-            .env(failpoints::ENV, "state-before-rename=kill")
+            .env(leapfrog_base::env::TEST_CHILD, dir.path())
+            .env(leapfrog_base::env::FAILPOINTS, "state-before-rename=kill")
             .output()
             .unwrap()
             .status;
@@ -490,8 +454,8 @@ mod tests {
                 "apply::state::tests::a_sigkill_before_the_rename_leaves_the_old_state_readable",
                 "--test-threads=1",
             ])
-            .env("LEAPFROG_STATE_CHILD_ROOT", dir.path())
-            .env_remove(failpoints::ENV)
+            .env(leapfrog_base::env::TEST_CHILD, dir.path())
+            .env_remove(leapfrog_base::env::FAILPOINTS)
             .output()
             .unwrap()
             .status;

@@ -9,10 +9,10 @@ use std::path::Path;
 
 use rpm_sys::{DbLocation, RpmDatabase};
 
-use super::failpoints::{self, FailpointError};
 use super::post;
 use crate::plan::document::PlanDocument;
 use crate::plan::fates::Action;
+use leapfrog_base::failpoints::{self, FailpointError};
 
 /// Which check failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

@@ -119,10 +119,7 @@ pub fn run(global: &GlobalArgs, args: &DownloadArgs) -> anyhow::Result<ExitCode>
                     .get(e.repo.as_str())
                     .map(|b| b.iter().map(|u| join_url(u, location)).collect())
                     .unwrap_or_default(),
-                checksum: e
-                    .checksum
-                    .as_ref()
-                    .and_then(|c| fetch::Checksum::new(&c.algo, &c.hex)),
+                checksum: e.checksum.clone(),
                 size: Some(e.download_size).filter(|s| *s > 0),
             })
         })

@@ -48,7 +48,7 @@ pub struct GlobalArgs {
         long,
         value_name = "DIR",
         default_value = "/",
-        env = "LEAPFROG_ROOT",
+        env = leapfrog_base::env::ROOT,
         global = true
     )]
     pub root: PathBuf,

@@ -104,12 +104,7 @@ fn run_id() -> String {
 }
 
 fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    if let Some(d) = path.parent() {
-        std::fs::create_dir_all(d)?;
-    }
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path)
+    leapfrog_base::atomic::write_atomic(path, bytes, leapfrog_base::atomic::Failpoints::NONE)
 }
 
 /// Runs `leapfrog preupgrade`.

@@ -4,10 +4,10 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use super::checksum::digest_file;
 use super::repomd::{DataFile, Repomd};
 use super::transport::{Location, Transport};
 use super::{FetchError, write_error};
+use leapfrog_base::checksum::digest_file;
 
 /// The data types fetched from a remote repository; the others (`*_db`, `*_zck`, `prestodelta`,
 /// `updateinfo`, ...) are not needed to depsolve and are skipped.

@@ -11,7 +11,6 @@
 //!
 //! See `docs/download.md` for the layout, the verification order and the error messages.
 
-mod checksum;
 mod http;
 pub mod iso;
 mod keys;
@@ -24,9 +23,9 @@ mod transport;
 use std::io;
 use std::path::{Path, PathBuf};
 
-pub use checksum::{Algo, Checksum, digest_bytes, digest_file};
 pub use iso::IsoMount;
 pub use keys::{KEYS_DIR, fetch_keys, resolve_mirrorlist};
+pub use leapfrog_base::checksum::{Algo, Checksum, ChecksumError, digest_bytes, digest_file};
 pub use metadata::{
     LocalRepo, RepoLocation, fetch_repo_metadata, fetch_repo_metadata_with, metadata_cache_dir,
 };

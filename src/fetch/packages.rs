@@ -11,9 +11,9 @@ use rpm_sys::verify::{Keyring, SigStatus, check_digests, check_package};
 use serde::Serialize;
 
 use super::FetchError;
-use super::checksum::{Checksum, digest_file};
 use super::repomd::safe_relative;
 use super::transport::Transport;
+use leapfrog_base::checksum::{Checksum, digest_file};
 
 /// One package to fetch.
 #[derive(Debug, Clone, PartialEq, Eq)]

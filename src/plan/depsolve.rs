@@ -70,15 +70,6 @@ pub enum Action {
     Obsoleted,
 }
 
-/// A package checksum.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Checksum {
-    /// Algorithm (`sha256`).
-    pub kind: String,
-    /// Hex digest.
-    pub hex: String,
-}
-
 /// One ordered step of the transaction.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Step {
@@ -93,7 +84,7 @@ pub struct Step {
     /// RPM location relative to the repository directory (installs only).
     pub location: Option<String>,
     /// Checksum from the metadata.
-    pub checksum: Option<Checksum>,
+    pub checksum: Option<leapfrog_base::checksum::Checksum>,
     /// RPM size.
     pub download_size: u64,
     /// Installed size.
@@ -187,6 +178,17 @@ pub enum DepsolveError {
     /// The request is invalid.
     #[error("invalid depsolve request: {0}")]
     Request(String),
+    /// A package the transaction installs has a checksum leapfrog cannot verify.
+    #[error("{nevra} (repository {repo}) cannot be verified")]
+    Checksum {
+        /// The package.
+        nevra: String,
+        /// Its repository.
+        repo: String,
+        /// What is wrong with its checksum.
+        #[source]
+        source: leapfrog_base::checksum::ChecksumError,
+    },
 }
 
 /// Solves the upgrade described by `req`.
@@ -297,6 +299,9 @@ pub fn solve(req: &Request) -> Result<Solution, DepsolveError> {
                 .into_iter()
                 .filter_map(|step| {
                     let s = pool.solvable(step.package)?;
+                    Some((step, s))
+                })
+                .map(|(step, s)| {
                     let action = match step.kind {
                         StepKind::Install => Action::Install,
                         StepKind::Upgrade => Action::Upgrade,
@@ -306,18 +311,22 @@ pub fn solve(req: &Request) -> Result<Solution, DepsolveError> {
                         StepKind::Obsoleted => Action::Obsoleted,
                     };
                     let erasing = matches!(action, Action::Erase | Action::Obsoleted);
-                    Some(Step {
+                    let checksum = match s.checksum {
+                        Some(Ok(c)) if !erasing => Some(c),
+                        Some(Err(source)) if !erasing => {
+                            return Err(DepsolveError::Checksum {
+                                nevra: s.nevra,
+                                repo: s.repo,
+                                source,
+                            });
+                        }
+                        _ => None,
+                    };
+                    Ok(Step {
                         action,
                         requested: !erasing || removed.contains(s.name.as_str()),
                         location: (!erasing).then_some(s.location).flatten(),
-                        checksum: if erasing {
-                            None
-                        } else {
-                            s.checksum.map(|c| Checksum {
-                                kind: c.kind,
-                                hex: c.hex,
-                            })
-                        },
+                        checksum,
                         download_size: s.download_size,
                         install_size: s.install_size,
                         replaces: step.replaces.iter().map(|&p| nevra(p)).collect(),
@@ -326,8 +335,7 @@ pub fn solve(req: &Request) -> Result<Solution, DepsolveError> {
                         repo: s.repo,
                     })
                 })
-                .collect();
-            let steps: Vec<Step> = steps;
+                .collect::<Result<Vec<Step>, DepsolveError>>()?;
             let touched: BTreeSet<String> = steps
                 .iter()
                 .flat_map(|s| std::iter::once(s.nevra.clone()).chain(s.replaces.iter().cloned()))

@@ -21,14 +21,7 @@ pub fn plan_path(root: &Path) -> PathBuf {
     root.join(PLAN_PATH)
 }
 
-/// A checksum from repository metadata.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Checksum {
-    /// Algorithm as repodata names it (`sha256`).
-    pub algo: String,
-    /// Lowercase hex digest.
-    pub hex: String,
-}
+pub use leapfrog_base::checksum::Checksum;
 
 /// One element of the ordered transaction.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -536,10 +536,7 @@ pub fn make(opts: &Options) -> anyhow::Result<Made> {
             nevra: s.nevra.clone(),
             repo: s.repo.clone(),
             location: s.location.clone(),
-            checksum: s.checksum.as_ref().map(|c| document::Checksum {
-                algo: c.kind.clone(),
-                hex: c.hex.clone(),
-            }),
+            checksum: s.checksum.clone(),
             download_size: s.download_size,
             install_size: s.install_size,
             replaces: s.replaces.clone(),

@@ -498,7 +498,7 @@ impl Counter {
     /// entry, `=kill@N`: SIGKILL there).
     fn tick(&self) -> Result<(), SnapshotError> {
         self.done.fetch_add(1, Ordering::SeqCst);
-        crate::apply::failpoints::fail_point("snapshot-restore-entry")
+        leapfrog_base::failpoints::fail_point("snapshot-restore-entry")
             .map_err(|e| SnapshotError::Failpoint(e.to_string()))
     }
 }

@@ -1,4 +1,7 @@
-//! Checksums as repodata states them (`<checksum type="sha256">hex</checksum>`).
+//! The one checksum type of leapfrog: package and metadata checksums as repodata states them
+//! (`<checksum type="sha256">hex</checksum>`), as `plan.json` records them, and as the
+//! downloader verifies them. An algorithm leapfrog cannot verify (md5, crc32, ...) is refused
+//! with [`ChecksumError::Unsupported`], never silently dropped.
 
 use std::fmt;
 use std::fs::File;
@@ -71,14 +74,40 @@ pub struct Checksum {
     pub hex: String,
 }
 
+/// A checksum leapfrog cannot use.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ChecksumError {
+    /// An algorithm leapfrog does not verify.
+    #[error(
+        "checksum type {0:?} is not supported (leapfrog verifies sha1, sha224, sha256, sha384 and sha512)"
+    )]
+    Unsupported(String),
+    /// Not a hex digest of the algorithm's length.
+    #[error("{hex:?} is not a {algo} digest ({} hex digits expected)", algo.hex_len())]
+    BadDigest {
+        /// The algorithm.
+        algo: Algo,
+        /// The digest as found.
+        hex: String,
+    },
+}
+
 impl Checksum {
-    /// A checksum from a repodata type name and hex digest; `None` when the type is unsupported
-    /// or the digest is not hex of the algorithm's length.
-    pub fn new(algo: &str, hex: &str) -> Option<Self> {
-        let algo = Algo::parse(algo)?;
+    /// A checksum from a repodata type name and hex digest.
+    ///
+    /// # Errors
+    ///
+    /// [`ChecksumError::Unsupported`] for an algorithm leapfrog cannot verify (md5, crc32,
+    /// empty), [`ChecksumError::BadDigest`] when the digest is not hex of the algorithm's
+    /// length.
+    pub fn parse(algo: &str, hex: &str) -> Result<Self, ChecksumError> {
+        let algo = Algo::parse(algo).ok_or_else(|| ChecksumError::Unsupported(algo.to_string()))?;
         let hex = hex.trim().to_ascii_lowercase();
-        (hex.len() == algo.hex_len() && hex.bytes().all(|b| b.is_ascii_hexdigit()))
-            .then_some(Self { algo, hex })
+        if hex.len() == algo.hex_len() && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            Ok(Self { algo, hex })
+        } else {
+            Err(ChecksumError::BadDigest { algo, hex })
+        }
     }
 }
 
@@ -167,10 +196,16 @@ mod tests {
         assert_eq!(Algo::parse("sha512"), Some(Algo::Sha512));
         assert_eq!(Algo::parse("md5"), None);
         assert_eq!(Algo::parse(""), None);
-        assert!(Checksum::new("sha256", "abc").is_none(), "wrong length");
-        assert!(Checksum::new("sha1", &"g".repeat(40)).is_none(), "not hex");
-        let c = Checksum::new("sha1", &"A".repeat(40)).unwrap();
+        assert!(matches!(
+            Checksum::parse("sha256", "abc"),
+            Err(ChecksumError::BadDigest { .. })
+        ));
+        assert!(Checksum::parse("sha1", &"g".repeat(40)).is_err(), "not hex");
+        let c = Checksum::parse("sha1", &"A".repeat(40)).unwrap();
         assert_eq!(c.hex, "a".repeat(40));
+        let e = Checksum::parse("md5", &"0".repeat(32)).unwrap_err();
+        assert_eq!(e, ChecksumError::Unsupported("md5".into()));
+        assert!(e.to_string().contains("\"md5\" is not supported"), "{e}");
     }
 
     #[test]

@@ -14,16 +14,21 @@
 //! In the upgrade initramfs, `leapfrog.failpoints=SPEC` on the kernel command line sets the
 //! variable (the dracut module's hook passes it on).
 //!
-//! Two names belong to other crates and keep their own syntax, which the registry accepts and
-//! leaves to them: `actor-panic=<actor id>` (`leapfrog-actors`) and `rpm-after-element=N`
-//! (`rpm-sys`: abort after the N-th transaction element). Every name is in [`KNOWN`]; an unknown
-//! name or a malformed entry is an error (a typo must not silently disarm a crash test).
+//! Three names are not fired here but read by the code that acts on them, through [`foreign`]:
+//! `actor-panic=<actor id>` (`leapfrog-actors`: that actor panics), `rpm-after-element=N` or
+//! `kill@N` (the executor hands it to `rpm-sys`, which aborts or SIGKILLs the process after the
+//! N-th transaction element) and `rpm-skip-diskspace-check` (the executor tells `rpm-sys` to
+//! ignore rpm's disk-space problems). `rpm-sys` itself reads no environment variable: it takes
+//! both as parameters. Every name is in [`KNOWN`]; an unknown name or a malformed entry is an
+//! error (a typo must not silently disarm a crash test).
+//!
+//! The variable is parsed once per process, here, and nowhere else.
 
 use std::collections::BTreeMap;
 use std::sync::{Mutex, OnceLock, PoisonError};
 
 /// The environment variable.
-pub const ENV: &str = "LEAPFROG_FAILPOINTS";
+pub const ENV: &str = crate::env::FAILPOINTS;
 
 /// Every failpoint name, with where it fires. `docs/executor.md` has the same table.
 pub const KNOWN: &[(&str, &str)] = &[
@@ -116,7 +121,8 @@ pub enum Action {
     Kill,
     /// Pause this many seconds, then go on.
     Sleep(u64),
-    /// The value belongs to another crate (`actor-panic`, `rpm-after-element`); never fires here.
+    /// Read by the code that acts on it through [`foreign`] (`actor-panic`,
+    /// `rpm-after-element`, `rpm-skip-diskspace-check`); never fires here.
     Foreign(String),
 }
 
@@ -198,12 +204,36 @@ impl Registry {
                 ("actor-panic" | "rpm-after-element", _) => {
                     return Err(invalid(format!("{name} needs a value ({name}=...)")));
                 }
+                ("rpm-skip-diskspace-check", None) => Armed {
+                    action: Action::Foreign(String::new()),
+                    at_hit: None,
+                },
+                ("rpm-skip-diskspace-check", Some(_)) => {
+                    return Err(invalid(format!("{name} takes no value")));
+                }
                 (_, None) => Armed {
                     action: Action::Error,
                     at_hit: None,
                 },
                 (_, Some(v)) => parse_value(v).map_err(invalid)?,
             };
+            // actor-panic may name several actors: their ids are collected, comma-separated
+            if let (
+                Some(Armed {
+                    action: Action::Foreign(ids),
+                    ..
+                }),
+                Action::Foreign(id),
+            ) = (
+                armed
+                    .get_mut("actor-panic")
+                    .filter(|_| name == "actor-panic"),
+                &parsed.action,
+            ) {
+                ids.push(',');
+                ids.push_str(id);
+                continue;
+            }
             if armed.insert(name.to_string(), parsed).is_some() {
                 return Err(invalid(format!("{name} is armed twice")));
             }
@@ -217,6 +247,15 @@ impl Registry {
     /// How `name` is armed, if it is.
     pub fn armed(&self, name: &str) -> Option<&Armed> {
         self.armed.get(name)
+    }
+
+    /// The value of a failpoint that another part of the program acts on (`actor-panic`,
+    /// `rpm-after-element`; empty for the flag `rpm-skip-diskspace-check`), if it is armed.
+    pub fn foreign(&self, name: &str) -> Option<&str> {
+        match &self.armed.get(name)?.action {
+            Action::Foreign(v) => Some(v),
+            _ => None,
+        }
     }
 
     /// Counts a hit of `name` and returns the action to perform now, if any.
@@ -333,6 +372,37 @@ pub fn fail_point(name: &str) -> Result<(), FailpointError> {
     }
 }
 
+/// The value of the process-wide failpoint `name` that another part of the program acts on
+/// ([`Registry::foreign`]), read from `LEAPFROG_FAILPOINTS` once.
+///
+/// # Errors
+///
+/// [`FailpointError::Invalid`] when the variable is malformed.
+pub fn foreign(name: &str) -> Result<Option<String>, FailpointError> {
+    match global() {
+        Ok(registry) => Ok(registry.foreign(name).map(str::to_string)),
+        Err(e) => Err(e.clone()),
+    }
+}
+
+/// What `rpm-after-element` asks for: after the N-th finished transaction element the process
+/// aborts (`N`) or SIGKILLs itself (`kill@N`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AfterElement {
+    /// `rpm-after-element=N`.
+    Abort(u64),
+    /// `rpm-after-element=kill@N`.
+    Kill(u64),
+}
+
+/// Parses the value of `rpm-after-element` (validated by [`Registry::parse`]).
+pub fn after_element(value: &str) -> Option<AfterElement> {
+    match value.trim().strip_prefix("kill@") {
+        Some(n) => n.trim().parse().ok().map(AfterElement::Kill),
+        None => value.trim().parse().ok().map(AfterElement::Abort),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -426,13 +496,23 @@ mod tests {
             Action::Foreign("os_release".into())
         );
         assert_eq!(r.fail_point("rpm-after-element"), Ok(()));
+        assert_eq!(r.foreign("actor-panic"), Some("os_release"));
+        let several = Registry::parse("actor-panic=a,actor-panic=b").unwrap();
+        assert_eq!(several.foreign("actor-panic"), Some("a,b"));
         assert_eq!(
-            rpm_sys::failpoint_after_element("actor-panic=x,rpm-after-element=5"),
-            Some(rpm_sys::ElementFailpoint::Abort(5))
+            r.foreign("rpm-after-element").and_then(after_element),
+            Some(AfterElement::Abort(5))
         );
-        let r = Registry::parse("rpm-after-element=kill@2").unwrap();
+        assert_eq!(r.foreign("rpm-skip-diskspace-check"), None);
+        let r = Registry::parse("rpm-after-element=kill@2,rpm-skip-diskspace-check").unwrap();
         assert_eq!(r.fail_point("rpm-after-element"), Ok(()));
+        assert_eq!(
+            r.foreign("rpm-after-element").and_then(after_element),
+            Some(AfterElement::Kill(2))
+        );
+        assert_eq!(r.foreign("rpm-skip-diskspace-check"), Some(""));
         assert!(Registry::parse("rpm-after-element=kill@x").is_err());
+        assert!(Registry::parse("rpm-skip-diskspace-check=1").is_err());
     }
 
     #[test]
@@ -456,7 +536,7 @@ mod tests {
     #[test]
     fn kill_action_kills_a_child_with_sigkill() {
         use std::os::unix::process::ExitStatusExt as _;
-        if std::env::var_os("LEAPFROG_FAILPOINT_CHILD").is_some() {
+        if std::env::var_os(crate::env::TEST_CHILD).is_some() {
             let r = Registry::parse("post-selinux=kill").unwrap();
             let _ = r.fail_point("post-selinux");
             // not reached
@@ -465,10 +545,10 @@ mod tests {
         let status = std::process::Command::new(std::env::current_exe().unwrap())
             .args([
                 "--exact",
-                "apply::failpoints::tests::kill_action_kills_a_child_with_sigkill",
+                "failpoints::tests::kill_action_kills_a_child_with_sigkill",
                 "--test-threads=1",
             ])
-            .env("LEAPFROG_FAILPOINT_CHILD", "1")
+            .env(crate::env::TEST_CHILD, "1")
             .output()
             .unwrap()
             .status;
