@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use leapfrog::manifest::{self, Manifest};
-use leapfrog::snapshot::{self, Backend, Scope};
+use leapfrog::snapshot::{self, Scope, SnapshotBackend};
 use rpm_sys::{Backend as DbBackend, DbLocation, RpmDatabase};
 
 fn main() -> Result<()> {
@@ -21,7 +21,7 @@ fn main() -> Result<()> {
     };
     let root = PathBuf::from(root);
     let store = PathBuf::from(store);
-    let backend: Backend = backend.parse()?;
+    let backend: SnapshotBackend = backend.parse()?;
 
     let t = Instant::now();
     let before = Manifest::take_default(&root)?;

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use rpm_sys::{InstalledPackage, RpmDatabase, RpmError};
 use serde::{Deserialize, Serialize};
@@ -102,7 +102,8 @@ impl Inventory {
     /// When the root, its os-release or its rpm database cannot be read. Other problems (boot
     /// entries, repository files, `/etc/redhat-release`) are reported in
     /// [`Inventory::problems`].
-    pub fn gather(root: &Path) -> Result<Self, InventoryError> {
+    pub fn gather(ws: &crate::workspace::Workspace) -> Result<Self, InventoryError> {
+        let root = ws.root();
         let rootfs = RootFs::new(root).map_err(|source| InventoryError::Root {
             root: root.to_path_buf(),
             source,

@@ -11,10 +11,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::{Mutex, OnceLock, PoisonError};
 
-use leapfrog::apply::state::{Phase, State};
+use leapfrog::apply::state::{PhaseName, State};
 use leapfrog::apply::verify;
+use leapfrog::document::Document as _;
 use leapfrog::manifest::{self, Manifest};
 use leapfrog::plan::document::PlanDocument;
+use leapfrog::workspace::Workspace;
 use leapfrog_testkit::fixture::TestMount;
 use leapfrog_testkit::root::{self, RootOptions};
 use rpm_sys::{Backend, DbLocation};
@@ -179,8 +181,8 @@ fn assert_old_root_with(root: &Path, before: &Picture, what: &str, shm_read: boo
     );
     assert_eq!(before.rpm_qa, after.rpm_qa, "{what}: rpm -qa differs");
     assert!(!before.rpm_qa.is_empty());
-    let state = State::load(root).unwrap().expect("state");
-    assert_eq!(state.phase, Phase::RolledBack, "{what}");
+    let state = State::require(&Workspace::unchecked(root)).unwrap();
+    assert_eq!(state.name(), PhaseName::RolledBack, "{what}");
 }
 
 /// Nothing changed, except sqlite's shared-memory index of the rpm database
@@ -196,15 +198,20 @@ fn assert_unchanged(before: &Picture, root: &Path) {
 }
 
 fn assert_new_root(root: &Path, what: &str) {
-    let plan = PlanDocument::load(root).unwrap();
-    let state = State::load(root).unwrap().expect("state");
-    assert_eq!(state.phase, Phase::Done, "{what}");
+    let plan = PlanDocument::require(&Workspace::unchecked(root)).unwrap();
+    let state = State::require(&Workspace::unchecked(root)).unwrap();
+    assert_eq!(state.name(), PhaseName::Done, "{what}");
     let dbpath = if root.join("usr/lib/sysimage/rpm").is_dir() {
         "/usr/lib/sysimage/rpm"
     } else {
         "/var/lib/rpm"
     };
-    let failures = verify::verify(root, &plan, &DbLocation::new(dbpath, Backend::Sqlite)).unwrap();
+    let failures = verify::verify(
+        &Workspace::unchecked(root),
+        &plan,
+        &DbLocation::new(dbpath, Backend::Sqlite),
+    )
+    .unwrap();
     assert!(failures.is_empty(), "{what}: {failures:#?}");
     let os = fs::read_to_string(root.join("etc/os-release")).unwrap();
     let version = plan.target.rsplit('-').next().unwrap();
@@ -278,7 +285,13 @@ fn almalinux_8_to_9_apply_rollback_apply_commit() {
     assert_new_root(&root, "after the second apply");
     ok(&root, &["commit"]);
     assert!(!root.join("var/lib/leapfrog/snapshot").exists());
-    assert!(State::load(&root).unwrap().unwrap().committed.is_some());
+    assert!(
+        State::require(&Workspace::unchecked(&root))
+            .unwrap()
+            .phase
+            .committed()
+            .is_some()
+    );
     let o = leapfrog(&root, &["rollback"], None);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(
@@ -369,7 +382,7 @@ fn a_failing_post_scriptlet_rolls_back_to_the_exact_old_root() {
     root::build_root(&o).unwrap();
     with_failing_post(&dir);
     plan_and_download(&dir);
-    let plan = PlanDocument::load(&dir).unwrap();
+    let plan = PlanDocument::require(&Workspace::unchecked(&dir)).unwrap();
     assert!(
         plan.transaction
             .iter()
@@ -397,8 +410,8 @@ fn a_failing_post_scriptlet_rolls_back_to_the_exact_old_root() {
         "{log}"
     );
     // human output names the cause; exit 1
-    let state = State::load(&dir).unwrap().unwrap();
-    assert!(state.last_error.unwrap().contains("failing-post"));
+    let state = State::require(&Workspace::unchecked(&dir)).unwrap();
+    assert!(state.phase.error().unwrap().contains("failing-post"));
 }
 
 /// One crash test: `spec` kills the first run; a second run without failpoints must end in
@@ -518,7 +531,13 @@ fn a_kill_at_every_failpoint_ends_in_the_old_or_the_complete_new_root() {
     assert_eq!(o.status.signal(), Some(9), "{}", text(&o));
     names.insert("commit-before-release".into());
     ok(&root, &["commit"]);
-    assert!(State::load(&root).unwrap().unwrap().committed.is_some());
+    assert!(
+        State::require(&Workspace::unchecked(&root))
+            .unwrap()
+            .phase
+            .committed()
+            .is_some()
+    );
     assert!(!root.join("var/lib/leapfrog/snapshot").exists());
 
     assert!(
@@ -599,7 +618,7 @@ fn refusals_change_nothing() {
 
     // a second run while one holds the lock
     let root = copy_of(&t, "refuse-lock");
-    let _held = leapfrog::apply::lock::RunLock::acquire(&root).unwrap();
+    let _held = leapfrog::apply::lock::RunLock::acquire(&Workspace::unchecked(&root)).unwrap();
     let o = leapfrog(&root, &["apply"], None);
     assert_eq!(o.status.code(), Some(1));
     assert!(
@@ -627,7 +646,7 @@ fn refusals_change_nothing() {
         "{}",
         text(&o)
     );
-    assert!(State::load(&root).unwrap().is_none());
+    assert!(State::load(&Workspace::unchecked(&root)).unwrap().is_none());
 
     // nothing to roll back or commit
     let root = copy_of(&t, "refuse-rollback");
@@ -841,7 +860,7 @@ fn plan_dropping_gaps(root: &Path) {
         }
         let o = leapfrog(root, &args, None);
         assert!(matches!(o.status.code(), Some(0 | 2)), "{}", text(&o));
-        let plan = PlanDocument::load(root).unwrap();
+        let plan = PlanDocument::require(&Workspace::unchecked(root)).unwrap();
         let more: Vec<String> = plan
             .findings
             .iter()
@@ -922,7 +941,7 @@ fn status_of(root: &Path) -> serde_json::Value {
 }
 
 fn grubenv_var(root: &Path, key: &str) -> Option<String> {
-    leapfrog::boot::grubenv_get(&fs::read(root.join("boot/grub2/grubenv")).unwrap(), key)
+    leapfrog::boot::grubenv::get(&fs::read(root.join("boot/grub2/grubenv")).unwrap(), key)
         .filter(|v| !v.is_empty())
 }
 
@@ -930,7 +949,9 @@ fn grubenv_var(root: &Path, key: &str) -> Option<String> {
 /// the unsigned agent kept as it is, the fake dracut, a kernel file of the root.
 fn upgrade(root: &Path, extra: &[&str]) -> Output {
     let facts = scratch().join("host-facts.json");
-    let kernel = leapfrog::boot::newest_kernel(root).unwrap().1;
+    let kernel = leapfrog::boot::entries::newest_kernel(&Workspace::unchecked(root))
+        .unwrap()
+        .1;
     fs::write(
         &facts,
         format!(
@@ -1158,7 +1179,7 @@ fn offline_upgrades_then_clears_the_entry_and_prepares_first_boot() {
     assert!(!dir.join("boot/leapfrog").exists());
     assert_eq!(grubenv_var(&dir, "next_entry"), None);
     assert!(grubenv_var(&dir, "saved_entry").unwrap().contains("el9"));
-    assert!(dir.join(leapfrog::boot::FIRSTBOOT_UNIT).is_file());
+    assert!(Workspace::unchecked(&dir).firstboot_unit().is_file());
     let st = status_of(&dir);
     assert_eq!(st["stage"], "done", "{st}");
     assert_eq!(st["staged"]["attempts"], 1);
@@ -1185,7 +1206,7 @@ fn offline_failure_rolls_back_and_a_power_cut_boots_the_upgrade_entry_again() {
     assert!(String::from_utf8_lossy(&o.stdout).contains("rolled back"));
     assert_old_root_with(&dir, &before, "offline rollback", true);
     assert_eq!(grubenv_var(&dir, "next_entry"), None);
-    assert!(!dir.join(leapfrog::boot::FIRSTBOOT_UNIT).exists());
+    assert!(!Workspace::unchecked(&dir).firstboot_unit().exists());
 
     // a power cut in the middle of the transaction: the entry is armed again, the next boot
     // of the upgrade environment rolls back
@@ -1240,23 +1261,36 @@ fn status_after_an_lvm_merge_puts_back_the_rollbacks_state() {
     let _ = fs::remove_dir_all(&root);
     fs::create_dir_all(&root).unwrap();
     let _boot = TestMount::tmpfs(&root, "boot", "16M");
-    let mut s = State::new("2026-11-22T10:00:00Z", None);
-    s.transition(Phase::Snapshotted, "").unwrap();
-    s.transition(Phase::Applying, "").unwrap();
-    s.fail("failing-post-1.0-1.el9: %post scriptlet failed, exit status 1")
-        .unwrap();
-    s.transition(Phase::RollingBack, "").unwrap();
-    s.transition(
-        Phase::RolledBack,
-        "restored; the LVM merge completes at the next boot",
+    let ws = Workspace::unchecked(&root);
+    let mut s = State::new("sha256:2026-11-22", None);
+    s.snapshotted(
+        leapfrog::apply::SnapshotSet {
+            backend: leapfrog::snapshot::SnapshotBackend::Lvm,
+            why: "test".into(),
+            main: None,
+            boot: None,
+            released: false,
+        },
+        "",
     )
     .unwrap();
-    s.save(&root).unwrap();
+    s.applying("").unwrap();
+    s.failed("failing-post-1.0-1.el9: %post scriptlet failed, exit status 1")
+        .unwrap();
+    s.rolling_back(
+        "failing-post-1.0-1.el9: %post scriptlet failed, exit status 1",
+        false,
+        "",
+    )
+    .unwrap();
+    s.rolled_back("restored; the LVM merge completes at the next boot")
+        .unwrap();
+    s.save(&ws).unwrap();
     let log = root.join("var/log/leapfrog/apply.log");
     fs::create_dir_all(log.parent().unwrap()).unwrap();
     fs::write(&log, "phase applying\nphase failed\nphase rolled-back\n").unwrap();
     assert!(
-        merge_keep::keep(&root).unwrap(),
+        merge_keep::keep(&Workspace::unchecked(&root)).unwrap(),
         "/boot is another filesystem"
     );
     let status = |what: &str| -> serde_json::Value {
@@ -1265,11 +1299,9 @@ fn status_after_an_lvm_merge_puts_back_the_rollbacks_state() {
     };
     // before the reboot: rolled back, the copy waits for the merge
     assert_eq!(status("before the merge")["stage"], "rolled-back");
-    assert!(merge_keep::keep_dir(&root).exists());
+    assert!(Workspace::unchecked(&root).merge_keep_dir().exists());
     // the merge: the state saved just before the snapshot, the log of that moment
-    State::new("2026-11-22T10:00:00Z", None)
-        .save(&root)
-        .unwrap();
+    State::new("sha256:2026-11-22", None).save(&ws).unwrap();
     fs::write(&log, "until the snapshot\n").unwrap();
     let after = status("after the merge");
     assert_eq!(after["stage"], "rolled-back", "{after:#}");
@@ -1284,10 +1316,8 @@ fn status_after_an_lvm_merge_puts_back_the_rollbacks_state() {
             .unwrap()
             .contains("phase rolled-back")
     );
-    assert!(!merge_keep::keep_dir(&root).exists());
+    assert!(!Workspace::unchecked(&root).merge_keep_dir().exists());
     // without the copy (/boot on the root volume) the merged state is what status shows
-    State::new("2026-11-22T10:00:00Z", None)
-        .save(&root)
-        .unwrap();
+    State::new("sha256:2026-11-22", None).save(&ws).unwrap();
     assert_eq!(status("no copy")["phase"], "planned");
 }

@@ -12,8 +12,10 @@ use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 use leapfrog::apply::post::{self, PostError};
 use leapfrog::apply::stale::{self, StaleError};
 use leapfrog::apply::verify::{self, Check};
+use leapfrog::document::Document as _;
 use leapfrog::plan::document::PlanDocument;
 use leapfrog::plan::fates::Action;
+use leapfrog::workspace::Workspace;
 use leapfrog_testkit::root::{self, RootOptions};
 use rpm_sys::{
     Backend, DbLocation, EraseTarget, RpmDatabase, Transaction, TransactionFlags, read_package_file,
@@ -109,21 +111,21 @@ fn upgraded_root_verifies_and_each_damage_is_named() {
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("migration-data/testkit");
     leapfrog(&root, &["--json", "plan", "--data", data.to_str().unwrap()]);
     leapfrog(&root, &["--json", "download"]);
-    let plan = PlanDocument::load(&root).unwrap();
+    let plan = PlanDocument::require(&Workspace::unchecked(&root)).unwrap();
 
     // the plan carries the fingerprint of the root it was made for
-    let before = stale::fingerprint_root(&root).unwrap();
+    let before = leapfrog::rpmdb::fingerprint(&Workspace::unchecked(&root)).unwrap();
     assert_eq!(plan.rpmdb_fingerprint.as_deref(), Some(before.as_str()));
-    stale::check(&plan, &root).unwrap();
+    stale::check(&plan, &Workspace::unchecked(&root)).unwrap();
     let mut old_plan = plan.clone();
     old_plan.rpmdb_fingerprint = None;
     assert!(matches!(
-        stale::check(&old_plan, &root),
+        stale::check(&old_plan, &Workspace::unchecked(&root)),
         Err(StaleError::NoFingerprint)
     ));
 
     // before the transaction, verification names what is not done
-    let failures = verify::verify(&root, &plan, &sqlite()).unwrap();
+    let failures = verify::verify(&Workspace::unchecked(&root), &plan, &sqlite()).unwrap();
     assert!(failures.iter().any(|f| f.check == Check::Installed));
     assert!(failures.iter().any(|f| f.check == Check::OsRelease));
 
@@ -149,28 +151,31 @@ fn upgraded_root_verifies_and_each_damage_is_named() {
     drop(tx);
 
     // the root changed: the plan is stale now
-    let e = stale::check(&plan, &root).unwrap_err().to_string();
+    let e = stale::check(&plan, &Workspace::unchecked(&root))
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("the root changed since planning"), "{e}");
     assert!(e.ends_with("plan again"), "{e}");
 
     // post-steps
     let target_major = post::release_major(&plan.target).unwrap();
     assert_eq!(
-        post::convert_rpmdb(&root, &sqlite(), target_major).unwrap(),
+        post::convert_rpmdb(&Workspace::unchecked(&root), &sqlite(), target_major).unwrap(),
         None
     );
-    post::write_module_state(&root, &plan.modules).unwrap();
+    post::write_module_state(&Workspace::unchecked(&root), &plan.modules).unwrap();
     let kver = post::target_kernel_version(&plan).expect("the plan brings a kernel");
     assert!(kver.contains("el9"), "{kver}");
-    let id = post::set_default_boot_entry(&root, &kver).unwrap();
+    let id =
+        leapfrog::boot::entries::set_default_entry(&Workspace::unchecked(&root), &kver).unwrap();
     let grubenv = fs::read(root.join("boot/grub2/grubenv")).unwrap();
     assert_eq!(grubenv.len(), 1024);
     assert!(String::from_utf8_lossy(&grubenv).contains(&format!("\nsaved_entry={id}\n")));
-    assert!(post::schedule_selinux_relabel(&root).unwrap()); // testkit roots are enforcing
+    assert!(post::schedule_selinux_relabel(&Workspace::unchecked(&root)).unwrap()); // testkit roots are enforcing
     assert!(root.join(".autorelabel").is_file());
-    post::config_leftovers(&root).unwrap();
+    post::config_leftovers(&Workspace::unchecked(&root)).unwrap();
 
-    let failures = verify::verify(&root, &plan, &sqlite()).unwrap();
+    let failures = verify::verify(&Workspace::unchecked(&root), &plan, &sqlite()).unwrap();
     assert!(failures.is_empty(), "{failures:#?}");
 
     // damage 1: an upgraded package is missing
@@ -181,7 +186,7 @@ fn upgraded_root_verifies_and_each_damage_is_named() {
         .expect("an upgrade")
         .clone();
     rpm_erase(&root, &victim.nevra);
-    let failures = verify::verify(&root, &plan, &sqlite()).unwrap();
+    let failures = verify::verify(&Workspace::unchecked(&root), &plan, &sqlite()).unwrap();
     assert_eq!(failures.len(), 1, "{failures:#?}");
     assert_eq!(failures[0].check, Check::Installed);
     assert_eq!(
@@ -215,7 +220,7 @@ fn upgraded_root_verifies_and_each_damage_is_named() {
         install_size: 0,
         replaces: vec![],
     });
-    let failures = verify::verify(&root, &plan2, &sqlite()).unwrap();
+    let failures = verify::verify(&Workspace::unchecked(&root), &plan2, &sqlite()).unwrap();
     assert!(
         failures.iter().any(|f| f.check == Check::Erased
             && f.message == format!("{survivor} should have been removed but is still installed.")),
@@ -231,9 +236,9 @@ fn upgraded_root_verifies_and_each_damage_is_named() {
     )
     .unwrap();
     // damage 4: the BLS entry is gone
-    let entry = post::bls_entry_path(&root, &id);
+    let entry = leapfrog::boot::entries::bls_entry_path(&Workspace::unchecked(&root), &id);
     fs::remove_file(&entry).unwrap();
-    let failures = verify::verify(&root, &plan, &sqlite()).unwrap();
+    let failures = verify::verify(&Workspace::unchecked(&root), &plan, &sqlite()).unwrap();
     let messages: Vec<&str> = failures.iter().map(|f| f.message.as_str()).collect();
     assert!(
         messages.contains(&"os-release has VERSION_ID=8.10, the target is VERSION_ID=9.6."),
@@ -249,12 +254,17 @@ fn upgraded_root_verifies_and_each_damage_is_named() {
         "{messages:#?}"
     );
     // and set_default_boot_entry refuses a kernel without entry
-    let e = post::set_default_boot_entry(&root, &kver).unwrap_err();
+    let e = leapfrog::boot::entries::set_default_entry(&Workspace::unchecked(&root), &kver)
+        .unwrap_err();
     assert!(e.to_string().contains("does not exist"), "{e}");
 
     // damage 5: no rpm database at the given location
-    let failures =
-        verify::verify(&root, &plan, &DbLocation::new("/nowhere", Backend::Sqlite)).unwrap();
+    let failures = verify::verify(
+        &Workspace::unchecked(&root),
+        &plan,
+        &DbLocation::new("/nowhere", Backend::Sqlite),
+    )
+    .unwrap();
     assert!(
         failures.iter().any(|f| f.check == Check::Rpmdb),
         "{failures:#?}"
@@ -266,25 +276,37 @@ fn berkeleydb_is_converted_for_el9_and_moved_for_el10() {
     let _g = serial();
     let root = make_root("a8-bdb", None, true);
     let bdb = DbLocation::new("/var/lib/rpm", Backend::BdbReadOnly);
-    let before = stale::fingerprint(&root, &bdb).unwrap();
-    assert_eq!(stale::fingerprint_root(&root).unwrap(), before);
+    let before = leapfrog::rpmdb::fingerprint_at(&Workspace::unchecked(&root), &bdb).unwrap();
+    assert_eq!(
+        leapfrog::rpmdb::fingerprint(&Workspace::unchecked(&root)).unwrap(),
+        before
+    );
 
     // an EL8 target keeps BerkeleyDB
-    assert_eq!(post::convert_rpmdb(&root, &bdb, 8).unwrap(), None);
+    assert_eq!(
+        post::convert_rpmdb(&Workspace::unchecked(&root), &bdb, 8).unwrap(),
+        None
+    );
     assert!(root.join("var/lib/rpm/Packages").is_file());
 
-    let now = post::convert_rpmdb(&root, &bdb, 9)
+    let now = post::convert_rpmdb(&Workspace::unchecked(&root), &bdb, 9)
         .unwrap()
         .expect("converted");
     assert_eq!(now, sqlite());
     assert!(root.join("var/lib/rpm/rpmdb.sqlite").is_file());
     assert!(!root.join("var/lib/rpm/Packages").exists());
     // same packages, same install times
-    assert_eq!(stale::fingerprint(&root, &now).unwrap(), before);
+    assert_eq!(
+        leapfrog::rpmdb::fingerprint_at(&Workspace::unchecked(&root), &now).unwrap(),
+        before
+    );
     // converting again changes nothing
-    assert_eq!(post::convert_rpmdb(&root, &now, 9).unwrap(), None);
+    assert_eq!(
+        post::convert_rpmdb(&Workspace::unchecked(&root), &now, 9).unwrap(),
+        None
+    );
 
-    let el10 = post::convert_rpmdb(&root, &now, 10)
+    let el10 = post::convert_rpmdb(&Workspace::unchecked(&root), &now, 10)
         .unwrap()
         .expect("moved");
     assert_eq!(
@@ -295,15 +317,24 @@ fn berkeleydb_is_converted_for_el9_and_moved_for_el10() {
         fs::read_link(root.join("var/lib/rpm")).unwrap(),
         PathBuf::from("../../usr/lib/sysimage/rpm")
     );
-    assert_eq!(stale::fingerprint(&root, &el10).unwrap(), before);
+    assert_eq!(
+        leapfrog::rpmdb::fingerprint_at(&Workspace::unchecked(&root), &el10).unwrap(),
+        before
+    );
     // through the symlink, the old path still works
-    assert_eq!(stale::fingerprint(&root, &now).unwrap(), before);
-    assert_eq!(post::convert_rpmdb(&root, &el10, 10).unwrap(), None);
+    assert_eq!(
+        leapfrog::rpmdb::fingerprint_at(&Workspace::unchecked(&root), &now).unwrap(),
+        before
+    );
+    assert_eq!(
+        post::convert_rpmdb(&Workspace::unchecked(&root), &el10, 10).unwrap(),
+        None
+    );
 
     // a root without a database is a clear error
     let empty = tempfile::tempdir().unwrap();
-    let e = post::convert_rpmdb(empty.path(), &bdb, 9).unwrap_err();
+    let e = post::convert_rpmdb(&Workspace::unchecked(empty.path()), &bdb, 9).unwrap_err();
     assert!(matches!(e, PostError::Invalid(_)));
     assert!(e.to_string().contains("does not exist"), "{e}");
-    assert!(stale::fingerprint_root(empty.path()).is_err());
+    assert!(leapfrog::rpmdb::fingerprint(&Workspace::unchecked(empty.path())).is_err());
 }

@@ -8,7 +8,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use leapfrog::manifest::{self, Manifest};
-use leapfrog::snapshot::{self, Backend, Record, Scope, SnapshotError};
+use leapfrog::snapshot::{self, Record, Scope, SnapshotBackend, SnapshotError};
 use leapfrog_testkit::clone::{self, CloneMethod};
 use leapfrog_testkit::root::{self, RootOptions};
 use rpm_sys::{Backend as DbBackend, DbLocation, RpmDatabase};
@@ -204,7 +204,7 @@ fn assert_hardlinked(root: &Path) {
 }
 
 /// Take, mutate, restore, restore again; then an interrupted restore and its re-run.
-fn round_trip(backend: Backend, root: &Path, store: &Path) {
+fn round_trip(backend: SnapshotBackend, root: &Path, store: &Path) {
     let s = scope(root);
     let before = take_manifest(root);
     let t = std::time::Instant::now();
@@ -306,7 +306,7 @@ type Mount = leapfrog_testkit::fixture::TestMount;
 fn copy_snapshot_restores_the_exact_root() {
     let root = scratch().join("copy-root");
     copy_root(&root);
-    round_trip(Backend::Copy, &root, &scratch().join("copy-store"));
+    round_trip(SnapshotBackend::Copy, &root, &scratch().join("copy-store"));
 }
 
 #[test]
@@ -320,13 +320,13 @@ fn reflink_snapshot_on_xfs_restores_the_exact_root() {
     let root = m.dir.join("root");
     copy_root(&root);
     let (b, why) = snapshot::detect(&root).unwrap();
-    assert_eq!(b, Backend::Reflink, "{why}");
+    assert_eq!(b, SnapshotBackend::Reflink, "{why}");
     assert!(why.contains("XFS"), "{why}");
-    round_trip(Backend::Reflink, &root, &m.dir.join("store"));
+    round_trip(SnapshotBackend::Reflink, &root, &m.dir.join("store"));
     // A root on another filesystem than the store cannot be reflinked.
     let other = pristine();
     let store = m.dir.join("cross-store");
-    let err = snapshot::take(Backend::Reflink, &scope(other), &store).unwrap_err();
+    let err = snapshot::take(SnapshotBackend::Reflink, &scope(other), &store).unwrap_err();
     assert!(
         matches!(err, SnapshotError::Unsupported { .. })
             && err.to_string().contains("different filesystems"),
@@ -341,12 +341,12 @@ fn reflink_is_refused_where_blocks_cannot_be_shared() {
     let root = scratch().join("noreflink-root");
     copy_root(&root);
     let store = t.dir.join("store");
-    let err = snapshot::take(Backend::Reflink, &scope(&root), &store).unwrap_err();
+    let err = snapshot::take(SnapshotBackend::Reflink, &scope(&root), &store).unwrap_err();
     assert!(
         matches!(
             err,
             SnapshotError::Unsupported {
-                backend: Backend::Reflink,
+                backend: SnapshotBackend::Reflink,
                 ..
             }
         ),
@@ -355,7 +355,7 @@ fn reflink_is_refused_where_blocks_cannot_be_shared() {
     assert!(err.to_string().contains("cannot hold reflinks"), "{err}");
     assert!(!store.exists());
     // Btrfs on a non-btrfs root says why.
-    let err = snapshot::take(Backend::Btrfs, &scope(&root), &t.dir.join("b")).unwrap_err();
+    let err = snapshot::take(SnapshotBackend::Btrfs, &scope(&root), &t.dir.join("b")).unwrap_err();
     assert!(err.to_string().contains("not on btrfs"), "{err}");
     assert_eq!(fs::read_dir(&t.dir).unwrap().count(), 0);
 }
@@ -378,12 +378,16 @@ fn btrfs_snapshot_restores_the_exact_root() {
         .unwrap();
     assert!(st.success());
     let (b, why) = snapshot::detect(&root).unwrap();
-    assert_eq!(b, Backend::Btrfs, "{why}");
+    assert_eq!(b, SnapshotBackend::Btrfs, "{why}");
     // A plain directory on btrfs is not a subvolume top: reflink is offered instead.
     fs::create_dir_all(m.dir.join("plain")).unwrap();
     let (b, why) = snapshot::detect(&m.dir.join("plain")).unwrap();
-    assert_eq!(b, Backend::Reflink, "{why}");
-    round_trip(Backend::Btrfs, &root, &m.dir.join("snapshots/pre-upgrade"));
+    assert_eq!(b, SnapshotBackend::Reflink, "{why}");
+    round_trip(
+        SnapshotBackend::Btrfs,
+        &root,
+        &m.dir.join("snapshots/pre-upgrade"),
+    );
 }
 
 #[test]
@@ -393,7 +397,7 @@ fn a_full_store_is_a_clear_error_and_leaves_nothing() {
     copy_root(&root);
     let before = take_manifest(&root);
     let store = t.dir.join("store");
-    let err = snapshot::take(Backend::Copy, &scope(&root), &store).unwrap_err();
+    let err = snapshot::take(SnapshotBackend::Copy, &scope(&root), &store).unwrap_err();
     assert!(matches!(err, SnapshotError::NoSpace { .. }), "{err}");
     let text = err.to_string();
     assert!(
@@ -414,11 +418,11 @@ fn bad_stores_and_records_are_refused() {
     // The store must be new.
     let existing = scratch().join("existing-store");
     fs::create_dir_all(&existing).unwrap();
-    let err = snapshot::take(Backend::Copy, &s, &existing).unwrap_err();
+    let err = snapshot::take(SnapshotBackend::Copy, &s, &existing).unwrap_err();
     assert!(err.to_string().contains("already exists"), "{err}");
     // A store whose journal is missing (never completed) is refused, and nothing changes.
     let store = scratch().join("bad-store");
-    let rec = snapshot::take(Backend::Copy, &s, &store).unwrap();
+    let rec = snapshot::take(SnapshotBackend::Copy, &s, &store).unwrap();
     fs::remove_file(store.join("journal.json")).unwrap();
     fs::write(root.join("etc/leapfrog-new.conf"), b"x").unwrap();
     let err = snapshot::restore(&rec, &root).unwrap_err();
@@ -428,7 +432,8 @@ fn bad_stores_and_records_are_refused() {
     // Scope paths may not escape the root.
     let mut s2 = s.clone();
     s2.paths.push(PathBuf::from("../outside"));
-    let err = snapshot::take(Backend::Copy, &s2, &scratch().join("escape-store")).unwrap_err();
+    let err =
+        snapshot::take(SnapshotBackend::Copy, &s2, &scratch().join("escape-store")).unwrap_err();
     assert!(matches!(err, SnapshotError::BadScopePath(_)), "{err}");
 }
 
@@ -440,7 +445,7 @@ fn a_store_inside_the_scope_is_left_out_and_survives_restore() {
     s.add(["var/lib"]);
     let store = root.join("var/lib/leapfrog/snapshots/pre-upgrade");
     let before = take_manifest(&root);
-    let rec = snapshot::take(Backend::Copy, &s, &store).unwrap();
+    let rec = snapshot::take(SnapshotBackend::Copy, &s, &store).unwrap();
     let journal = fs::read_to_string(store.join("journal.json")).unwrap();
     let journal: serde_json::Value = serde_json::from_str(&journal).unwrap();
     let saved: Vec<&str> = journal["saved"]
@@ -489,7 +494,7 @@ fn mount_points_inside_the_scope_are_not_walked_or_emptied() {
     };
     fs::write(mnt.join("keep"), b"other filesystem").unwrap();
     let store = scratch().join("mounts-store");
-    let rec = snapshot::take(Backend::Copy, &scope(&root), &store).unwrap();
+    let rec = snapshot::take(SnapshotBackend::Copy, &scope(&root), &store).unwrap();
     assert!(
         !store.join("data/etc/mnt/keep").exists(),
         "walked into a mount"
@@ -506,7 +511,7 @@ fn mount_points_inside_the_scope_are_not_walked_or_emptied() {
     let mut s = scope(&root);
     s.add(["etc/mnt"]);
     let store2 = scratch().join("mounts-store2");
-    let rec2 = snapshot::take(Backend::Copy, &s, &store2).unwrap();
+    let rec2 = snapshot::take(SnapshotBackend::Copy, &s, &store2).unwrap();
     assert!(store2.join("data/etc/mnt/keep").exists());
     fs::remove_file(mnt.join("keep")).unwrap();
     fs::write(mnt.join("newer"), b"x").unwrap();

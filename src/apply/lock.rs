@@ -1,4 +1,4 @@
-//! The run lock `<root>/var/lib/leapfrog/lock`: an exclusive `flock` on the file, with the
+//! The run lock `var/lib/leapfrog/lock` ([`Workspace::lock_path`]): an exclusive `flock` on the file, with the
 //! holder's pid written inside for messages.
 //!
 //! The kernel releases a `flock` when its holder dies, so a crashed run never blocks the next
@@ -15,8 +15,7 @@ use nix::fcntl::{Flock, FlockArg};
 
 use leapfrog_base::failpoints::{self, FailpointError};
 
-/// Where the lock lives inside the root.
-pub const LOCK_PATH: &str = "var/lib/leapfrog/lock";
+use crate::workspace::Workspace;
 
 /// Why the lock could not be taken.
 #[derive(Debug, thiserror::Error)]
@@ -56,8 +55,9 @@ impl RunLock {
     /// # Errors
     ///
     /// [`LockError::Busy`] naming the holder's pid when another process holds it; I/O errors.
-    pub fn acquire(root: &Path) -> Result<RunLock, LockError> {
-        let path = root.join(LOCK_PATH);
+    pub fn acquire(ws: &Workspace) -> Result<RunLock, LockError> {
+        let root = ws.root();
+        let path = ws.lock_path();
         let io_err = |source| LockError::Io {
             path: path.clone(),
             source,
@@ -168,7 +168,7 @@ mod tests {
         let Some(root) = std::env::var_os(CHILD_ENV) else {
             return;
         };
-        let _lock = RunLock::acquire(Path::new(&root)).unwrap();
+        let _lock = RunLock::acquire(&Workspace::unchecked(Path::new(&root))).unwrap();
         println!("LOCKED");
         std::io::stdout().flush().unwrap();
         std::thread::sleep(std::time::Duration::from_secs(600));
@@ -196,7 +196,7 @@ mod tests {
             line.clear();
             assert!(out.read_line(&mut line).unwrap() > 0, "child ended early");
         }
-        let e = RunLock::acquire(dir.path()).unwrap_err();
+        let e = RunLock::acquire(&Workspace::unchecked(dir.path())).unwrap_err();
         assert!(
             matches!(e, LockError::Busy { pid: Some(p), .. } if p == pid),
             "{e}"
@@ -210,35 +210,35 @@ mod tests {
         child.kill().unwrap();
         child.wait().unwrap();
         assert!(!pid_alive(pid));
-        let lock = RunLock::acquire(dir.path()).unwrap();
+        let lock = RunLock::acquire(&Workspace::unchecked(dir.path())).unwrap();
         assert_eq!(lock.recovered_from(), Some(pid));
         let text = fs::read_to_string(lock.path()).unwrap();
         assert_eq!(text.trim(), std::process::id().to_string());
         drop(lock);
         // a clean release leaves nothing to recover
-        let again = RunLock::acquire(dir.path()).unwrap();
+        let again = RunLock::acquire(&Workspace::unchecked(dir.path())).unwrap();
         assert_eq!(again.recovered_from(), None);
     }
 
     #[test]
     fn the_same_process_cannot_take_it_twice() {
         let dir = tempfile::tempdir().unwrap();
-        let first = RunLock::acquire(dir.path()).unwrap();
-        let e = RunLock::acquire(dir.path()).unwrap_err();
+        let first = RunLock::acquire(&Workspace::unchecked(dir.path())).unwrap();
+        let e = RunLock::acquire(&Workspace::unchecked(dir.path())).unwrap_err();
         assert!(
             e.to_string()
                 .contains(&format!("(pid {})", std::process::id())),
             "{e}"
         );
         drop(first);
-        RunLock::acquire(dir.path()).unwrap();
+        RunLock::acquire(&Workspace::unchecked(dir.path())).unwrap();
     }
 
     #[test]
     fn an_unusable_lock_path_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
-        fs::create_dir_all(dir.path().join(LOCK_PATH)).unwrap(); // a directory, not a file
-        let e = RunLock::acquire(dir.path()).unwrap_err();
+        fs::create_dir_all(Workspace::unchecked(dir.path()).lock_path()).unwrap(); // a directory, not a file
+        let e = RunLock::acquire(&Workspace::unchecked(dir.path())).unwrap_err();
         assert!(e.to_string().contains("cannot use the lock file"), "{e}");
     }
 }

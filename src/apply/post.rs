@@ -12,6 +12,7 @@ use rpm_sys::{Backend, DbLocation};
 
 use crate::plan::document::{Modules, PlanDocument};
 use crate::plan::fates::Action;
+use crate::workspace::Workspace;
 use leapfrog_base::atomic::{Failpoints, write_atomic};
 use leapfrog_base::failpoints::{self, FailpointError};
 
@@ -86,10 +87,11 @@ pub fn release_major(release: &str) -> Option<u32> {
 ///
 /// When the database is missing, cannot be moved, or the rebuild fails.
 pub fn convert_rpmdb(
-    root: &Path,
+    ws: &Workspace,
     current: &DbLocation,
     target_major: u32,
 ) -> Result<Option<DbLocation>, PostError> {
+    let root = ws.root();
     let target = target_db_location(target_major);
     let packages = current.packages_file(root);
     if !packages.is_file() {
@@ -203,7 +205,8 @@ fn rebuild(root: &Path, dbpath: &str) -> Result<(), PostError> {
 /// # Errors
 ///
 /// When an entry is malformed (`name:stream` expected) or a file cannot be written.
-pub fn write_module_state(root: &Path, modules: &Modules) -> Result<Vec<PathBuf>, PostError> {
+pub fn write_module_state(ws: &Workspace, modules: &Modules) -> Result<Vec<PathBuf>, PostError> {
+    let root = ws.root();
     failpoints::fail_point("post-modules")?;
     let valid = |s: &str| {
         !s.is_empty()
@@ -270,104 +273,20 @@ pub fn target_kernel_version(plan: &PlanDocument) -> Option<String> {
     best
 }
 
-/// The BLS entry id of kernel `kver` in the root: `<machine-id>-<kver>`.
+/// Writes the rpm macro file that tells an EL8 target's rpm its database is sqlite (this
+/// librpm cannot write BerkeleyDB, so the database was converted).
 ///
 /// # Errors
 ///
-/// When `/etc/machine-id` is missing or empty.
-pub fn bls_entry_id(root: &Path, kver: &str) -> Result<String, PostError> {
-    let path = root.join("etc/machine-id");
-    let mid = fs::read_to_string(&path).map_err(io_err("reading", &path))?;
-    let mid = mid.trim();
-    if mid.is_empty() {
-        return Err(PostError::Invalid(format!("{} is empty", path.display())));
-    }
-    Ok(format!("{mid}-{kver}"))
-}
-
-/// The BLS entry file of an entry id.
-pub fn bls_entry_path(root: &Path, id: &str) -> PathBuf {
-    root.join("boot/loader/entries").join(format!("{id}.conf"))
-}
-
-const GRUBENV_HEADER: &str = "# GRUB Environment Block\n";
-const GRUBENV_SIZE: usize = 1024;
-
-/// Sets `saved_entry` in `/boot/grub2/grubenv` to the BLS entry of kernel `kver`, keeping the
-/// other variables and the 1024-byte block format. Returns the entry id.
-///
-/// # Errors
-///
-/// When the entry file does not exist, grubenv is missing or not a GRUB environment block, or
-/// the variables no longer fit in 1024 bytes.
-pub fn set_default_boot_entry(root: &Path, kver: &str) -> Result<String, PostError> {
-    let id = bls_entry_id(root, kver)?;
-    let entry = bls_entry_path(root, &id);
-    if !entry.is_file() {
-        return Err(PostError::Invalid(format!(
-            "the boot entry {} of kernel {kver} does not exist",
-            entry.display()
-        )));
-    }
-    let path = root.join("boot/grub2/grubenv");
-    let old = fs::read(&path).map_err(io_err("reading", &path))?;
-    let new = grubenv_set(&old, "saved_entry", &id)
-        .map_err(|m| PostError::Invalid(format!("{}: {m}", path.display())))?;
-    failpoints::fail_point("post-boot-entry")?;
-    write_atomic(&path, &new, Failpoints::NONE).map_err(io_err("writing", &path))?;
-    Ok(id)
-}
-
-/// Sets `key=value` in a GRUB environment block, returning the new 1024-byte block.
-///
-/// # Errors
-///
-/// When `block` is not a GRUB environment block or the result does not fit.
-pub fn grubenv_set(block: &[u8], key: &str, value: &str) -> Result<Vec<u8>, String> {
-    let text = std::str::from_utf8(block).map_err(|_| "not UTF-8".to_string())?;
-    let Some(body) = text.strip_prefix(GRUBENV_HEADER) else {
-        return Err("not a GRUB environment block (header missing)".into());
-    };
-    if block.len() != GRUBENV_SIZE {
-        return Err(format!(
-            "a GRUB environment block is {GRUBENV_SIZE} bytes, this one {}",
-            block.len()
-        ));
-    }
-    if value.contains('\n') || key.contains(['\n', '=']) {
-        return Err("key and value must be single-line".into());
-    }
-    let mut out = String::from(GRUBENV_HEADER);
-    let mut set = false;
-    for line in body.split('\n') {
-        if line.is_empty() || line.starts_with('#') {
-            continue; // padding
-        }
-        match line.split_once('=') {
-            Some((k, _)) if k == key => {
-                if !set {
-                    out.push_str(&format!("{key}={value}\n"));
-                    set = true;
-                }
-            }
-            _ => {
-                out.push_str(line);
-                out.push('\n');
-            }
-        }
-    }
-    if !set {
-        out.push_str(&format!("{key}={value}\n"));
-    }
-    if out.len() > GRUBENV_SIZE {
-        return Err(format!(
-            "the variables need {} bytes, more than {GRUBENV_SIZE}",
-            out.len()
-        ));
-    }
-    let mut bytes = out.into_bytes();
-    bytes.resize(GRUBENV_SIZE, b'#');
-    Ok(bytes)
+/// When the file cannot be written.
+pub fn write_db_backend_macros(ws: &Workspace) -> Result<(), PostError> {
+    let p = ws.db_backend_macros();
+    write_atomic(
+        &p,
+        b"# written by leapfrog: the rpm database of this host is sqlite\n%_db_backend sqlite\n",
+        Failpoints::NONE,
+    )
+    .map_err(io_err("writing", &p))
 }
 
 /// Every `.rpmnew` and `.rpmsave` file under `/etc`, sorted, as paths inside the root.
@@ -375,7 +294,8 @@ pub fn grubenv_set(block: &[u8], key: &str, value: &str) -> Result<Vec<u8>, Stri
 /// # Errors
 ///
 /// When a directory cannot be read.
-pub fn config_leftovers(root: &Path) -> Result<Vec<PathBuf>, PostError> {
+pub fn config_leftovers(ws: &Workspace) -> Result<Vec<PathBuf>, PostError> {
+    let root = ws.root();
     let etc = root.join("etc");
     let mut found = Vec::new();
     let mut stack = vec![etc];
@@ -410,7 +330,8 @@ pub fn config_leftovers(root: &Path) -> Result<Vec<PathBuf>, PostError> {
 /// # Errors
 ///
 /// When the config cannot be read (other than missing) or the file cannot be created.
-pub fn schedule_selinux_relabel(root: &Path) -> Result<bool, PostError> {
+pub fn schedule_selinux_relabel(ws: &Workspace) -> Result<bool, PostError> {
+    let root = ws.root();
     let config = root.join("etc/selinux/config");
     let text = match fs::read_to_string(&config) {
         Ok(t) => t,
@@ -436,141 +357,6 @@ pub fn schedule_selinux_relabel(root: &Path) -> Result<bool, PostError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn block(vars: &str) -> Vec<u8> {
-        let mut b = format!("{GRUBENV_HEADER}{vars}").into_bytes();
-        b.resize(GRUBENV_SIZE, b'#');
-        b
-    }
-
-    #[test]
-    fn grubenv_replaces_or_adds_and_keeps_1024_bytes() {
-        let b = block("saved_entry=old\nboot_success=0\n");
-        let n = grubenv_set(&b, "saved_entry", "abc-5.14").unwrap();
-        assert_eq!(n.len(), 1024);
-        let t = String::from_utf8(n).unwrap();
-        assert!(t.starts_with("# GRUB Environment Block\nsaved_entry=abc-5.14\nboot_success=0\n#"));
-        let n = grubenv_set(&block("boot_success=0\n"), "saved_entry", "x").unwrap();
-        assert!(
-            String::from_utf8(n)
-                .unwrap()
-                .contains("boot_success=0\nsaved_entry=x\n#")
-        );
-    }
-
-    #[test]
-    fn grubenv_refuses_bad_blocks() {
-        assert!(
-            grubenv_set(b"saved_entry=x\n", "saved_entry", "y")
-                .unwrap_err()
-                .contains("header")
-        );
-        let short = format!("{GRUBENV_HEADER}a=b\n").into_bytes();
-        assert!(
-            grubenv_set(&short, "saved_entry", "y")
-                .unwrap_err()
-                .contains("1024")
-        );
-        let long = "x".repeat(1100);
-        assert!(
-            grubenv_set(&block(""), "saved_entry", &long)
-                .unwrap_err()
-                .contains("more than")
-        );
-        assert!(grubenv_set(&block(""), "saved_entry", "a\nb").is_err());
-    }
-
-    /// A root with a machine id, a BLS entry for kernel `5.14.0-1.el9.x86_64` and a grubenv.
-    fn boot_root() -> tempfile::TempDir {
-        let dir = tempfile::tempdir().unwrap();
-        let r = dir.path();
-        fs::create_dir_all(r.join("etc")).unwrap();
-        fs::write(r.join("etc/machine-id"), "abc123\n").unwrap();
-        fs::create_dir_all(r.join("boot/loader/entries")).unwrap();
-        fs::write(
-            r.join("boot/loader/entries/abc123-5.14.0-1.el9.x86_64.conf"),
-            "title x\n",
-        )
-        .unwrap();
-        fs::create_dir_all(r.join("boot/grub2")).unwrap();
-        fs::write(
-            r.join("boot/grub2/grubenv"),
-            block("saved_entry=abc123-4.18.0-1.el8.x86_64\nboot_success=0\n"),
-        )
-        .unwrap();
-        dir
-    }
-
-    #[test]
-    fn default_boot_entry_is_set_and_refused_without_entry_or_machine_id() {
-        let dir = boot_root();
-        let r = dir.path();
-        let id = set_default_boot_entry(r, "5.14.0-1.el9.x86_64").unwrap();
-        assert_eq!(id, "abc123-5.14.0-1.el9.x86_64");
-        let env = fs::read(r.join("boot/grub2/grubenv")).unwrap();
-        assert_eq!(
-            env,
-            block("saved_entry=abc123-5.14.0-1.el9.x86_64\nboot_success=0\n")
-        );
-        let e = set_default_boot_entry(r, "5.14.0-2.el9.x86_64").unwrap_err();
-        assert!(
-            e.to_string().contains(
-                "abc123-5.14.0-2.el9.x86_64.conf of kernel 5.14.0-2.el9.x86_64 does not exist"
-            ),
-            "{e}"
-        );
-        fs::remove_file(r.join("etc/machine-id")).unwrap();
-        assert!(set_default_boot_entry(r, "5.14.0-1.el9.x86_64").is_err());
-    }
-
-    /// Child process of the failpoint test: runs the step with `LEAPFROG_FAILPOINTS` set.
-    #[test]
-    #[ignore = "helper process for failpoint tests"]
-    fn child_sets_the_boot_entry() {
-        let Some(root) = std::env::var_os(leapfrog_base::env::TEST_CHILD) else {
-            return;
-        };
-        set_default_boot_entry(Path::new(&root), "5.14.0-1.el9.x86_64").unwrap();
-    }
-
-    #[test]
-    fn a_kill_at_the_boot_entry_failpoint_leaves_grubenv_untouched() {
-        use std::os::unix::process::ExitStatusExt as _;
-        let dir = boot_root();
-        let before = fs::read(dir.path().join("boot/grub2/grubenv")).unwrap();
-        let run = |failpoints: &str| {
-            std::process::Command::new(std::env::current_exe().unwrap())
-                .args([
-                    "--exact",
-                    "apply::post::tests::child_sets_the_boot_entry",
-                    "--ignored",
-                    "--test-threads=1",
-                ])
-                .env(leapfrog_base::env::TEST_CHILD, dir.path())
-                .env(failpoints::ENV, failpoints)
-                .output()
-                .unwrap()
-                .status
-        };
-        let status = run("post-boot-entry=kill");
-        assert_eq!(status.signal(), Some(9), "{status:?}");
-        assert_eq!(
-            fs::read(dir.path().join("boot/grub2/grubenv")).unwrap(),
-            before
-        );
-        // the error action makes the step fail (the child's unwrap panics)
-        assert!(!run("post-boot-entry").success());
-        assert_eq!(
-            fs::read(dir.path().join("boot/grub2/grubenv")).unwrap(),
-            before
-        );
-        // re-run without the failpoint: done
-        assert!(run("").success());
-        assert_ne!(
-            fs::read(dir.path().join("boot/grub2/grubenv")).unwrap(),
-            before
-        );
-    }
 
     #[test]
     fn relative_links() {
@@ -600,7 +386,7 @@ mod tests {
             enable: vec!["nodejs:18".into(), "php:8.1".into()],
             reset: vec!["nodejs".into(), "perl".into()],
         };
-        let files = write_module_state(dir.path(), &m).unwrap();
+        let files = write_module_state(&Workspace::unchecked(dir.path()), &m).unwrap();
         assert_eq!(files.len(), 3);
         let d = dir.path().join("etc/dnf/modules.d");
         assert_eq!(
@@ -616,14 +402,16 @@ mod tests {
                 enable: vec![bad.into()],
                 reset: vec![],
             };
-            let e = write_module_state(dir.path(), &m).unwrap_err().to_string();
+            let e = write_module_state(&Workspace::unchecked(dir.path()), &m)
+                .unwrap_err()
+                .to_string();
             assert!(e.contains("expected name:stream"), "{bad}: {e}");
         }
         let m = Modules {
             enable: vec![],
             reset: vec!["../etc".into()],
         };
-        assert!(write_module_state(dir.path(), &m).is_err());
+        assert!(write_module_state(&Workspace::unchecked(dir.path()), &m).is_err());
     }
 
     #[test]
@@ -636,28 +424,28 @@ mod tests {
         fs::write(r.join("etc/hosts"), "").unwrap();
         fs::write(r.join("etc/notrpmnew"), "").unwrap();
         assert_eq!(
-            config_leftovers(r).unwrap(),
+            config_leftovers(&Workspace::unchecked(r)).unwrap(),
             vec![
                 PathBuf::from("/etc/ssh/sshd_config.rpmnew"),
                 PathBuf::from("/etc/yum.conf.rpmsave")
             ]
         );
         // no config: nothing scheduled
-        assert!(!schedule_selinux_relabel(r).unwrap());
+        assert!(!schedule_selinux_relabel(&Workspace::unchecked(r)).unwrap());
         fs::create_dir_all(r.join("etc/selinux")).unwrap();
         fs::write(
             r.join("etc/selinux/config"),
             "# SELINUX=enforcing\nSELINUX=disabled\n",
         )
         .unwrap();
-        assert!(!schedule_selinux_relabel(r).unwrap());
+        assert!(!schedule_selinux_relabel(&Workspace::unchecked(r)).unwrap());
         assert!(!r.join(".autorelabel").exists());
         fs::write(
             r.join("etc/selinux/config"),
             "SELINUX=permissive\nSELINUXTYPE=targeted\n",
         )
         .unwrap();
-        assert!(schedule_selinux_relabel(r).unwrap());
+        assert!(schedule_selinux_relabel(&Workspace::unchecked(r)).unwrap());
         assert!(r.join(".autorelabel").is_file());
     }
 }

@@ -10,10 +10,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use serde::Serialize;
 
-use super::state::Phase;
-
-/// Where the executor's log lives inside the root.
-pub const LOG_DIR: &str = "var/log/leapfrog";
+use super::state::PhaseName;
 
 /// One thing that happened.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -22,7 +19,7 @@ pub enum Event {
     /// The state machine entered a phase.
     Phase {
         /// The phase.
-        phase: Phase,
+        phase: PhaseName,
         /// Why.
         note: String,
     },
@@ -114,16 +111,17 @@ impl Sink {
         Sink::new(Box::new(|_| {}))
     }
 
-    /// Also appends every event to `<root>/var/log/leapfrog/<name>` (created with its
-    /// directory). Returns the log path.
+    /// Also appends every event to the log file `path` (created with its directory). Returns
+    /// the log path.
     ///
     /// # Errors
     ///
     /// When the directory or the file cannot be created.
-    pub fn log_to(&self, root: &Path, name: &str) -> std::io::Result<PathBuf> {
-        let dir = root.join(LOG_DIR);
-        fs::create_dir_all(&dir)?;
-        let path = dir.join(name);
+    pub fn log_to(&self, path: &Path) -> std::io::Result<PathBuf> {
+        if let Some(dir) = path.parent() {
+            fs::create_dir_all(dir)?;
+        }
+        let path = path.to_path_buf();
         let file = fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -184,7 +182,7 @@ mod tests {
         );
         assert_eq!(e.line(), "[3/10] install bash-5.1-1.el9.x86_64");
         let p = Event::Phase {
-            phase: Phase::RollingBack,
+            phase: PhaseName::RollingBack,
             note: "the transaction failed".into(),
         };
         assert_eq!(p.line(), "phase rolling-back: the transaction failed");
@@ -201,7 +199,9 @@ mod tests {
         let seen = Arc::new(Mutex::new(Vec::new()));
         let s2 = seen.clone();
         let sink = Sink::new(Box::new(move |e| s2.lock().unwrap().push(e.line())));
-        let path = sink.log_to(d.path(), "apply.log").unwrap();
+        let path = sink
+            .log_to(&d.path().join("var/log/leapfrog/apply.log"))
+            .unwrap();
         sink.emit(Event::Warning {
             message: "x".into(),
         });

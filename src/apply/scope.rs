@@ -6,6 +6,7 @@ use std::fs;
 use std::path::Path;
 
 use crate::snapshot::Scope;
+use crate::workspace::Workspace;
 
 /// Places a transaction or the post-steps may write besides package files: every location of
 /// the rpm database (the EL10 move creates `usr/lib/sysimage/rpm`), `/.autorelabel`, and state
@@ -32,10 +33,11 @@ pub const SCRIPTLET_PATHS: &[&str] = &[
 /// packages are not added: a scope directory is saved with its whole subtree, and `/usr` would
 /// be copied entirely.
 pub fn journal_scope<'a>(
-    root: &Path,
+    ws: &Workspace,
     dbpath: &str,
     package_files: impl IntoIterator<Item = &'a str>,
 ) -> Scope {
+    let root = ws.root();
     let mut scope = Scope::with_defaults(root, Path::new(dbpath));
     scope.add(SCRIPTLET_PATHS);
     if let Ok(entries) = fs::read_dir(root.join("var/log")) {
@@ -63,7 +65,8 @@ pub fn journal_scope<'a>(
 /// The scope of the `/boot` journal taken beside a btrfs or LVM snapshot (or none): `/boot`
 /// and the EFI partition, which those snapshots do not hold when they are separate
 /// filesystems.
-pub fn boot_scope(root: &Path) -> Scope {
+pub fn boot_scope(ws: &Workspace) -> Scope {
+    let root = ws.root();
     let mut paths = vec![std::path::PathBuf::from("boot")];
     if root.join("boot/efi").is_dir() {
         paths.push("boot/efi".into());
@@ -94,7 +97,7 @@ mod tests {
             "/etc/x.conf",
             "/usr/bin/old",
         ];
-        let s = journal_scope(root, "/var/lib/rpm", files);
+        let s = journal_scope(&Workspace::unchecked(root), "/var/lib/rpm", files);
         let n = s.normalised().unwrap();
         for want in [
             "etc",
@@ -117,8 +120,11 @@ mod tests {
     #[test]
     fn boot_scope_has_efi_when_present() {
         let d = tempfile::tempdir().unwrap();
-        assert_eq!(boot_scope(d.path()).paths, vec![Path::new("boot")]);
+        assert_eq!(
+            boot_scope(&Workspace::unchecked(d.path())).paths,
+            vec![Path::new("boot")]
+        );
         fs::create_dir_all(d.path().join("boot/efi")).unwrap();
-        assert_eq!(boot_scope(d.path()).paths.len(), 2);
+        assert_eq!(boot_scope(&Workspace::unchecked(d.path())).paths.len(), 2);
     }
 }

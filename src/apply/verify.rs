@@ -10,8 +10,10 @@ use std::path::Path;
 use rpm_sys::{DbLocation, RpmDatabase};
 
 use super::post;
+use crate::boot::entries;
 use crate::plan::document::PlanDocument;
 use crate::plan::fates::Action;
+use crate::workspace::Workspace;
 use leapfrog_base::failpoints::{self, FailpointError};
 
 /// Which check failed.
@@ -58,10 +60,11 @@ fn fail(check: Check, message: String) -> Failure {
 ///
 /// Only when the `verify-before` failpoint fires; every finding is a [`Failure`].
 pub fn verify(
-    root: &Path,
+    ws: &Workspace,
     plan: &PlanDocument,
     location: &DbLocation,
 ) -> Result<Vec<Failure>, FailpointError> {
+    let root = ws.root();
     failpoints::fail_point("verify-before")?;
     let mut failures = Vec::new();
     match RpmDatabase::open(root, location).and_then(|db| db.installed_packages()) {
@@ -79,7 +82,7 @@ pub fn verify(
         }
     }
     check_os_release(root, &plan.target, &mut failures);
-    check_kernel(root, plan, &mut failures);
+    check_kernel(ws, plan, &mut failures);
     Ok(failures)
 }
 
@@ -182,20 +185,20 @@ fn check_os_release(root: &Path, target: &str, out: &mut Vec<Failure>) {
     }
 }
 
-fn check_kernel(root: &Path, plan: &PlanDocument, out: &mut Vec<Failure>) {
+fn check_kernel(ws: &Workspace, plan: &PlanDocument, out: &mut Vec<Failure>) {
     let Some(kver) = post::target_kernel_version(plan) else {
         return; // the plan brings no kernel: nothing to check
     };
-    let image = root.join(format!("boot/vmlinuz-{kver}"));
+    let image = ws.boot_dir().join(format!("vmlinuz-{kver}"));
     if !image.is_file() {
         out.push(fail(
             Check::Kernel,
             format!("The target kernel image /boot/vmlinuz-{kver} does not exist."),
         ));
     }
-    match post::bls_entry_id(root, &kver) {
+    match entries::bls_entry_id(ws, &kver) {
         Ok(id) => {
-            if !post::bls_entry_path(root, &id).is_file() {
+            if !entries::bls_entry_path(ws, &id).is_file() {
                 out.push(fail(
                     Check::BootEntry,
                     format!(

@@ -1,12 +1,14 @@
-//! `leapfrog commit`: keep a completed upgrade and release its snapshot.
+//! `leapfrog commit`: keep a completed upgrade and release its snapshot
+//! ([`crate::apply::commit`]).
 
-use std::io::Write as _;
+use std::fmt::Write as _;
 
 use anyhow::Context as _;
 use clap::Args;
 
 use super::GlobalArgs;
-use crate::apply::executor;
+use super::printer::Progress;
+use crate::apply;
 use crate::exit::ExitCode;
 
 /// Options of `leapfrog commit`.
@@ -17,26 +19,26 @@ pub struct CommitArgs {}
 ///
 /// # Errors
 ///
-/// No completed upgrade, or the snapshot cannot be released.
+/// When no upgrade is done or the snapshot cannot be released.
 pub fn run(global: &GlobalArgs, _args: &CommitArgs) -> anyhow::Result<ExitCode> {
-    let sink = super::apply::console_sink(global.json, super::apply::Progress::Bar);
-    let report = executor::commit(&global.root, &sink)
-        .with_context(|| format!("cannot commit the upgrade of {}", global.root.display()))?;
-    let mut out = std::io::stdout().lock();
-    if global.json {
-        writeln!(out, "{}", serde_json::to_string(&report)?).context("cannot write")?;
-    } else if report.already {
-        writeln!(out, "Already committed at {}.", report.committed).context("cannot write")?;
-    } else {
-        writeln!(
-            out,
-            "Committed: the snapshot{} is released and the upgrade is final.",
-            report
-                .backend
-                .map(|b| format!(" ({b})"))
-                .unwrap_or_default()
-        )
-        .context("cannot write")?;
-    }
+    let ws = global.workspace()?;
+    let printer = global.printer();
+    let sink = printer.events(Progress::Bar);
+    let report = apply::commit(&ws, &sink)
+        .with_context(|| format!("cannot commit the upgrade of {}", ws.root().display()))?;
+    printer.result(&report, |out| {
+        if report.already {
+            writeln!(out, "Already committed at {}.", report.committed)
+        } else {
+            writeln!(
+                out,
+                "Committed: the snapshot{} is released and the upgrade is final.",
+                report
+                    .backend
+                    .map(|b| format!(" ({b})"))
+                    .unwrap_or_default()
+            )
+        }
+    })?;
     Ok(ExitCode::Ok)
 }

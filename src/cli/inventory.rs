@@ -24,22 +24,19 @@ pub struct InventoryArgs {
 ///
 /// When the inventory cannot be taken or the output cannot be written.
 pub fn run(global: &GlobalArgs, args: &InventoryArgs) -> anyhow::Result<ExitCode> {
-    let inventory = Inventory::gather(&global.root).with_context(|| {
+    let ws = global.workspace()?;
+    let inventory = Inventory::gather(&ws).with_context(|| {
         format!(
             "cannot take the inventory of the root {}",
-            global.root.display()
+            ws.root().display()
         )
     })?;
-    let mut out = io::stdout().lock();
-    if global.json {
-        let mut json = serde_json::to_vec_pretty(&inventory)
-            .context("cannot serialise the inventory as JSON")?;
-        json.push(b'\n');
-        out.write_all(&json).context("cannot write the inventory")?;
-    } else {
-        render(&inventory, args.packages, &mut out).context("cannot write the inventory")?;
-    }
-    out.flush().context("cannot write the inventory")?;
+    global.printer().document(&inventory, |out| {
+        let mut bytes = Vec::new();
+        render(&inventory, args.packages, &mut bytes).map_err(|_| std::fmt::Error)?;
+        out.push_str(&String::from_utf8_lossy(&bytes));
+        Ok(())
+    })?;
     Ok(ExitCode::Ok)
 }
 

@@ -1,4 +1,7 @@
-//! The command line: argument parsing, global options, and one module per verb.
+//! The command line: argument parsing, global options, and one module per verb. Each verb
+//! module only parses its arguments, calls one library function with the [`Workspace`] of
+//! `--root`, and renders the typed report through the one [`printer::Printer`] (text, one JSON
+//! document, or JSON lines for the streaming verbs: the rule is in [`printer`]).
 //!
 //! Library errors are `thiserror` types; here they get `anyhow` context naming what was being
 //! done, and `main` prints the whole chain once.
@@ -10,6 +13,7 @@ use anyhow::Context as _;
 use clap::{ArgAction, Args, Parser, Subcommand};
 
 use crate::exit::ExitCode;
+use crate::workspace::Workspace;
 
 pub mod actors;
 pub mod answer;
@@ -22,6 +26,7 @@ pub mod inventory;
 pub mod offline;
 pub mod plan;
 pub mod preupgrade;
+pub mod printer;
 pub mod rollback;
 pub mod status;
 pub mod upgrade;
@@ -60,6 +65,23 @@ pub struct GlobalArgs {
     /// Log more on stderr (-v info, -vv debug, -vvv trace; a LEAPFROG_LOG filter overrides)
     #[arg(short, long, action = ArgAction::Count, global = true)]
     pub verbose: u8,
+}
+
+impl GlobalArgs {
+    /// The workspace of `--root`.
+    ///
+    /// # Errors
+    ///
+    /// When the root cannot be used ([`crate::workspace::WorkspaceError`]).
+    pub fn workspace(&self) -> anyhow::Result<Workspace> {
+        Workspace::open(&self.root)
+            .with_context(|| format!("cannot use {} as the root", self.root.display()))
+    }
+
+    /// The printer of `--json`.
+    pub fn printer(&self) -> printer::Printer {
+        printer::Printer::new(self.json)
+    }
 }
 
 /// The verbs.

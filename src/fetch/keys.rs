@@ -7,9 +7,6 @@ use std::path::{Path, PathBuf};
 use super::FetchError;
 use super::transport::Transport;
 
-/// Where fetched keys are kept inside the root.
-pub const KEYS_DIR: &str = "var/lib/leapfrog/keys";
-
 const ARMOR: &str = "-----BEGIN PGP PUBLIC KEY BLOCK-----";
 
 /// Fetches every key location (`file://`, a path or `http://`) into `dest` and returns the

@@ -62,11 +62,6 @@ impl LocalRepo {
     }
 }
 
-/// The metadata cache of a root: `<root>/var/lib/leapfrog/repos`.
-pub fn metadata_cache_dir(root: &Path) -> PathBuf {
-    root.join("var/lib/leapfrog/repos")
-}
-
 /// Fetches a repository's metadata into `cache/<id>/` (or uses a local repository in place) and
 /// verifies every data file against repomd.xml.
 ///

@@ -16,7 +16,6 @@ pub mod iso;
 mod keys;
 mod metadata;
 mod packages;
-pub mod record;
 pub mod repomd;
 mod transport;
 
@@ -24,15 +23,10 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 pub use iso::IsoMount;
-pub use keys::{KEYS_DIR, fetch_keys, resolve_mirrorlist};
+pub use keys::{fetch_keys, resolve_mirrorlist};
 pub use leapfrog_base::checksum::{Algo, Checksum, ChecksumError, digest_bytes, digest_file};
-pub use metadata::{
-    LocalRepo, RepoLocation, fetch_repo_metadata, fetch_repo_metadata_with, metadata_cache_dir,
-};
-pub use packages::{
-    Item, Options, PackageReport, Report, Source, download, packages_dir, verify_file,
-};
-pub use record::{DownloadRecord, RECORD_PATH};
+pub use metadata::{LocalRepo, RepoLocation, fetch_repo_metadata, fetch_repo_metadata_with};
+pub use packages::{Item, Options, PackageReport, Report, Source, download, verify_file};
 pub use repomd::{DataFile, Repomd, RepomdError};
 pub use rpm_sys::verify::SigStatus;
 pub use transport::Transport;

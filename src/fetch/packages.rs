@@ -119,11 +119,6 @@ fn secs<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_f64(d.as_secs_f64())
 }
 
-/// Where packages of a root are stored: `<root>/var/lib/leapfrog/packages`.
-pub fn packages_dir(root: &Path) -> PathBuf {
-    root.join("var/lib/leapfrog/packages")
-}
-
 /// Downloads `items` into `dest`, in parallel, and verifies each file before accepting it:
 /// size and checksum against repodata, then the OpenPGP signature against `opts.keys` (or only
 /// the package's digests with `gpgcheck: false`).

@@ -1,25 +1,25 @@
 //! `plan.json`: the plan as written to `<root>/var/lib/leapfrog/plan.json` and read back by
-//! `leapfrog download` (and later by the executor). The schema is documented in
+//! `leapfrog download`, the executor, `why` and `status`. The schema is documented in
 //! `docs/plan.md`; `schema` changes when a field changes meaning.
+//!
+//! A plan is identified by its content: [`PlanDocument::plan_id`] is the SHA-256 of the plan
+//! with its `created` time and its id left out, so the download record, the executor state and
+//! the staging record match the plan they belong to by what it says, not by when it was made
+//! (two plans made in the same second are told apart; the same plan made again is the same).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
+
+use crate::workspace::Workspace;
 
 use super::Finding;
 use super::fates::{Action, PackageFate};
 use super::repos::{Decision, TargetRepo};
 
 /// The schema identifier written into every plan.
-pub const SCHEMA: &str = "leapfrog-plan/1";
-
-/// Where the plan lives inside the root.
-pub const PLAN_PATH: &str = "var/lib/leapfrog/plan.json";
-
-/// The plan file of a root.
-pub fn plan_path(root: &Path) -> PathBuf {
-    root.join(PLAN_PATH)
-}
+pub const SCHEMA: &str = "leapfrog-plan/2";
 
 pub use leapfrog_base::checksum::Checksum;
 
@@ -82,6 +82,9 @@ pub struct Totals {
 pub struct PlanDocument {
     /// [`SCHEMA`].
     pub schema: String,
+    /// The plan's identity: `sha256:` and the digest of its content without `created` and
+    /// `plan_id` ([`PlanDocument::content_id`]).
+    pub plan_id: String,
     /// When it was made (RFC 3339, UTC).
     pub created: String,
     /// leapfrog version that made it.
@@ -129,7 +132,7 @@ pub struct PlanDocument {
     #[serde(default)]
     pub kept_foreign: Vec<String>,
     /// Fingerprint of the root's rpm database when the plan was made
-    /// ([`crate::apply::stale::fingerprint`]); `None` in plans of older versions.
+    /// ([`crate::rpmdb::fingerprint`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rpmdb_fingerprint: Option<String>,
 }
@@ -149,94 +152,51 @@ impl PlanDocument {
             .collect()
     }
 
-    /// Reads the plan of a root.
-    ///
-    /// # Errors
-    ///
-    /// When the file is missing, unreadable, not a plan or of another schema.
-    pub fn load(root: &Path) -> Result<PlanDocument, PlanFileError> {
-        let path = plan_path(root);
-        let bytes = std::fs::read(&path).map_err(|source| PlanFileError::Read {
-            path: path.clone(),
-            source,
-        })?;
-        let doc: PlanDocument =
-            serde_json::from_slice(&bytes).map_err(|e| PlanFileError::Parse {
-                path: path.clone(),
-                message: e.to_string(),
-            })?;
-        if doc.schema != SCHEMA {
-            return Err(PlanFileError::Schema {
-                path,
-                found: doc.schema,
-            });
-        }
-        Ok(doc)
+    /// The elements that bring a package in (every action but erase and obsoleted).
+    pub fn incoming(&self) -> impl Iterator<Item = &Element> {
+        self.transaction
+            .iter()
+            .filter(|e| !matches!(e.action, Action::Erase | Action::Obsoleted))
     }
 
-    /// Writes the plan into the root atomically (temporary file, fsync, rename).
-    ///
-    /// # Errors
-    ///
-    /// When the directory cannot be created or the file cannot be written.
-    pub fn save(&self, root: &Path) -> Result<PathBuf, PlanFileError> {
-        use std::io::Write as _;
-        let path = plan_path(root);
-        let write = || -> std::io::Result<()> {
-            let dir = path.parent().unwrap_or(root);
-            std::fs::create_dir_all(dir)?;
-            let tmp = path.with_extension("json.tmp");
-            // Buffered: the plan of a 1 500-package root is 1.4 MB, written token by token.
-            let mut w = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
-            serde_json::to_writer_pretty(&mut w, self).map_err(std::io::Error::other)?;
-            w.write_all(b"\n")?;
-            let f = w
-                .into_inner()
-                .map_err(std::io::IntoInnerError::into_error)?;
-            f.sync_all()?;
-            std::fs::rename(&tmp, &path)
-        };
-        write().map_err(|source| PlanFileError::Write {
-            path: path.clone(),
-            source,
-        })?;
-        Ok(path)
+    /// The erasures the plan asks for (obsoleted packages are erased by rpm itself).
+    pub fn erasures(&self) -> impl Iterator<Item = &Element> {
+        self.transaction
+            .iter()
+            .filter(|e| e.action == Action::Erase)
+    }
+
+    /// The identity of this content: `sha256:` and the digest of the plan's JSON with
+    /// `created` and `plan_id` emptied.
+    pub fn content_id(&self) -> String {
+        let mut bare = self.clone();
+        bare.created.clear();
+        bare.plan_id.clear();
+        let bytes = serde_json::to_vec(&bare).unwrap_or_default();
+        format!("sha256:{}", hex::encode(Sha256::digest(&bytes)))
+    }
+
+    /// Sets [`PlanDocument::plan_id`] from the content.
+    pub fn seal(&mut self) {
+        self.plan_id = self.content_id();
+    }
+
+    /// The first 12 hex digits of the id, for people.
+    pub fn short_id(&self) -> &str {
+        short_id(&self.plan_id)
     }
 }
 
-/// A plan file that cannot be used.
-#[derive(Debug, thiserror::Error)]
-pub enum PlanFileError {
-    /// Not readable.
-    #[error("cannot read the plan {}: {source} (run `leapfrog plan` first)", path.display())]
-    Read {
-        /// File.
-        path: PathBuf,
-        /// Cause.
-        source: std::io::Error,
-    },
-    /// Not a plan.
-    #[error("{} is not a valid plan: {message}", path.display())]
-    Parse {
-        /// File.
-        path: PathBuf,
-        /// What is wrong.
-        message: String,
-    },
-    /// Another schema.
-    #[error("{} has schema {found:?}, this leapfrog reads {SCHEMA:?}: make the plan again", path.display())]
-    Schema {
-        /// File.
-        path: PathBuf,
-        /// Schema found.
-        found: String,
-    },
-    /// Not writable.
-    #[error("cannot write the plan {}: {source}", path.display())]
-    Write {
-        /// File.
-        path: PathBuf,
-        /// Cause.
-        source: std::io::Error,
-    },
+/// The first 12 hex digits of a plan id (`sha256:0123456789ab…`), for people.
+pub fn short_id(plan_id: &str) -> &str {
+    let hex = plan_id.strip_prefix("sha256:").unwrap_or(plan_id);
+    hex.get(..12).unwrap_or(hex)
 }
+
+crate::json_document!(
+    PlanDocument,
+    "plan",
+    SCHEMA,
+    Workspace::plan_path,
+    hint = "run `leapfrog plan` first"
+);

@@ -1,6 +1,9 @@
-//! The planner: decides the fate of every installed package.
+//! The planner: decides the fate of every installed package. [`make`] is `leapfrog plan` as a
+//! library call: the stages of [`pipeline`], then `plan.json` written.
 //!
+//! - [`inputs`], what a plan is made from;
 //! - [`events`], the package-evolution stage (PES events applied to the installed set);
+//! - [`evolution`], that stage on its own (`plan --events-only`), and [`why`];
 //! - [`repos`], the target repositories and why each one is there;
 //! - [`modules`], module metadata of the target repositories and stream filtering;
 //! - [`depsolve`], the whole transaction solved with libsolv;
@@ -13,12 +16,54 @@
 pub mod depsolve;
 pub mod document;
 pub mod events;
+pub mod evolution;
 pub mod fates;
+pub mod inputs;
 pub mod media;
 pub mod modules;
 pub mod pipeline;
 pub mod repos;
 pub mod space;
+pub mod why;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+pub use document::PlanDocument;
+pub use inputs::PlanInputs;
+pub use repos::TargetRepo;
+
+use crate::document::Document as _;
+use crate::workspace::Workspace;
+
+/// What [`make`] made.
+#[derive(Debug)]
+pub struct PlanReport {
+    /// The plan, as written.
+    pub plan: PlanDocument,
+    /// Where it was written.
+    pub path: PathBuf,
+    /// How long each stage took.
+    pub timings: Vec<(&'static str, Duration)>,
+}
+
+/// Makes the plan of the workspace's root and writes `plan.json`. A blocked plan is written
+/// too (its inhibitors say what to do).
+///
+/// # Errors
+///
+/// As [`pipeline::make`], or when the plan cannot be written.
+pub fn make(ws: &Workspace, inputs: &PlanInputs) -> anyhow::Result<PlanReport> {
+    use anyhow::Context as _;
+    let made = pipeline::make(ws, inputs)
+        .with_context(|| format!("cannot plan the upgrade of {}", ws.root().display()))?;
+    let path = made.plan.save(ws)?;
+    Ok(PlanReport {
+        plan: made.plan,
+        path,
+        timings: made.timings,
+    })
+}
 
 use leapfrog_actors::finding::Severity;
 use serde::{Deserialize, Serialize};
@@ -85,6 +130,39 @@ pub fn name_from_nevra(line: &str) -> Option<&str> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_plan_id_follows_the_content_not_the_time() {
+        let mut a: super::PlanDocument = serde_json::from_value(serde_json::json!({
+            "schema": super::document::SCHEMA, "plan_id": "", "created": "2026-01-01T00:00:00Z",
+            "leapfrog": "0", "root": "/r", "source": "almalinux-8.10", "target": "almalinux-9.6",
+            "arch": "x86_64", "data_sources": [], "repos": [], "repo_decisions": [],
+            "modules": {"enable": [], "reset": []}, "packages": [], "transaction": [],
+            "totals": {"installed": 0, "incoming": 0, "outgoing": 0, "download_bytes": 0,
+                       "install_bytes": 0, "inhibitors": 0},
+            "findings": []
+        }))
+        .unwrap();
+        a.seal();
+        assert!(
+            a.plan_id.starts_with("sha256:") && a.plan_id.len() == 71,
+            "{}",
+            a.plan_id
+        );
+        assert_eq!(a.short_id().len(), 12);
+        let mut later = a.clone();
+        later.created = "2026-01-01T00:00:01Z".into();
+        later.seal();
+        assert_eq!(later.plan_id, a.plan_id, "the time is not the identity");
+        let mut other = a.clone();
+        other.dropped = vec!["acme-agent".into()];
+        other.seal();
+        assert_ne!(other.plan_id, a.plan_id, "a different plan has another id");
+        // sealing twice gives the same id (the id is not part of its own content)
+        let id = a.plan_id.clone();
+        a.seal();
+        assert_eq!(a.plan_id, id);
+    }
+
     #[test]
     fn names_from_rpm_qa_lines() {
         assert_eq!(

@@ -1,11 +1,22 @@
-//! The whole plan of a root: facts -> package evolution -> target repositories -> metadata ->
-//! depsolve -> fates -> `plan.json`.
+//! The whole plan of a root, as named stages run in order by [`make`]:
 //!
-//! Nothing here changes the root except the plan's own files under `/var/lib/leapfrog`
-//! (`plan.json`, the metadata cache `repos/`).
+//! | stage | function | gives |
+//! |---|---|---|
+//! | `facts` | [`read_inputs`] | the migration data, the installed system, the target |
+//! | `events` | [`evolve`] | the package evolution of the distribution's and vendors' packages |
+//! | `repositories` | [`select_repositories`] | the target repositories, with a reason each |
+//! | `metadata` | [`fetch_metadata`] | their metadata, verified, in the workspace's cache |
+//! | `depsolve` | [`solve`] | the whole transaction, solved by libsolv |
+//! | `fates` | [`classify`] | every installed package's fate, and the findings they raise |
+//! | `document` | [`document`] | `plan.json`'s content, space estimate and identity |
+//!
+//! Nothing here changes the root except the metadata cache under `/var/lib/leapfrog/repos`;
+//! [`super::make`] writes the plan.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+
+use leapfrog_base::units::human_bytes;
 
 use anyhow::{Context as _, bail};
 use leapfrog_actors::facts::repos::{self as repofacts, Repository as HostRepo};
@@ -19,36 +30,11 @@ use super::Finding;
 use super::depsolve;
 use super::document::{self, Element, Modules, PlanDocument, Totals};
 use super::events;
-use super::fates::{self, Action, Choices, Fate, InstalledPackage, Origin};
+use super::fates::{self, Action, Fate, InstalledPackage, Origin, PackageFate};
+use super::inputs::PlanInputs;
 use super::repos;
 use crate::fetch;
-
-/// What the user asked for.
-#[derive(Debug, Clone, Default)]
-pub struct Options {
-    /// The root to plan for.
-    pub root: PathBuf,
-    /// Target distribution, major and minor; `None`: the default path of the source.
-    pub target: Option<(String, u32, Option<u32>)>,
-    /// Architecture.
-    pub arch: String,
-    /// Our migration data directory (`None`: the compiled-in data).
-    pub data_dir: Option<PathBuf>,
-    /// leapp-data directory whose events, repository map and vendors are added.
-    pub leapp_data: Option<PathBuf>,
-    /// `--target-repo-file`.
-    pub target_repo_files: Vec<PathBuf>,
-    /// `--enablerepo`.
-    pub enablerepo: Vec<String>,
-    /// `--drop`, `--keep-foreign`.
-    pub choices: Choices,
-    /// `--offline`.
-    pub offline: bool,
-    /// `--iso FILE`: installation media whose repositories are target repositories.
-    pub media: Vec<PathBuf>,
-    /// `--local-repo DIR`: local directories with repodata as target repositories.
-    pub local_repos: Vec<PathBuf>,
-}
+use crate::workspace::Workspace;
 
 /// The plan and how long its stages took.
 #[derive(Debug)]
@@ -60,7 +46,8 @@ pub struct Made {
 }
 
 /// Source release, read by the assessment's scanners.
-struct HostState {
+#[derive(Debug)]
+pub struct HostState {
     distro: String,
     major: u32,
     minor: u32,
@@ -282,43 +269,49 @@ fn identity_swaps(
         .collect()
 }
 
-/// Makes the plan of a root.
+/// What the `facts` stage reads: the data, the installed system and the target.
+#[derive(Debug)]
+pub struct Inputs {
+    data: MigrationData,
+    data_sources: Vec<String>,
+    host: HostState,
+    source: DistroMajor,
+    target: DistroMajor,
+    to_minor: u32,
+}
+
+/// Stage `facts`: the migration data, the installed system (release, packages with their
+/// origin, repositories, module streams) and the target release.
 ///
 /// # Errors
 ///
-/// When the root, the data or a repository cannot be read, or the solver cannot run. An
-/// unsatisfiable transaction is not an error: the plan carries the problems as inhibitors.
-pub fn make(opts: &Options) -> anyhow::Result<Made> {
-    let mut timings = Vec::new();
-    let mut t = std::time::Instant::now();
-    let mut lap = |name: &'static str, timings: &mut Vec<_>| {
-        timings.push((name, t.elapsed()));
-        t = std::time::Instant::now();
-    };
-    let data = match &opts.data_dir {
+/// When the data or the root cannot be read, or no target is given or known.
+pub fn read_inputs(ws: &Workspace, inputs: &PlanInputs) -> anyhow::Result<Inputs> {
+    let data = match &inputs.data {
         Some(d) => MigrationData::load(d)
             .with_context(|| format!("cannot load the migration data in {}", d.display()))?,
         None => MigrationData::builtin().context("cannot load the compiled-in migration data")?,
     };
-    let mut data_sources = vec![
-        opts.data_dir
+    let data_sources = vec![
+        inputs
+            .data
             .as_ref()
             .map_or_else(|| "builtin".to_string(), |d| d.display().to_string()),
     ];
-    let host = read_host(&opts.root, &data)?;
-    lap("facts", &mut timings);
-
-    let (to, to_major, to_minor) = match &opts.target {
-        Some((d, m, minor)) => {
-            let minor = match minor {
-                Some(n) => *n,
+    let host = read_host(ws.root(), &data)?;
+    let (to, to_major, to_minor) = match &inputs.target {
+        Some(t) => {
+            let minor = match t.minor {
+                Some(n) => n,
                 None => data
-                    .distribution(d)
-                    .and_then(|x| x.major(*m))
+                    .distribution(&t.distro)
+                    .and_then(|x| x.major(t.major))
                     .and_then(|x| x.last_minor())
-                    .with_context(|| format!("the migration data does not know {d} {m}"))?,
+                    .with_context(|| {
+                        format!("the migration data does not know {} {}", t.distro, t.major)
+                    })?,
             };
-            (d.clone(), *m, minor)
+            (t.distro.clone(), t.major, minor)
         }
         None => {
             let p = data
@@ -332,21 +325,45 @@ pub fn make(opts: &Options) -> anyhow::Result<Made> {
             (p.to.clone(), p.to_major, p.to_minor)
         }
     };
-    let source = DistroMajor {
-        distro: host.distro.clone(),
-        major: host.major,
-    };
-    let target = DistroMajor {
-        distro: to.clone(),
-        major: to_major,
-    };
-    let mut findings: Vec<Finding> = Vec::new();
+    Ok(Inputs {
+        source: DistroMajor {
+            distro: host.distro.clone(),
+            major: host.major,
+        },
+        target: DistroMajor {
+            distro: to,
+            major: to_major,
+        },
+        to_minor,
+        data,
+        data_sources,
+        host,
+    })
+}
 
-    // Package evolution, for the distribution's and known vendors' packages.
-    let (events_list, leapp_sources) =
-        combined_events(&data, opts.leapp_data.as_deref(), host.major, to_major)?;
-    let swaps = identity_swaps(&data, &source, &target, to_minor);
-    data_sources.extend(leapp_sources);
+/// What the `events` stage decides.
+#[derive(Debug)]
+pub struct Evolution {
+    outcome: events::Outcome,
+    swaps: Vec<pes::Event>,
+}
+
+/// Stage `events`: the package-evolution events of our data (and leapp's, where ours say
+/// nothing) applied to the distribution's and known vendors' packages, plus the identity swap
+/// (release and logos packages), which happens on every path.
+///
+/// # Errors
+///
+/// When leapp's data cannot be read.
+pub fn evolve(inp: &mut Inputs, inputs: &PlanInputs) -> anyhow::Result<Evolution> {
+    let (host, to_major, to_minor) = (&inp.host, inp.target.major, inp.to_minor);
+    let (events_list, leapp_sources) = combined_events(
+        &inp.data,
+        inputs.leapp_data.as_deref(),
+        host.major,
+        to_major,
+    )?;
+    let swaps = identity_swaps(&inp.data, &inp.source, &inp.target, to_minor);
     let evolving: Vec<events::Installed> = {
         let mut seen = BTreeSet::new();
         host.installed
@@ -359,18 +376,19 @@ pub fn make(opts: &Options) -> anyhow::Result<Made> {
             })
             .collect()
     };
-    let mut evolution = events::apply(
+    let target_version = pes::Version {
+        major: to_major,
+        minor: to_minor,
+    };
+    let mut outcome = events::apply(
         &events_list,
         &evolving,
         pes::Version {
             major: host.major,
             minor: host.minor,
         },
-        pes::Version {
-            major: to_major,
-            minor: to_minor,
-        },
-        &opts.arch,
+        target_version,
+        &inputs.arch,
     );
     // The identity swap happens on every path, conversions within a release included, so it is
     // applied over its own window rather than the source's.
@@ -381,28 +399,46 @@ pub fn make(opts: &Options) -> anyhow::Result<Made> {
             major: to_major.saturating_sub(1),
             minor: u32::MAX,
         },
-        pes::Version {
-            major: to_major,
-            minor: to_minor,
-        },
-        &opts.arch,
+        target_version,
+        &inputs.arch,
     );
-    evolution.to_install.extend(swapped.to_install);
-    evolution.to_remove.extend(swapped.to_remove);
-    evolution.steps.extend(swapped.steps);
-    lap("events", &mut timings);
+    outcome.to_install.extend(swapped.to_install);
+    outcome.to_remove.extend(swapped.to_remove);
+    outcome.steps.extend(swapped.steps);
+    inp.data_sources.extend(leapp_sources);
+    Ok(Evolution { outcome, swaps })
+}
 
-    // Target repositories.
+/// What the `repositories` stage chose.
+#[derive(Debug)]
+pub struct Repositories {
+    selection: repos::Selection,
+    media: super::media::Mounted,
+}
+
+/// Stage `repositories`: the target repositories, from the operator's definitions
+/// (`target.repos.d`, `--target-repo-file`, `--iso`, `--local-repo`), the data's repository
+/// map and leapp's vendors, each with the reason it is there.
+///
+/// # Errors
+///
+/// When a repository file or medium cannot be read, or no target repository remains.
+pub fn select_repositories(
+    ws: &Workspace,
+    inp: &Inputs,
+    inputs: &PlanInputs,
+) -> anyhow::Result<Repositories> {
+    let host = &inp.host;
     let mut custom = host.custom_repos.clone();
-    custom.extend(read_repo_files(&opts.target_repo_files, &host.vars)?);
-    let media = super::media::Mounted::mount(&opts.media)?;
-    for n in 0..opts.media.len() {
+    custom.extend(read_repo_files(&inputs.target_repo_file, &host.vars)?);
+    let media = super::media::Mounted::mount(&inputs.iso)?;
+    for n in 0..inputs.iso.len() {
         custom.extend(super::media::medium_repos(&media, n)?);
     }
-    for dir in &opts.local_repos {
+    for dir in &inputs.local_repo {
         custom.push(super::media::local_repo(dir)?);
     }
-    let leapp_vendor_repos = match &opts.leapp_data {
+    let leapp_vendor_repos = match &inputs.leapp_data {
         Some(dir) => {
             let vd = dir.join("vendors.d");
             let mut files: Vec<PathBuf> = match std::fs::read_dir(&vd) {
@@ -418,37 +454,50 @@ pub fn make(opts: &Options) -> anyhow::Result<Made> {
         }
         None => Vec::new(),
     };
-    let key_dirs = repos::key_dirs(&opts.root, opts.leapp_data.as_deref(), to_major);
+    let key_dirs = repos::key_dirs(ws, inputs.leapp_data.as_deref(), inp.target.major);
     let selection = repos::select(&repos::Request {
-        data: &data,
-        source: source.clone(),
-        target: target.clone(),
-        arch: &opts.arch,
+        data: &inp.data,
+        source: inp.source.clone(),
+        target: inp.target.clone(),
+        arch: &inputs.arch,
         vars: host.vars.clone(),
         host_repos: &host.host_repos,
         custom: &custom,
         leapp_vendor_repos: &leapp_vendor_repos,
-        enable: &opts.enablerepo,
+        enable: &inputs.enablerepo,
         key_dirs: &key_dirs,
     })
     .context("cannot select the target repositories")?;
-    findings.extend(selection.findings.iter().cloned());
     if selection.repos.is_empty() {
         bail!(
-            "no target repository for {target}: define them in {}/etc/leapfrog/target.repos.d or check the migration data",
-            opts.root.display()
+            "no target repository for {}: define them in {} or check the migration data",
+            inp.target,
+            ws.target_repos_dir().display()
         );
     }
+    Ok(Repositories { selection, media })
+}
 
-    // Metadata.
-    let cache = fetch::metadata_cache_dir(&opts.root);
+/// Stage `metadata`: each target repository's metadata, verified, into the workspace's
+/// metadata cache (local repositories are used in place). Returns the repositories as the
+/// plan records them (mirror lists resolved) and where libsolv reads each.
+///
+/// # Errors
+///
+/// When a mirror list or the metadata cannot be fetched or verified.
+pub fn fetch_metadata(
+    ws: &Workspace,
+    chosen: &Repositories,
+    inputs: &PlanInputs,
+) -> anyhow::Result<(Vec<repos::TargetRepo>, Vec<depsolve::RepoSource>)> {
+    let cache = ws.metadata_cache_dir();
     let transport = fetch::Transport {
-        offline: opts.offline,
+        offline: inputs.offline,
         ..fetch::Transport::default()
     };
     let mut sources = Vec::new();
     let mut repos_out = Vec::new();
-    for (i, r) in selection.repos.iter().enumerate() {
+    for (i, r) in chosen.selection.repos.iter().enumerate() {
         let mut r = r.clone();
         if r.baseurls.is_empty()
             && let Some(m) = &r.mirrorlist
@@ -459,7 +508,7 @@ pub fn make(opts: &Options) -> anyhow::Result<Made> {
         let local = fetch::fetch_repo_metadata_with(
             &fetch::RepoLocation {
                 id: r.id.clone(),
-                baseurls: r.baseurls.iter().map(|u| media.expand(u)).collect(),
+                baseurls: r.baseurls.iter().map(|u| chosen.media.expand(u)).collect(),
             },
             &cache,
             &transport,
@@ -472,12 +521,35 @@ pub fn make(opts: &Options) -> anyhow::Result<Made> {
         });
         repos_out.push(r);
     }
-    lap("metadata", &mut timings);
+    Ok((repos_out, sources))
+}
 
-    // Depsolve.
+/// What the `depsolve` stage solved.
+#[derive(Debug)]
+pub struct Solved {
+    solution: depsolve::Solution,
+    enable_streams: Vec<String>,
+    reset: Vec<String>,
+}
+
+/// Stage `depsolve`: the whole transaction (distro-sync, the events' installs and removals,
+/// the operator's `--drop` and `--keep-foreign`, module resets and streams, installonly
+/// kernels) solved by libsolv.
+///
+/// # Errors
+///
+/// When the solver cannot run (an unsatisfiable request is a solution with problems).
+pub fn solve(
+    ws: &Workspace,
+    inp: &Inputs,
+    evolution: &Evolution,
+    sources: Vec<depsolve::RepoSource>,
+    inputs: &PlanInputs,
+) -> anyhow::Result<Solved> {
+    let (host, to_major, evolution) = (&inp.host, inp.target.major, &evolution.outcome);
     let installed_names: BTreeSet<&str> = host.installed.iter().map(|p| p.name.as_str()).collect();
     let mut remove: Vec<String> = evolution.to_remove.iter().map(|r| r.name.clone()).collect();
-    remove.extend(opts.choices.drop.iter().cloned());
+    remove.extend(inputs.drop.iter().cloned());
     remove.sort();
     remove.dedup();
     let mut reset: Vec<String> = evolution.modules_reset.clone();
@@ -499,8 +571,8 @@ pub fn make(opts: &Options) -> anyhow::Result<Made> {
         evolution.modules_enable.clone()
     };
     let request = depsolve::Request {
-        root: opts.root.clone(),
-        arch: opts.arch.clone(),
+        root: ws.root().to_path_buf(),
+        arch: inputs.arch.clone(),
         repos: sources,
         install: evolution
             .to_install
@@ -509,25 +581,22 @@ pub fn make(opts: &Options) -> anyhow::Result<Made> {
             .map(|p| p.name.clone())
             .collect(),
         remove,
-        keep: opts.choices.keep_foreign.iter().cloned().collect(),
+        keep: inputs.choices().keep_foreign.into_iter().collect(),
         enable_streams: enable_streams.clone(),
         reset_modules: reset.clone(),
         installonly_provides: vec!["installonlypkg(kernel)".to_string()],
     };
     let solution = depsolve::solve(&request).context("the depsolver failed")?;
-    lap("depsolve", &mut timings);
-    for p in &solution.problems {
-        findings.push(
-            Finding::inhibitor(
-                "depsolve.problem",
-                format!("The target transaction cannot be solved: {}", p.message),
-                p.message.clone(),
-                p.hint.clone(),
-            )
-            .with_packages(p.packages.clone()),
-        );
-    }
-    let transaction: Vec<Element> = solution
+    Ok(Solved {
+        solution,
+        enable_streams,
+        reset,
+    })
+}
+
+/// The transaction elements of a solution, as `plan.json` records them.
+fn elements(solution: &depsolve::Solution) -> Vec<Element> {
+    solution
         .steps
         .iter()
         .map(|s| Element {
@@ -541,10 +610,42 @@ pub fn make(opts: &Options) -> anyhow::Result<Made> {
             install_size: s.install_size,
             replaces: s.replaces.clone(),
         })
-        .collect();
+        .collect()
+}
 
-    // Fates.
-    let mut event_names: BTreeMap<u64, String> = data
+/// What the `fates` stage classified.
+#[derive(Debug)]
+pub struct Classified {
+    transaction: Vec<Element>,
+    packages: Vec<PackageFate>,
+    event_names: BTreeMap<u64, String>,
+    findings: Vec<Finding>,
+}
+
+/// Stage `fates`: every installed package's fate from the solved transaction, and the
+/// findings: depsolve problems, packages without a target, removals nobody asked for,
+/// packages stranded in the old major.
+pub fn classify(
+    inp: &Inputs,
+    evolution: &Evolution,
+    solved: &Solved,
+    inputs: &PlanInputs,
+) -> Classified {
+    let mut findings = Vec::new();
+    for p in &solved.solution.problems {
+        findings.push(
+            Finding::inhibitor(
+                "depsolve.problem",
+                format!("The target transaction cannot be solved: {}", p.message),
+                p.message.clone(),
+                p.hint.clone(),
+            )
+            .with_packages(p.packages.clone()),
+        );
+    }
+    let transaction = elements(&solved.solution);
+    let mut event_names: BTreeMap<u64, String> = inp
+        .data
         .all_events()
         .map(|e| {
             (
@@ -553,21 +654,33 @@ pub fn make(opts: &Options) -> anyhow::Result<Made> {
             )
         })
         .collect();
-    for e in &swaps {
+    for e in &evolution.swaps {
         if let Some((slug, _)) = e.description.as_deref().and_then(|d| d.split_once(':')) {
             event_names.insert(e.id, slug.to_string());
         }
     }
     let packages = fates::classify(
-        &host.installed,
-        &evolution,
+        &inp.host.installed,
+        &evolution.outcome,
         &transaction,
         &fates::Context {
-            choices: opts.choices.clone(),
+            choices: inputs.choices(),
             event_names: event_names.clone(),
-            in_target: solution.in_target.clone(),
+            in_target: solved.solution.in_target.clone(),
         },
     );
+    findings.extend(fate_findings(&packages));
+    Classified {
+        transaction,
+        packages,
+        event_names,
+        findings,
+    }
+}
+
+/// The findings the fates raise.
+fn fate_findings(packages: &[PackageFate]) -> Vec<Finding> {
+    let mut findings = Vec::new();
     let no_target: Vec<String> = packages
         .iter()
         .filter(|p| p.fate == Fate::NoTarget)
@@ -587,17 +700,10 @@ pub fn make(opts: &Options) -> anyhow::Result<Made> {
             .with_packages(no_target),
         );
     }
-    let solver_removed_pkgs: Vec<&super::fates::PackageFate> = packages
+    let solver_removed: Vec<&PackageFate> = packages
         .iter()
         .filter(|p| matches!(&p.fate, Fate::Removed { events } if events.is_empty()))
         .collect();
-    let solver_removed: Vec<String> = solver_removed_pkgs
-        .iter()
-        .map(|p| p.nevra.clone())
-        .collect();
-    // names, as --drop takes them
-    let solver_removed_names: Vec<String> =
-        solver_removed_pkgs.iter().map(|p| p.name.clone()).collect();
     if !solver_removed.is_empty() {
         findings.push(
             Finding::inhibitor(
@@ -608,11 +714,16 @@ pub fn make(opts: &Options) -> anyhow::Result<Made> {
                 ),
                 format!(
                     "The solver can only upgrade the rest by removing {}: their dependencies are gone from the target and no target repository has a newer build",
-                    solver_removed.join(", ")
+                    solver_removed
+                        .iter()
+                        .map(|p| p.nevra.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
                 "Accept the removal with --drop PKG, or add a target repository with their successors (/etc/leapfrog/target.repos.d)".to_string(),
             )
-            .with_packages(solver_removed_names),
+            // names, as --drop takes them
+            .with_packages(solver_removed.iter().map(|p| p.name.clone()).collect()),
         );
     }
     let stranded: Vec<String> = packages
@@ -634,8 +745,34 @@ pub fn make(opts: &Options) -> anyhow::Result<Made> {
             .with_packages(stranded),
         );
     }
-    lap("fates", &mut timings);
+    findings
+}
 
+/// Stage `document`: the plan's totals, its plan-time space estimate (an inhibitor where the
+/// transaction does not fit), the rpm database fingerprint and the plan's identity.
+///
+/// # Errors
+///
+/// When the space estimate cannot be made.
+pub fn document(
+    ws: &Workspace,
+    inp: Inputs,
+    evolution: Evolution,
+    chosen: Repositories,
+    repos_out: Vec<repos::TargetRepo>,
+    solved: Solved,
+    classified: Classified,
+    inputs: &PlanInputs,
+) -> anyhow::Result<PlanDocument> {
+    let Classified {
+        transaction,
+        packages,
+        event_names,
+        mut findings,
+    } = classified;
+    let mut all_findings: Vec<Finding> = chosen.selection.findings.clone();
+    all_findings.append(&mut findings);
+    let mut findings = all_findings;
     let incoming = transaction
         .iter()
         .filter(|e| !matches!(e.action, Action::Erase | Action::Obsoleted));
@@ -645,9 +782,9 @@ pub fn make(opts: &Options) -> anyhow::Result<Made> {
         outgoing: transaction.len() - incoming.clone().count(),
         download_bytes: incoming.clone().map(|e| e.download_size).sum(),
         install_bytes: incoming.map(|e| e.install_size).sum(),
-        inhibitors: findings.iter().filter(|f| f.inhibitor).count(),
+        inhibitors: 0,
     };
-    let space = super::space::preliminary(&opts.root, totals.download_bytes, totals.install_bytes)
+    let space = super::space::preliminary(ws.root(), totals.download_bytes, totals.install_bytes)
         .context("cannot estimate the disk space")?;
     for m in space.iter().filter(|m| !m.fits) {
         findings.push(Finding::inhibitor(
@@ -656,31 +793,39 @@ pub fn make(opts: &Options) -> anyhow::Result<Made> {
             format!(
                 "{} needs {} for {} and has {} free",
                 m.mount_point.display(),
-                super::space::human_bytes(m.needed_bytes),
+                human_bytes(m.needed_bytes),
                 m.holds.join(" and "),
-                super::space::human_bytes(m.free_bytes)
+                human_bytes(m.free_bytes)
             ),
-            "Free space on that filesystem (or move /var/lib/leapfrog/packages to a filesystem with room) and plan again".to_string(),
+            format!(
+                "Free space on that filesystem (or move {} to a filesystem with room) and plan again",
+                ws.packages_dir().display()
+            ),
         ));
     }
     let totals = Totals {
         inhibitors: findings.iter().filter(|f| f.inhibitor).count(),
         ..totals
     };
-    let plan = PlanDocument {
+    let host = &inp.host;
+    let mut plan = PlanDocument {
         schema: document::SCHEMA.to_string(),
-        created: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+        plan_id: String::new(),
+        created: leapfrog_base::time::now(),
         leapfrog: env!("CARGO_PKG_VERSION").to_string(),
-        root: opts.root.display().to_string(),
+        root: ws.root().display().to_string(),
         source: format!("{}-{}.{}", host.distro, host.major, host.minor),
-        target: format!("{to}-{to_major}.{to_minor}"),
-        arch: opts.arch.clone(),
-        data_sources,
+        target: format!(
+            "{}-{}.{}",
+            inp.target.distro, inp.target.major, inp.to_minor
+        ),
+        arch: inputs.arch.clone(),
+        data_sources: inp.data_sources,
         repos: repos_out,
-        repo_decisions: selection.decisions,
+        repo_decisions: chosen.selection.decisions,
         modules: Modules {
-            enable: enable_streams,
-            reset,
+            enable: solved.enable_streams,
+            reset: solved.reset,
         },
         packages,
         transaction,
@@ -688,21 +833,63 @@ pub fn make(opts: &Options) -> anyhow::Result<Made> {
         space,
         findings,
         event_names: evolution
+            .outcome
             .steps
             .iter()
             .filter_map(|s| event_names.get(&s.event).map(|n| (s.event, n.clone())))
             .collect(),
-        event_steps: evolution.steps,
-        media: opts
-            .media
+        event_steps: evolution.outcome.steps,
+        media: inputs
+            .iso
             .iter()
             .map(|m| std::path::absolute(m).unwrap_or_else(|_| m.clone()))
             .collect(),
-        dropped: opts.choices.drop.iter().cloned().collect(),
-        kept_foreign: opts.choices.keep_foreign.iter().cloned().collect(),
-        rpmdb_fingerprint: crate::apply::stale::fingerprint_root(&opts.root)
+        dropped: inputs.choices().drop.into_iter().collect(),
+        kept_foreign: inputs.choices().keep_foreign.into_iter().collect(),
+        rpmdb_fingerprint: crate::rpmdb::fingerprint(ws)
             .inspect_err(|e| tracing::warn!("no rpmdb fingerprint in the plan: {e}"))
             .ok(),
     };
-    Ok(Made { plan, timings })
+    plan.seal();
+    Ok(plan)
+}
+
+/// Times the stages of [`make`].
+#[derive(Default)]
+struct Stages {
+    timings: Vec<(&'static str, std::time::Duration)>,
+}
+
+impl Stages {
+    fn run<T>(&mut self, name: &'static str, stage: impl FnOnce() -> T) -> T {
+        let started = std::time::Instant::now();
+        let out = stage();
+        self.timings.push((name, started.elapsed()));
+        out
+    }
+}
+
+/// Makes the plan of the workspace's root: the stages of the module documentation, in order.
+///
+/// # Errors
+///
+/// When the root, the data or a repository cannot be read, or the solver cannot run. An
+/// unsatisfiable transaction is not an error: the plan carries the problems as inhibitors.
+pub fn make(ws: &Workspace, inputs: &PlanInputs) -> anyhow::Result<Made> {
+    let mut stages = Stages::default();
+    let mut inp = stages.run("facts", || read_inputs(ws, inputs))?;
+    let evolution = stages.run("events", || evolve(&mut inp, inputs))?;
+    let chosen = stages.run("repositories", || select_repositories(ws, &inp, inputs))?;
+    let (repos_out, sources) = stages.run("metadata", || fetch_metadata(ws, &chosen, inputs))?;
+    let solved = stages.run("depsolve", || solve(ws, &inp, &evolution, sources, inputs))?;
+    let classified = stages.run("fates", || classify(&inp, &evolution, &solved, inputs));
+    let plan = stages.run("document", || {
+        document(
+            ws, inp, evolution, chosen, repos_out, solved, classified, inputs,
+        )
+    })?;
+    Ok(Made {
+        plan,
+        timings: stages.timings,
+    })
 }

@@ -284,11 +284,15 @@ pub fn select(req: &Request<'_>) -> Result<Selection, leapfrog_migration_data::E
 /// Key directories searched for key files the data names: `<root>/etc/leapfrog/rpm-gpg`,
 /// `<leapp-data>/rpm-gpg/<major>` (where ELevate ships target keys) and, for same-major
 /// conversions, the root's own `/etc/pki/rpm-gpg`.
-pub fn key_dirs(root: &Path, leapp_data: Option<&Path>, target_major: u32) -> Vec<PathBuf> {
-    let mut dirs = vec![root.join("etc/leapfrog/rpm-gpg")];
+pub fn key_dirs(
+    ws: &crate::workspace::Workspace,
+    leapp_data: Option<&Path>,
+    target_major: u32,
+) -> Vec<PathBuf> {
+    let mut dirs = vec![ws.config_keys_dir()];
     if let Some(l) = leapp_data {
         dirs.push(l.join("rpm-gpg").join(target_major.to_string()));
     }
-    dirs.push(root.join("etc/pki/rpm-gpg"));
+    dirs.push(ws.in_root("etc/pki/rpm-gpg"));
     dirs
 }

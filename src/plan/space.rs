@@ -198,7 +198,7 @@ impl SpaceRequest {
 }
 
 /// A margin added to a filesystem's requirement, with its reason.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Margin {
     /// Why.
     pub reason: String,
@@ -207,7 +207,7 @@ pub struct Margin {
 }
 
 /// A package's share of a filesystem's need.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Contribution {
     /// `name-[epoch:]version-release.arch`.
     pub package: String,
@@ -216,7 +216,7 @@ pub struct Contribution {
 }
 
 /// Whether the transaction fits on a filesystem.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(tag = "verdict", rename_all = "snake_case")]
 pub enum Verdict {
     /// Enough free bytes and inodes.
@@ -236,7 +236,7 @@ pub enum Verdict {
 }
 
 /// The estimate for one filesystem.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct MountSpace {
     /// Where the filesystem is mounted on the host.
     pub mount_point: PathBuf,
@@ -276,7 +276,7 @@ pub struct MountSpace {
 }
 
 /// The estimate for a whole transaction.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct SpaceEstimate {
     /// The root (canonical host path).
     pub root: PathBuf,

@@ -16,7 +16,7 @@ use std::process::Command;
 use rayon::prelude::*;
 
 use super::journal::{Engine, Saved, saved_entry};
-use super::{Backend, Record, RestoreReport, Scope, SnapshotError, io_err, run};
+use super::{Record, RestoreReport, Scope, SnapshotBackend, SnapshotError, io_err, run};
 use crate::manifest::{self, DEFAULT_EXCLUDES, FileType};
 
 const BTRFS_SUPER_MAGIC: i64 = 0x9123_683e;
@@ -41,7 +41,7 @@ pub fn subvolume_top(root: &Path) -> Result<(), String> {
 
 fn unsupported(root: &Path, why: String) -> SnapshotError {
     SnapshotError::Unsupported {
-        backend: Backend::Btrfs,
+        backend: SnapshotBackend::Btrfs,
         root: root.to_path_buf(),
         why,
     }
@@ -109,7 +109,7 @@ pub(crate) fn take(scope: &Scope, store: &Path, created: String) -> Result<Recor
     let saved = entries(store, &protected(root, store))?;
     let bytes = saved.iter().map(|s| s.size).sum();
     Ok(Record {
-        backend: Backend::Btrfs,
+        backend: SnapshotBackend::Btrfs,
         id: store
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())

@@ -1,4 +1,4 @@
-//! The journal backends ([`Backend::Reflink`], [`Backend::Copy`]) and the restore engine the
+//! The journal backends ([`SnapshotBackend::Reflink`], [`SnapshotBackend::Copy`]) and the restore engine the
 //! btrfs backend shares.
 //!
 //! Store layout: `STORE/data/<root-relative path>` holds the content of every saved regular
@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{Backend, Record, RestoreReport, Scope, SnapshotError, io_err};
+use super::{Record, RestoreReport, Scope, SnapshotBackend, SnapshotError, io_err};
 use crate::manifest::{self, FileType};
 
 const JOURNAL: &str = "journal.json";
@@ -79,8 +79,8 @@ fn is_true(b: &bool) -> bool {
 pub struct Journal {
     /// Format version.
     pub version: u32,
-    /// Backend that took it.
-    pub backend: Backend,
+    /// SnapshotBackend that took it.
+    pub backend: SnapshotBackend,
     /// The root.
     pub root: PathBuf,
     /// Saved paths, sorted.
@@ -243,7 +243,7 @@ fn collect(
 
 /// Takes a journal snapshot.
 pub(crate) fn take(
-    backend: Backend,
+    backend: SnapshotBackend,
     scope: &Scope,
     store: &Path,
     created: String,
@@ -272,13 +272,13 @@ pub(crate) fn take(
 }
 
 fn take_into(
-    backend: Backend,
+    backend: SnapshotBackend,
     root: &Path,
     paths: &[String],
     store: &Path,
     created: String,
 ) -> Result<Record, SnapshotError> {
-    if backend == Backend::Reflink {
+    if backend == SnapshotBackend::Reflink {
         reflink_probe(&store.join(DATA)).map_err(|why| SnapshotError::Unsupported {
             backend,
             root: root.to_path_buf(),
@@ -331,11 +331,11 @@ fn take_into(
                 })?;
             }
             let r = match backend {
-                Backend::Reflink => reflink(&src, &dst),
+                SnapshotBackend::Reflink => reflink(&src, &dst),
                 _ => fs::copy(&src, &dst).map(|_| ()),
             };
             r.map_err(|e| {
-                if backend == Backend::Reflink && e.raw_os_error() == Some(18 /* EXDEV */) {
+                if backend == SnapshotBackend::Reflink && e.raw_os_error() == Some(18 /* EXDEV */) {
                     return SnapshotError::Unsupported {
                         backend,
                         root: root.to_path_buf(),

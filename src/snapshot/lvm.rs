@@ -16,7 +16,7 @@ use std::process::Command;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Backend, Record, RestoreReport, Scope, SnapshotError, run};
+use super::{Record, RestoreReport, Scope, SnapshotBackend, SnapshotError, run};
 
 /// A volume group from `vgs`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -297,7 +297,7 @@ pub(crate) fn probe(root: &Path) -> Result<String, String> {
 pub(crate) fn take(scope: &Scope, created: String) -> Result<Record, SnapshotError> {
     let root = &scope.root;
     let (lv, vg) = root_volume(root).map_err(|why| SnapshotError::Unsupported {
-        backend: Backend::Lvm,
+        backend: SnapshotBackend::Lvm,
         root: root.clone(),
         why,
     })?;
@@ -307,7 +307,7 @@ pub(crate) fn take(scope: &Scope, created: String) -> Result<Record, SnapshotErr
         Some(
             snapshot_extents(SizePolicy::default(), &lv, &vg).map_err(|why| {
                 SnapshotError::Unsupported {
-                    backend: Backend::Lvm,
+                    backend: SnapshotBackend::Lvm,
                     root: root.clone(),
                     why,
                 }
@@ -318,7 +318,7 @@ pub(crate) fn take(scope: &Scope, created: String) -> Result<Record, SnapshotErr
     exec(&create_args(&lv, &name, extents))?;
     let bytes = extents.map_or(lv.size, |n| n * vg.extent_size);
     Ok(Record {
-        backend: Backend::Lvm,
+        backend: SnapshotBackend::Lvm,
         id: format!("{}/{name}", lv.vg),
         store: Default::default(),
         root: root.clone(),
@@ -481,7 +481,7 @@ mod tests {
             matches!(
                 err,
                 SnapshotError::Unsupported {
-                    backend: Backend::Lvm,
+                    backend: SnapshotBackend::Lvm,
                     ..
                 }
             ),

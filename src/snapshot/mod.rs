@@ -1,12 +1,12 @@
 //! The pre-transaction snapshot: what makes "exactly as it was" possible after a failed or
 //! regretted upgrade.
 //!
-//! Backends ([`Backend`]):
-//! - [`Backend::Btrfs`]: a read-only subvolume snapshot of the root subvolume ([`btrfs`]);
-//! - [`Backend::Lvm`]: an LVM snapshot of the logical volume holding the root ([`lvm`]);
-//! - [`Backend::Reflink`] / [`Backend::Copy`]: a journal of every path the transaction may
+//! Backends ([`SnapshotBackend`]):
+//! - [`SnapshotBackend::Btrfs`]: a read-only subvolume snapshot of the root subvolume ([`btrfs`]);
+//! - [`SnapshotBackend::Lvm`]: an LVM snapshot of the logical volume holding the root ([`lvm`]);
+//! - [`SnapshotBackend::Reflink`] / [`SnapshotBackend::Copy`]: a journal of every path the transaction may
 //!   touch, its data saved by reflink or by copy ([`journal`]);
-//! - [`Backend::None`]: no snapshot, only with an explicit acknowledgement.
+//! - [`SnapshotBackend::None`]: no snapshot, only with an explicit acknowledgement.
 //!
 //! [`take`] saves, [`restore`] puts the root back (idempotent: re-running it after a crash
 //! mid-restore finishes the job), [`release`] frees the store. `docs/snapshots.md` describes
@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 /// A snapshot backend.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Backend {
+pub enum SnapshotBackend {
     /// Read-only btrfs subvolume snapshot.
     Btrfs,
     /// LVM snapshot of the root logical volume.
@@ -39,39 +39,39 @@ pub enum Backend {
     None,
 }
 
-impl Backend {
+impl SnapshotBackend {
     /// Every backend, in `auto` preference order.
-    pub const ALL: [Backend; 5] = [
-        Backend::Btrfs,
-        Backend::Lvm,
-        Backend::Reflink,
-        Backend::Copy,
-        Backend::None,
+    pub const ALL: [SnapshotBackend; 5] = [
+        SnapshotBackend::Btrfs,
+        SnapshotBackend::Lvm,
+        SnapshotBackend::Reflink,
+        SnapshotBackend::Copy,
+        SnapshotBackend::None,
     ];
 
     /// The lowercase name (`btrfs`, `lvm`, `reflink`, `copy`, `none`).
     pub fn name(self) -> &'static str {
         match self {
-            Backend::Btrfs => "btrfs",
-            Backend::Lvm => "lvm",
-            Backend::Reflink => "reflink",
-            Backend::Copy => "copy",
-            Backend::None => "none",
+            SnapshotBackend::Btrfs => "btrfs",
+            SnapshotBackend::Lvm => "lvm",
+            SnapshotBackend::Reflink => "reflink",
+            SnapshotBackend::Copy => "copy",
+            SnapshotBackend::None => "none",
         }
     }
 }
 
-impl fmt::Display for Backend {
+impl fmt::Display for SnapshotBackend {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
     }
 }
 
-impl FromStr for Backend {
+impl FromStr for SnapshotBackend {
     type Err = SnapshotError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Backend::ALL
+        SnapshotBackend::ALL
             .into_iter()
             .find(|b| b.name() == s.trim().to_ascii_lowercase())
             .ok_or_else(|| SnapshotError::UnknownBackend(s.to_string()))
@@ -88,7 +88,7 @@ pub enum SnapshotError {
     #[error("snapshot backend {backend} cannot be used for {root}: {why}")]
     Unsupported {
         /// The backend asked for.
-        backend: Backend,
+        backend: SnapshotBackend,
         /// The root.
         root: PathBuf,
         /// Why.
@@ -166,7 +166,7 @@ pub struct Scope {
     /// Root-relative paths (files or directories; directories are saved whole). Paths that
     /// do not exist are recorded and removed on restore.
     pub paths: Vec<PathBuf>,
-    /// For [`Backend::None`]: the operator accepted running without a snapshot.
+    /// For [`SnapshotBackend::None`]: the operator accepted running without a snapshot.
     #[serde(default)]
     pub acknowledged: bool,
 }
@@ -220,8 +220,8 @@ impl Scope {
 /// A snapshot taken; kept in the executor's state file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Record {
-    /// Backend used.
-    pub backend: Backend,
+    /// SnapshotBackend used.
+    pub backend: SnapshotBackend,
     /// Identifier (store directory name, or the LVM snapshot volume `vg/lv`).
     pub id: String,
     /// Where the snapshot lives (journal directory, btrfs snapshot subvolume; empty for LVM
@@ -277,7 +277,7 @@ pub fn other_filesystem(root: &Path, rel: &str) -> bool {
 /// Chooses the backend for `auto`, and says why: btrfs subvolume top -> btrfs; a root on an
 /// LVM volume whose group has room for a snapshot -> lvm; a filesystem that can reflink (XFS
 /// with `reflink=1`, btrfs) -> reflink; otherwise copy.
-pub fn detect(root: &Path) -> Result<(Backend, String), SnapshotError> {
+pub fn detect(root: &Path) -> Result<(SnapshotBackend, String), SnapshotError> {
     let md = std::fs::metadata(root).map_err(io_err("stat", root))?;
     if !md.is_dir() {
         return Err(SnapshotError::Io {
@@ -291,7 +291,7 @@ pub fn detect(root: &Path) -> Result<(Backend, String), SnapshotError> {
         match btrfs::subvolume_top(root) {
             Ok(()) => {
                 return Ok((
-                    Backend::Btrfs,
+                    SnapshotBackend::Btrfs,
                     format!("{} is the top of a btrfs subvolume", root.display()),
                 ));
             }
@@ -299,12 +299,12 @@ pub fn detect(root: &Path) -> Result<(Backend, String), SnapshotError> {
         }
     }
     let lvm_why = match lvm::probe(root) {
-        Ok(why) => return Ok((Backend::Lvm, why)),
+        Ok(why) => return Ok((SnapshotBackend::Lvm, why)),
         Err(why) => why,
     };
     match journal::reflink_probe(root) {
         Ok(()) => Ok((
-            Backend::Reflink,
+            SnapshotBackend::Reflink,
             format!(
                 "{} is on a {} filesystem that shares blocks by reflink ({lvm_why})",
                 root.display(),
@@ -316,7 +316,7 @@ pub fn detect(root: &Path) -> Result<(Backend, String), SnapshotError> {
             ),
         )),
         Err(e) => Ok((
-            Backend::Copy,
+            SnapshotBackend::Copy,
             format!(
                 "no btrfs subvolume, no usable LVM volume ({lvm_why}), no reflink ({e}): plain copies"
             ),
@@ -326,14 +326,20 @@ pub fn detect(root: &Path) -> Result<(Backend, String), SnapshotError> {
 
 /// Takes a snapshot of `scope` with `backend`, into `store` (which must not exist yet; for
 /// btrfs it becomes the snapshot subvolume and must be on the root's filesystem).
-pub fn take(backend: Backend, scope: &Scope, store: &Path) -> Result<Record, SnapshotError> {
+pub fn take(
+    backend: SnapshotBackend,
+    scope: &Scope,
+    store: &Path,
+) -> Result<Record, SnapshotError> {
     let created = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
     let start = std::time::Instant::now();
     let rec = match backend {
-        Backend::Reflink | Backend::Copy => journal::take(backend, scope, store, created)?,
-        Backend::Btrfs => btrfs::take(scope, store, created)?,
-        Backend::Lvm => lvm::take(scope, created)?,
-        Backend::None => {
+        SnapshotBackend::Reflink | SnapshotBackend::Copy => {
+            journal::take(backend, scope, store, created)?
+        }
+        SnapshotBackend::Btrfs => btrfs::take(scope, store, created)?,
+        SnapshotBackend::Lvm => lvm::take(scope, created)?,
+        SnapshotBackend::None => {
             if !scope.acknowledged {
                 return Err(SnapshotError::NotAcknowledged);
             }
@@ -363,11 +369,11 @@ pub fn take(backend: Backend, scope: &Scope, store: &Path) -> Result<Record, Sna
 /// mid-restore, running it again completes the restore.
 pub fn restore(rec: &Record, root: &Path) -> Result<RestoreReport, SnapshotError> {
     match rec.backend {
-        Backend::Reflink | Backend::Copy => journal::restore(rec, root),
-        Backend::Btrfs => btrfs::restore(rec, root),
-        Backend::Lvm => lvm::restore(rec),
-        Backend::None => Err(SnapshotError::Unsupported {
-            backend: Backend::None,
+        SnapshotBackend::Reflink | SnapshotBackend::Copy => journal::restore(rec, root),
+        SnapshotBackend::Btrfs => btrfs::restore(rec, root),
+        SnapshotBackend::Lvm => lvm::restore(rec),
+        SnapshotBackend::None => Err(SnapshotError::Unsupported {
+            backend: SnapshotBackend::None,
             root: root.to_path_buf(),
             why:
                 "no snapshot was taken (backend none was acknowledged), there is nothing to restore"
@@ -379,10 +385,10 @@ pub fn restore(rec: &Record, root: &Path) -> Result<RestoreReport, SnapshotError
 /// Frees the snapshot's storage. Releasing an already released snapshot is not an error.
 pub fn release(rec: &Record) -> Result<(), SnapshotError> {
     match rec.backend {
-        Backend::Reflink | Backend::Copy => journal::release(rec),
-        Backend::Btrfs => btrfs::release(rec),
-        Backend::Lvm => lvm::release(rec),
-        Backend::None => Ok(()),
+        SnapshotBackend::Reflink | SnapshotBackend::Copy => journal::release(rec),
+        SnapshotBackend::Btrfs => btrfs::release(rec),
+        SnapshotBackend::Lvm => lvm::release(rec),
+        SnapshotBackend::None => Ok(()),
     }
 }
 
@@ -412,13 +418,16 @@ mod tests {
 
     #[test]
     fn backend_names_round_trip() {
-        for b in Backend::ALL {
-            assert_eq!(b.to_string().parse::<Backend>().unwrap(), b);
+        for b in SnapshotBackend::ALL {
+            assert_eq!(b.to_string().parse::<SnapshotBackend>().unwrap(), b);
             let json = serde_json::to_string(&b).unwrap();
             assert_eq!(json, format!("\"{b}\""));
         }
-        assert_eq!("Reflink".parse::<Backend>().unwrap(), Backend::Reflink);
-        let err = "zfs".parse::<Backend>().unwrap_err();
+        assert_eq!(
+            "Reflink".parse::<SnapshotBackend>().unwrap(),
+            SnapshotBackend::Reflink
+        );
+        let err = "zfs".parse::<SnapshotBackend>().unwrap_err();
         assert!(
             err.to_string().contains("unknown snapshot backend \"zfs\""),
             "{err}"
@@ -454,12 +463,12 @@ mod tests {
     fn none_needs_acknowledgement() {
         let d = tempfile::tempdir().unwrap();
         let mut s = Scope::with_defaults(d.path(), Path::new("/var/lib/rpm"));
-        let err = take(Backend::None, &s, &d.path().join("store")).unwrap_err();
+        let err = take(SnapshotBackend::None, &s, &d.path().join("store")).unwrap_err();
         assert!(matches!(err, SnapshotError::NotAcknowledged));
         assert!(err.to_string().contains("acknowledge"));
         s.acknowledged = true;
-        let rec = take(Backend::None, &s, &d.path().join("store")).unwrap();
-        assert_eq!(rec.backend, Backend::None);
+        let rec = take(SnapshotBackend::None, &s, &d.path().join("store")).unwrap();
+        assert_eq!(rec.backend, SnapshotBackend::None);
         assert!(!d.path().join("store").exists());
         assert!(restore(&rec, d.path()).is_err());
         release(&rec).unwrap();
@@ -470,7 +479,10 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let (b, why) = detect(d.path()).unwrap();
         assert!(
-            matches!(b, Backend::Reflink | Backend::Copy | Backend::Btrfs),
+            matches!(
+                b,
+                SnapshotBackend::Reflink | SnapshotBackend::Copy | SnapshotBackend::Btrfs
+            ),
             "{b}"
         );
         assert!(!why.is_empty());

@@ -1,39 +1,25 @@
 //! The answerfile: questions that need a human decision, in an INI file like leapp's
-//! (`<root>/var/log/leapfrog/answerfile`). `leapfrog preupgrade` writes every question with the
-//! answers given so far; `leapfrog answer --section SCOPE.KEY=VALUE` records an answer.
+//! (`var/log/leapfrog/answerfile`, [`Answerfile`]). `leapfrog preupgrade` writes every
+//! question with the answers given so far; `leapfrog answer --section SCOPE.KEY=VALUE` records
+//! an answer.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use leapfrog_actors::facts::repos::parse_ini;
 use leapfrog_actors::finding::Question;
 use leapfrog_actors::model::Answers;
 
-/// Where the answerfile lives inside the root.
-pub const ANSWERFILE: &str = "var/log/leapfrog/answerfile";
+use crate::document::{Document, DocumentError, Invalid};
+use crate::workspace::Workspace;
 
 /// Errors of the answerfile.
 #[derive(Debug, thiserror::Error)]
 pub enum AnswerError {
-    /// Unreadable or unwritable.
-    #[error("{action} {path}: {source}")]
-    Io {
-        /// What was being done.
-        action: &'static str,
-        /// File.
-        path: PathBuf,
-        /// Cause.
-        source: std::io::Error,
-    },
-    /// Not an INI file.
-    #[error("{path} is not a valid answerfile: {message}")]
-    Syntax {
-        /// File.
-        path: PathBuf,
-        /// What is wrong.
-        message: String,
-    },
+    /// Unreadable, not an INI file, or unwritable.
+    #[error(transparent)]
+    Document(#[from] DocumentError),
     /// `--section` not of the form `SCOPE.KEY=VALUE`.
     #[error(
         "invalid answer {0:?}: expected SCOPE.KEY=VALUE, e.g. sshd_root_login.keep_password_login=yes"
@@ -61,11 +47,31 @@ struct Entry {
 
 type File = BTreeMap<String, BTreeMap<String, Entry>>;
 
-fn parse(text: &str, path: &Path) -> Result<File, AnswerError> {
-    let sections = parse_ini(text).map_err(|e| AnswerError::Syntax {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    })?;
+/// The answerfile as a document of the workspace.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Answerfile(File);
+
+impl Document for Answerfile {
+    const WHAT: &'static str = "answerfile";
+    const SCHEMA: &'static str = "leapp-answerfile (INI)";
+    const HINT: &'static str = "written by `leapfrog preupgrade`";
+
+    fn path(ws: &Workspace) -> PathBuf {
+        ws.answerfile_path()
+    }
+
+    fn encode(&self) -> Result<Vec<u8>, String> {
+        Ok(render(&self.0).into_bytes())
+    }
+
+    fn decode(bytes: &[u8]) -> Result<Self, Invalid> {
+        let text = std::str::from_utf8(bytes).map_err(|e| Invalid::Parse(e.to_string()))?;
+        parse(text).map(Answerfile).map_err(Invalid::Parse)
+    }
+}
+
+fn parse(text: &str) -> Result<File, String> {
+    let sections = parse_ini(text).map_err(|e| e.to_string())?;
     let mut file = File::new();
     for (section, pairs) in sections {
         let s = file.entry(section).or_default();
@@ -118,37 +124,17 @@ fn render(file: &File) -> String {
     out
 }
 
-fn read_file(path: &Path) -> Result<File, AnswerError> {
-    match std::fs::read_to_string(path) {
-        Ok(t) => parse(&t, path),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(File::new()),
-        Err(source) => Err(AnswerError::Io {
-            action: "reading",
-            path: path.to_path_buf(),
-            source,
-        }),
-    }
+fn read_file(ws: &Workspace) -> Result<File, AnswerError> {
+    Ok(Answerfile::load(ws)?.unwrap_or_default().0)
 }
 
-fn write_file(path: &Path, file: &File) -> Result<(), AnswerError> {
-    let io = |action| {
-        move |source| AnswerError::Io {
-            action,
-            path: path.to_path_buf(),
-            source,
-        }
-    };
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(io("creating the directory of"))?;
-    }
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, render(file)).map_err(io("writing"))?;
-    std::fs::rename(&tmp, path).map_err(io("replacing"))
+fn write_file(ws: &Workspace, file: File) -> Result<PathBuf, AnswerError> {
+    Ok(Answerfile(file).save(ws)?)
 }
 
 /// The answers given so far (`scope.key` -> value; empty values are unanswered).
-pub fn read_answers(root: &Path) -> Result<Answers, AnswerError> {
-    let file = read_file(&root.join(ANSWERFILE))?;
+pub fn read_answers(ws: &Workspace) -> Result<Answers, AnswerError> {
+    let file = read_file(ws)?;
     Ok(file
         .into_iter()
         .flat_map(|(s, keys)| {
@@ -160,9 +146,8 @@ pub fn read_answers(root: &Path) -> Result<Answers, AnswerError> {
 }
 
 /// Rewrites the answerfile with every question of this run, keeping answers already given.
-pub fn write_questions(root: &Path, questions: &[&Question]) -> Result<PathBuf, AnswerError> {
-    let path = root.join(ANSWERFILE);
-    let mut file = read_file(&path)?;
+pub fn write_questions(ws: &Workspace, questions: &[&Question]) -> Result<PathBuf, AnswerError> {
+    let mut file = read_file(ws)?;
     for q in questions {
         let e = file
             .entry(q.section.clone())
@@ -172,12 +157,11 @@ pub fn write_questions(root: &Path, questions: &[&Question]) -> Result<PathBuf, 
         e.comment = vec![q.prompt.clone()];
         e.choices = q.choices.clone();
     }
-    write_file(&path, &file)?;
-    Ok(path)
+    write_file(ws, file)
 }
 
 /// Records `SCOPE.KEY=VALUE` (checking the value against the question's choices when known).
-pub fn answer(root: &Path, assignment: &str) -> Result<PathBuf, AnswerError> {
+pub fn answer(ws: &Workspace, assignment: &str) -> Result<PathBuf, AnswerError> {
     let fmt = || AnswerError::Format(assignment.to_string());
     let (name, value) = assignment.split_once('=').ok_or_else(fmt)?;
     let (section, key) = name.trim().split_once('.').ok_or_else(fmt)?;
@@ -190,8 +174,7 @@ pub fn answer(root: &Path, assignment: &str) -> Result<PathBuf, AnswerError> {
         return Err(fmt());
     }
     let value = value.trim();
-    let path = root.join(ANSWERFILE);
-    let mut file = read_file(&path)?;
+    let mut file = read_file(ws)?;
     let e = file
         .entry(section.to_string())
         .or_default()
@@ -205,8 +188,7 @@ pub fn answer(root: &Path, assignment: &str) -> Result<PathBuf, AnswerError> {
         });
     }
     e.value = value.to_string();
-    write_file(&path, &file)?;
-    Ok(path)
+    write_file(ws, file)
 }
 
 #[cfg(test)]
@@ -225,44 +207,46 @@ mod tests {
     #[test]
     fn questions_then_answers_round_trip() {
         let dir = tempfile::tempdir().unwrap();
-        write_questions(dir.path(), &[&q()]).unwrap();
-        assert!(read_answers(dir.path()).unwrap().is_empty(), "unanswered");
-        let text = std::fs::read_to_string(dir.path().join(ANSWERFILE)).unwrap();
+        let ws = Workspace::open(dir.path()).unwrap();
+        write_questions(&ws, &[&q()]).unwrap();
+        assert!(read_answers(&ws).unwrap().is_empty(), "unanswered");
+        let text = std::fs::read_to_string(ws.answerfile_path()).unwrap();
         assert!(
             text.contains("# choices: yes, no\nkeep_password_login=\n"),
             "{text}"
         );
-        answer(dir.path(), "sshd_root_login.keep_password_login=yes").unwrap();
+        answer(&ws, "sshd_root_login.keep_password_login=yes").unwrap();
         assert_eq!(
-            read_answers(dir.path())
+            read_answers(&ws)
                 .unwrap()
                 .get("sshd_root_login.keep_password_login")
                 .unwrap(),
             "yes"
         );
         // rewriting questions keeps the answer
-        write_questions(dir.path(), &[&q()]).unwrap();
-        assert_eq!(read_answers(dir.path()).unwrap().len(), 1);
+        write_questions(&ws, &[&q()]).unwrap();
+        assert_eq!(read_answers(&ws).unwrap().len(), 1);
     }
 
     #[test]
     fn bad_answers_are_rejected() {
         let dir = tempfile::tempdir().unwrap();
-        write_questions(dir.path(), &[&q()]).unwrap();
+        let ws = Workspace::open(dir.path()).unwrap();
+        write_questions(&ws, &[&q()]).unwrap();
         assert!(matches!(
-            answer(dir.path(), "sshd_root_login.keep_password_login=maybe"),
+            answer(&ws, "sshd_root_login.keep_password_login=maybe"),
             Err(AnswerError::Choice { .. })
         ));
         for bad in ["nodot=1", "a.b", "a b.c=1", ".k=v"] {
             assert!(
-                matches!(answer(dir.path(), bad), Err(AnswerError::Format(_))),
+                matches!(answer(&ws, bad), Err(AnswerError::Format(_))),
                 "{bad}"
             );
         }
-        std::fs::write(dir.path().join(ANSWERFILE), "[broken\n").unwrap();
+        std::fs::write(ws.answerfile_path(), "[broken\n").unwrap();
         assert!(matches!(
-            read_answers(dir.path()),
-            Err(AnswerError::Syntax { .. })
+            read_answers(&ws),
+            Err(AnswerError::Document(DocumentError::Parse { .. }))
         ));
     }
 }

@@ -10,17 +10,22 @@ use std::process::Command;
 
 use serde::Serialize;
 
-use super::executor::{self, ApplyOptions, ExecError, Outcome, SnapshotChoice};
-use super::progress::{Event, Sink};
+use crate::apply::progress::{Event, Sink};
+use crate::apply::{self, ApplyOptions, ExecError, Outcome, SnapshotChoice};
 use crate::boot::{self, BootError, Staged};
-use crate::snapshot::Backend;
+use crate::document::{Document as _, DocumentError};
+use crate::snapshot::SnapshotBackend;
+use crate::workspace::Workspace;
 
 /// Errors of the offline stage.
 #[derive(Debug, thiserror::Error)]
 pub enum OfflineError {
-    /// Staging records, boot files.
+    /// Boot files, grubenv.
     #[error(transparent)]
     Boot(#[from] BootError),
+    /// The staging record.
+    #[error(transparent)]
+    Record(#[from] DocumentError),
     /// The executor.
     #[error(transparent)]
     Exec(#[from] ExecError),
@@ -54,8 +59,8 @@ pub struct OfflineReport {
 
 /// Mount points of the root's fstab that the transaction may write to and that are not yet
 /// mounted: local filesystems other than `/`, swap, `noauto` and pseudo filesystems.
-fn fstab_mounts(root: &Path) -> Vec<(String, String, String, String)> {
-    let Ok(text) = fs::read_to_string(root.join("etc/fstab")) else {
+fn fstab_mounts(ws: &Workspace) -> Vec<(String, String, String, String)> {
+    let Ok(text) = fs::read_to_string(ws.in_root("etc/fstab")) else {
         return Vec::new();
     };
     let skip_types = [
@@ -99,10 +104,10 @@ fn is_mountpoint(p: &Path) -> bool {
         .is_ok_and(|o| o.status.success() && !o.stdout.is_empty())
 }
 
-fn mount_extras(root: &Path, sink: &Sink) -> Result<Vec<PathBuf>, OfflineError> {
+fn mount_extras(ws: &Workspace, sink: &Sink) -> Result<Vec<PathBuf>, OfflineError> {
     let mut mounted = Vec::new();
-    for (src, mp, ty, opts) in fstab_mounts(root) {
-        let target = root.join(mp.trim_start_matches('/'));
+    for (src, mp, ty, opts) in fstab_mounts(ws) {
+        let target = ws.in_root(&mp);
         if !target.is_dir() || is_mountpoint(&target) {
             continue;
         }
@@ -158,11 +163,11 @@ fn unmount(mounted: &[PathBuf]) {
 ///
 /// Nothing staged, an fstab filesystem that cannot be mounted, or an executor error (nothing
 /// changed, or a failed rollback: the entry then stays armed so that the next boot retries).
-pub fn offline(root: &Path, sink: &Sink) -> Result<OfflineReport, OfflineError> {
+pub fn offline(ws: &Workspace, sink: &Sink) -> Result<OfflineReport, OfflineError> {
     let mut staged =
-        Staged::load(root)?.ok_or_else(|| OfflineError::NotStaged(root.to_path_buf()))?;
-    let mounted = mount_extras(root, sink)?;
-    let result = run_staged(root, &mut staged, sink);
+        Staged::load(ws)?.ok_or_else(|| OfflineError::NotStaged(ws.root().to_path_buf()))?;
+    let mounted = mount_extras(ws, sink)?;
+    let result = run_staged(ws, &mut staged, sink);
     unmount(&mounted);
     let mut report = result?;
     report.mounted = mounted.iter().map(|m| m.display().to_string()).collect();
@@ -170,20 +175,25 @@ pub fn offline(root: &Path, sink: &Sink) -> Result<OfflineReport, OfflineError> 
 }
 
 fn run_staged(
-    root: &Path,
+    ws: &Workspace,
     staged: &mut Staged,
     sink: &Sink,
 ) -> Result<OfflineReport, OfflineError> {
     staged.attempts += 1;
-    staged.save(root)?;
+    staged.save(ws)?;
     let attempt = staged.attempts;
     let give_up = attempt > boot::MAX_ATTEMPTS;
     if give_up {
         // no more tries through this entry: the next boot is the old default entry
-        boot::set_next_entry(root, staged.previous_next_entry.as_deref())?;
+        boot::grubenv::write_var(
+            ws,
+            "next_entry",
+            staged.previous_next_entry.as_deref(),
+            None,
+        )?;
     } else {
         // a power cut from here on boots the upgrade environment again
-        boot::arm(root)?;
+        boot::arm(ws)?;
     }
     sink.emit(Event::Step {
         step: "offline".into(),
@@ -198,7 +208,7 @@ fn run_staged(
         ),
     });
     let outcome = if give_up {
-        match executor::rollback(root, sink) {
+        match apply::rollback(ws, sink) {
             Ok(_) => (
                 Outcome::RolledBack,
                 Some(format!(
@@ -218,7 +228,7 @@ fn run_staged(
             "auto" => SnapshotChoice::Auto,
             other => SnapshotChoice::Use(
                 other
-                    .parse::<Backend>()
+                    .parse::<SnapshotBackend>()
                     .map_err(|e| BootError::Invalid(format!("staged snapshot backend: {e}")))?,
             ),
         };
@@ -227,7 +237,7 @@ fn run_staged(
             accept_no_rollback: staged.accept_no_rollback,
             commit: false,
         };
-        match executor::apply(root, &opts, sink) {
+        match apply::apply(ws, &opts, sink) {
             Ok(r) => (r.outcome, r.failure),
             Err(e @ (ExecError::RollbackFailed { .. } | ExecError::NoRollback { .. })) => {
                 // the root is in between: keep the entry armed, the next boot tries again
@@ -235,18 +245,20 @@ fn run_staged(
             }
             Err(e) => {
                 // nothing was changed: boot the old system
-                boot::unstage(root, true, true)?;
+                boot::unstage(ws, true, true)?;
                 return Err(e.into());
             }
         }
     };
     if matches!(outcome.0, Outcome::Done | Outcome::AlreadyDone) {
-        let target = crate::plan::document::PlanDocument::load(root)
+        let target = crate::plan::PlanDocument::load(ws)
+            .ok()
+            .flatten()
             .map(|p| p.target)
             .unwrap_or_default();
-        boot::install_firstboot(root, &target)?;
+        boot::firstboot::install(ws, &target)?;
     }
-    boot::unstage(root, true, true)?;
+    boot::unstage(ws, true, true)?;
     Ok(OfflineReport {
         outcome: outcome.0,
         attempt,
@@ -268,14 +280,17 @@ mod tests {
             "# comment\nUUID=a / xfs defaults 0 0\nUUID=c /boot/efi vfat umask=0077 0 2\nUUID=b /boot xfs defaults 0 0\n/dev/sw none swap defaults 0 0\nsrv:/x /mnt nfs defaults 0 0\nUUID=d /data xfs noauto 0 0\ntmpfs /tmp tmpfs defaults 0 0\nUUID=e /var xfs defaults 0 0\n",
         )
         .unwrap();
-        let m: Vec<String> = fstab_mounts(d.path()).into_iter().map(|m| m.1).collect();
+        let m: Vec<String> = fstab_mounts(&Workspace::unchecked(d.path()))
+            .into_iter()
+            .map(|m| m.1)
+            .collect();
         assert_eq!(m, ["/boot", "/boot/efi", "/var"]);
     }
 
     #[test]
     fn offline_without_staging_is_refused() {
         let d = tempfile::tempdir().unwrap();
-        let e = offline(d.path(), &Sink::discard()).unwrap_err();
+        let e = offline(&Workspace::unchecked(d.path()), &Sink::discard()).unwrap_err();
         assert!(e.to_string().contains("nothing is staged"), "{e}");
     }
 }

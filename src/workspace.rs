@@ -1,0 +1,380 @@
+//! The [`Workspace`]: one typed handle on the root leapfrog works on, created once per command
+//! and passed to every library call. Every path leapfrog owns inside the root — its state
+//! directory, its logs, its documents, the snapshot stores, the package cache, its boot entry
+//! and the files it installs — is defined here and nowhere else.
+//!
+//! ```text
+//! <root>/
+//!   var/lib/leapfrog/          state_dir()      plan.json, download.json, state.json,
+//!                                               staged.json, facts.json, lock,
+//!                                               package-dirs.json, firstboot.sh,
+//!                                               packages/, keys/, repos/, snapshot/,
+//!                                               snapshot-boot/
+//!   var/log/leapfrog/          log_dir()        report.json, report.txt, answerfile,
+//!                                               apply.log, scriptlets.log
+//!   boot/leapfrog/             upgrade_boot_dir()   kernel and initramfs of the upgrade
+//!   boot/leapfrog-merge/       merge_keep_dir()     state kept across an LVM merge
+//!   boot/loader/entries/leapfrog-upgrade.conf       the one-shot BLS entry
+//!   etc/leapfrog/              config_dir()     waivers, target.repos.d/, rpm-gpg/
+//! ```
+//!
+//! A root given with `--root` may be a customer's disk: [`Workspace::open`] refuses a root
+//! whose leapfrog directories are symlinks, so that no write of leapfrog can be led outside
+//! the root.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// The state directory inside the root.
+const STATE_DIR: &str = "var/lib/leapfrog";
+/// The log directory inside the root.
+const LOG_DIR: &str = "var/log/leapfrog";
+/// The configuration directory inside the root.
+const CONFIG_DIR: &str = "etc/leapfrog";
+/// The id (file name without `.conf`) of leapfrog's BLS entry.
+pub const ENTRY_ID: &str = "leapfrog-upgrade";
+
+/// Why a root cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkspaceError {
+    /// The root does not exist or is not a directory.
+    #[error("{} is not a directory", root.display())]
+    NotADirectory {
+        /// The root.
+        root: PathBuf,
+    },
+    /// The root path cannot be made absolute.
+    #[error("cannot resolve the root {}", root.display())]
+    Resolve {
+        /// The root.
+        root: PathBuf,
+        /// Why.
+        #[source]
+        source: io::Error,
+    },
+    /// A directory leapfrog writes into is a symlink (it could lead outside the root).
+    #[error(
+        "{} is a symbolic link: leapfrog writes there and refuses to follow links out of the root; replace it with a directory",
+        path.display()
+    )]
+    Symlink {
+        /// The link.
+        path: PathBuf,
+    },
+}
+
+/// One typed handle on a root. Cheap to clone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Workspace {
+    root: PathBuf,
+}
+
+impl Workspace {
+    /// The workspace of `root` (made absolute), checked: the root is a directory, and none of
+    /// the directories leapfrog writes into (`var`, `var/lib`, `var/lib/leapfrog`, `var/log`,
+    /// `var/log/leapfrog`, `boot/leapfrog`, `boot/leapfrog-merge`, `etc/leapfrog`) is a
+    /// symlink.
+    ///
+    /// # Errors
+    ///
+    /// [`WorkspaceError`].
+    pub fn open(root: &Path) -> Result<Workspace, WorkspaceError> {
+        let abs = std::path::absolute(root).map_err(|source| WorkspaceError::Resolve {
+            root: root.to_path_buf(),
+            source,
+        })?;
+        if !abs.is_dir() {
+            return Err(WorkspaceError::NotADirectory { root: abs });
+        }
+        let ws = Workspace { root: abs };
+        ws.check_no_symlinks()?;
+        Ok(ws)
+    }
+
+    /// A workspace without the checks of [`Workspace::open`], for unit tests and for code
+    /// that only reads.
+    pub fn unchecked(root: &Path) -> Workspace {
+        Workspace {
+            root: std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf()),
+        }
+    }
+
+    fn check_no_symlinks(&self) -> Result<(), WorkspaceError> {
+        for rel in [
+            "var",
+            "var/lib",
+            STATE_DIR,
+            "var/log",
+            LOG_DIR,
+            "etc",
+            CONFIG_DIR,
+            "boot",
+            "boot/leapfrog",
+            "boot/leapfrog-merge",
+        ] {
+            let path = self.root.join(rel);
+            if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
+                return Err(WorkspaceError::Symlink { path });
+            }
+        }
+        Ok(())
+    }
+
+    /// The root itself.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Whether the root is the running system (`/`).
+    pub fn is_live(&self) -> bool {
+        self.root.canonicalize().is_ok_and(|p| p == Path::new("/"))
+    }
+
+    /// `path` (absolute as seen from inside the root, or relative) inside the root.
+    pub fn in_root(&self, path: impl AsRef<Path>) -> PathBuf {
+        let p = path.as_ref();
+        self.root.join(p.strip_prefix("/").unwrap_or(p))
+    }
+
+    // --- var/lib/leapfrog ---
+
+    /// `var/lib/leapfrog`: state, documents, caches and snapshot stores.
+    pub fn state_dir(&self) -> PathBuf {
+        self.root.join(STATE_DIR)
+    }
+
+    /// `plan.json`.
+    pub fn plan_path(&self) -> PathBuf {
+        self.state_dir().join("plan.json")
+    }
+
+    /// `download.json`.
+    pub fn download_record_path(&self) -> PathBuf {
+        self.state_dir().join("download.json")
+    }
+
+    /// `state.json`: the executor's state machine.
+    pub fn state_path(&self) -> PathBuf {
+        self.state_dir().join("state.json")
+    }
+
+    /// `staged.json`: what `leapfrog upgrade` staged for the reboot.
+    pub fn staged_path(&self) -> PathBuf {
+        self.state_dir().join("staged.json")
+    }
+
+    /// `facts.json`: the facts of the last assessment.
+    pub fn facts_path(&self) -> PathBuf {
+        self.state_dir().join("facts.json")
+    }
+
+    /// The run lock.
+    pub fn lock_path(&self) -> PathBuf {
+        self.state_dir().join("lock")
+    }
+
+    /// The directories that receive package files during a run (rpm's temporary files are
+    /// removed from them after a restore).
+    pub fn package_dirs_path(&self) -> PathBuf {
+        self.state_dir().join("package-dirs.json")
+    }
+
+    /// The first-boot script.
+    pub fn firstboot_script(&self) -> PathBuf {
+        self.state_dir().join("firstboot.sh")
+    }
+
+    /// The downloaded packages.
+    pub fn packages_dir(&self) -> PathBuf {
+        self.state_dir().join("packages")
+    }
+
+    /// The target repositories' keys.
+    pub fn keys_dir(&self) -> PathBuf {
+        self.state_dir().join("keys")
+    }
+
+    /// The repository metadata cache.
+    pub fn metadata_cache_dir(&self) -> PathBuf {
+        self.state_dir().join("repos")
+    }
+
+    /// The store of the main snapshot.
+    pub fn snapshot_store(&self) -> PathBuf {
+        self.state_dir().join("snapshot")
+    }
+
+    /// The store of the `/boot` journal beside a btrfs, LVM or no snapshot.
+    pub fn boot_snapshot_store(&self) -> PathBuf {
+        self.state_dir().join("snapshot-boot")
+    }
+
+    // --- var/log/leapfrog ---
+
+    /// `var/log/leapfrog`: reports and logs.
+    pub fn log_dir(&self) -> PathBuf {
+        self.root.join(LOG_DIR)
+    }
+
+    /// `report.json`: the assessment, leapp's format.
+    pub fn report_json_path(&self) -> PathBuf {
+        self.log_dir().join("report.json")
+    }
+
+    /// `report.txt`: the assessment for people.
+    pub fn report_text_path(&self) -> PathBuf {
+        self.log_dir().join("report.txt")
+    }
+
+    /// The answerfile.
+    pub fn answerfile_path(&self) -> PathBuf {
+        self.log_dir().join("answerfile")
+    }
+
+    /// The executor's log.
+    pub fn apply_log_path(&self) -> PathBuf {
+        self.log_dir().join("apply.log")
+    }
+
+    /// Scriptlet output of the transaction.
+    pub fn scriptlet_log_path(&self) -> PathBuf {
+        self.log_dir().join("scriptlets.log")
+    }
+
+    // --- /boot ---
+
+    /// `/boot` of the root.
+    pub fn boot_dir(&self) -> PathBuf {
+        self.root.join("boot")
+    }
+
+    /// Where the upgrade kernel and initramfs go.
+    pub fn upgrade_boot_dir(&self) -> PathBuf {
+        self.boot_dir().join("leapfrog")
+    }
+
+    /// Where an LVM rollback keeps its state and logs until the merge.
+    pub fn merge_keep_dir(&self) -> PathBuf {
+        self.boot_dir().join("leapfrog-merge")
+    }
+
+    /// The BLS entries directory.
+    pub fn bls_entries_dir(&self) -> PathBuf {
+        self.boot_dir().join("loader/entries")
+    }
+
+    /// leapfrog's BLS entry.
+    pub fn upgrade_entry_path(&self) -> PathBuf {
+        self.bls_entries_dir().join(format!("{ENTRY_ID}.conf"))
+    }
+
+    /// The GRUB environment block.
+    pub fn grubenv_path(&self) -> PathBuf {
+        self.boot_dir().join("grub2/grubenv")
+    }
+
+    // --- etc ---
+
+    /// `etc/leapfrog`: the operator's configuration.
+    pub fn config_dir(&self) -> PathBuf {
+        self.root.join(CONFIG_DIR)
+    }
+
+    /// The waiver file: one finding key per line.
+    pub fn waivers_path(&self) -> PathBuf {
+        self.config_dir().join("waivers")
+    }
+
+    /// Target repository definitions given by the operator.
+    pub fn target_repos_dir(&self) -> PathBuf {
+        self.config_dir().join("target.repos.d")
+    }
+
+    /// Keys of the operator's target repositories.
+    pub fn config_keys_dir(&self) -> PathBuf {
+        self.config_dir().join("rpm-gpg")
+    }
+
+    /// The first-boot unit leapfrog installs.
+    pub fn firstboot_unit(&self) -> PathBuf {
+        self.root
+            .join("etc/systemd/system/leapfrog-firstboot.service")
+    }
+
+    /// Its `multi-user.target.wants` link.
+    pub fn firstboot_wants_link(&self) -> PathBuf {
+        self.root
+            .join("etc/systemd/system/multi-user.target.wants/leapfrog-firstboot.service")
+    }
+
+    /// The rpm macro file leapfrog writes when an EL8 target's database was converted to
+    /// sqlite.
+    pub fn db_backend_macros(&self) -> PathBuf {
+        self.root.join("etc/rpm/macros.leapfrog-db-backend")
+    }
+
+    /// Every file and directory leapfrog writes in the root, relative to it (documentation
+    /// and the tests that check nothing else is written by an assessment or a plan).
+    pub fn owned_paths(&self) -> Vec<PathBuf> {
+        [
+            self.state_dir(),
+            self.log_dir(),
+            self.config_dir(),
+            self.upgrade_boot_dir(),
+            self.merge_keep_dir(),
+            self.upgrade_entry_path(),
+            self.grubenv_path(),
+            self.firstboot_unit(),
+            self.firstboot_wants_link(),
+            self.db_backend_macros(),
+        ]
+        .into_iter()
+        .filter_map(|p| p.strip_prefix(&self.root).ok().map(Path::to_path_buf))
+        .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_inside_the_root() {
+        let d = tempfile::tempdir().unwrap();
+        let ws = Workspace::open(d.path()).unwrap();
+        assert_eq!(ws.plan_path(), d.path().join("var/lib/leapfrog/plan.json"));
+        assert_eq!(
+            ws.upgrade_entry_path(),
+            d.path().join("boot/loader/entries/leapfrog-upgrade.conf")
+        );
+        assert_eq!(ws.in_root("/etc/fstab"), d.path().join("etc/fstab"));
+        assert_eq!(ws.in_root("etc/fstab"), d.path().join("etc/fstab"));
+        for p in ws.owned_paths() {
+            assert!(p.is_relative(), "{}", p.display());
+        }
+    }
+
+    #[test]
+    fn a_symlinked_state_directory_is_refused() {
+        let d = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(d.path().join("var/lib")).unwrap();
+        std::os::unix::fs::symlink(outside.path(), d.path().join("var/lib/leapfrog")).unwrap();
+        let e = Workspace::open(d.path()).unwrap_err();
+        assert!(matches!(e, WorkspaceError::Symlink { .. }), "{e}");
+        assert!(
+            e.to_string()
+                .contains("var/lib/leapfrog is a symbolic link"),
+            "{e}"
+        );
+        std::fs::remove_file(d.path().join("var/lib/leapfrog")).unwrap();
+        std::os::unix::fs::symlink(outside.path(), d.path().join("etc")).unwrap();
+        assert!(Workspace::open(d.path()).is_err());
+    }
+
+    #[test]
+    fn a_missing_root_is_refused() {
+        let e = Workspace::open(Path::new("/nonexistent/leapfrog-root")).unwrap_err();
+        assert!(e.to_string().contains("is not a directory"), "{e}");
+    }
+}
