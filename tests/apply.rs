@@ -17,7 +17,7 @@ use leapfrog::manifest::{self, Manifest};
 use leapfrog::plan::document::PlanDocument;
 use leapfrog_testkit::fixture::TestMount;
 use leapfrog_testkit::root::{self, RootOptions};
-use rpm_sys::{Backend, DbLocation};
+use rpm_sys::{DbBackend, DbLocation};
 
 const PREFIX: &str = "apply-it-";
 
@@ -204,7 +204,8 @@ fn assert_new_root(root: &Path, what: &str) {
     } else {
         "/var/lib/rpm"
     };
-    let failures = verify::verify(root, &plan, &DbLocation::new(dbpath, Backend::Sqlite)).unwrap();
+    let failures =
+        verify::verify(root, &plan, &DbLocation::new(dbpath, DbBackend::Sqlite)).unwrap();
     assert!(failures.is_empty(), "{what}: {failures:#?}");
     let os = fs::read_to_string(root.join("etc/os-release")).unwrap();
     let version = plan.target.rsplit('-').next().unwrap();

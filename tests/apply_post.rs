@@ -16,7 +16,8 @@ use leapfrog::plan::document::PlanDocument;
 use leapfrog::plan::fates::Action;
 use leapfrog_testkit::root::{self, RootOptions};
 use rpm_sys::{
-    Backend, DbLocation, EraseTarget, RpmDatabase, Transaction, TransactionFlags, read_package_file,
+    DbBackend, DbLocation, EraseTarget, RpmDatabase, Transaction, TransactionFlags,
+    read_package_file,
 };
 
 /// librpm chroots the process during a transaction: one test at a time.
@@ -63,7 +64,7 @@ fn leapfrog(root: &Path, args: &[&str]) {
 }
 
 fn sqlite() -> DbLocation {
-    DbLocation::new("/var/lib/rpm", Backend::Sqlite)
+    DbLocation::new("/var/lib/rpm", DbBackend::Sqlite)
 }
 
 /// Every downloaded package file by NEVRA.
@@ -253,8 +254,12 @@ fn upgraded_root_verifies_and_each_damage_is_named() {
     assert!(e.to_string().contains("does not exist"), "{e}");
 
     // damage 5: no rpm database at the given location
-    let failures =
-        verify::verify(&root, &plan, &DbLocation::new("/nowhere", Backend::Sqlite)).unwrap();
+    let failures = verify::verify(
+        &root,
+        &plan,
+        &DbLocation::new("/nowhere", DbBackend::Sqlite),
+    )
+    .unwrap();
     assert!(
         failures.iter().any(|f| f.check == Check::Rpmdb),
         "{failures:#?}"
@@ -265,7 +270,7 @@ fn upgraded_root_verifies_and_each_damage_is_named() {
 fn berkeleydb_is_converted_for_el9_and_moved_for_el10() {
     let _g = serial();
     let root = make_root("a8-bdb", None, true);
-    let bdb = DbLocation::new("/var/lib/rpm", Backend::BdbReadOnly);
+    let bdb = DbLocation::new("/var/lib/rpm", DbBackend::BdbReadOnly);
     let before = stale::fingerprint(&root, &bdb).unwrap();
     assert_eq!(stale::fingerprint_root(&root).unwrap(), before);
 
@@ -289,7 +294,7 @@ fn berkeleydb_is_converted_for_el9_and_moved_for_el10() {
         .expect("moved");
     assert_eq!(
         el10,
-        DbLocation::new("/usr/lib/sysimage/rpm", Backend::Sqlite)
+        DbLocation::new("/usr/lib/sysimage/rpm", DbBackend::Sqlite)
     );
     assert_eq!(
         fs::read_link(root.join("var/lib/rpm")).unwrap(),

@@ -2,12 +2,12 @@
 //!
 //! ```no_run
 //! use libsolv_sys::{Job, Pool, SolverFlags};
-//! use rpm_sys::{Backend, DbLocation};
+//! use rpm_sys::{DbBackend, DbLocation};
 //! use std::path::Path;
 //!
 //! let mut pool = Pool::new("x86_64")?;
 //! pool.add_rpmmd_repo("baseos", Path::new("/srv/el9/baseos"), 0)?;
-//! pool.add_rpmdb(Path::new("/mnt/sysroot"), &DbLocation::new("/var/lib/rpm", Backend::Sqlite))?;
+//! pool.add_rpmdb(Path::new("/mnt/sysroot"), &DbLocation::new("/var/lib/rpm", DbBackend::Sqlite))?;
 //! pool.prepare();
 //! let outcome = pool.solve(&[Job::DistroSyncAll], SolverFlags::major_upgrade())?;
 //! # Ok::<(), libsolv_sys::SolvError>(())
@@ -38,7 +38,7 @@ mod ffi {
 }
 
 pub use pool::{Pool, RepoInfo, SolvableId, SolvableInfo, read_compressed, repomd_location};
-pub use solve::{Job, Outcome, Problem, RuleInfo, RuleKind, SolverFlags, Step, StepKind};
+pub use solve::{Job, Outcome, RuleInfo, RuleKind, SolverFlags, SolverProblem, Step, StepKind};
 
 use std::path::PathBuf;
 

@@ -18,7 +18,7 @@ use crate::package::{InstalledPackage, PackageDetails};
 
 /// The on-disk format of an rpm database, i.e. the value of rpm's `%_db_backend`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Backend {
+pub enum DbBackend {
     /// `rpmdb.sqlite` (EL9 and later).
     #[serde(rename = "sqlite")]
     Sqlite,
@@ -27,25 +27,25 @@ pub enum Backend {
     BdbReadOnly,
 }
 
-impl Backend {
+impl DbBackend {
     /// The value of `%_db_backend` selecting this backend.
     pub fn macro_value(self) -> &'static str {
         match self {
-            Backend::Sqlite => "sqlite",
-            Backend::BdbReadOnly => "bdb_ro",
+            DbBackend::Sqlite => "sqlite",
+            DbBackend::BdbReadOnly => "bdb_ro",
         }
     }
 
     /// The file, inside the database directory, that holds the package headers.
     pub fn packages_file(self) -> &'static str {
         match self {
-            Backend::Sqlite => "rpmdb.sqlite",
-            Backend::BdbReadOnly => "Packages",
+            DbBackend::Sqlite => "rpmdb.sqlite",
+            DbBackend::BdbReadOnly => "Packages",
         }
     }
 }
 
-impl fmt::Display for Backend {
+impl fmt::Display for DbBackend {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.macro_value())
     }
@@ -58,12 +58,12 @@ pub struct DbLocation {
     /// `/var/lib/rpm` (EL7-9) or `/usr/lib/sysimage/rpm` (EL10).
     pub dbpath: String,
     /// The database format.
-    pub backend: Backend,
+    pub backend: DbBackend,
 }
 
 impl DbLocation {
     /// A location from a `%_dbpath` and a backend.
-    pub fn new(dbpath: impl Into<String>, backend: Backend) -> Self {
+    pub fn new(dbpath: impl Into<String>, backend: DbBackend) -> Self {
         Self {
             dbpath: dbpath.into(),
             backend,
@@ -161,8 +161,8 @@ impl Session {
         };
         session.push_macro(c"_dbpath", dbpath)?;
         let backend = match location.backend {
-            Backend::Sqlite => c"sqlite",
-            Backend::BdbReadOnly => c"bdb_ro",
+            DbBackend::Sqlite => c"sqlite",
+            DbBackend::BdbReadOnly => c"bdb_ro",
         };
         session.push_macro(c"_db_backend", backend)?;
         Ok(session)

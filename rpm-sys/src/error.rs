@@ -3,7 +3,7 @@
 use std::io;
 use std::path::PathBuf;
 
-use crate::db::Backend;
+use crate::db::DbBackend;
 
 /// Everything that can go wrong while reading an rpm database.
 ///
@@ -58,7 +58,7 @@ pub enum RpmError {
         /// The database path inside the root.
         dbpath: String,
         /// The backend that was asked for.
-        backend: Backend,
+        backend: DbBackend,
         /// The file that is missing (a host path).
         file: PathBuf,
         /// Why it cannot be used.
@@ -84,7 +84,7 @@ pub enum RpmError {
         /// The database path inside the root.
         dbpath: String,
         /// The backend that was asked for.
-        backend: Backend,
+        backend: DbBackend,
         /// librpm's messages.
         detail: String,
     },
@@ -101,7 +101,7 @@ pub enum RpmError {
         /// The database path inside the root.
         dbpath: String,
         /// The backend that was asked for.
-        backend: Backend,
+        backend: DbBackend,
         /// librpm's messages.
         detail: String,
     },

@@ -240,7 +240,7 @@ pub(crate) const NO_SIGNATURES: ffi::rpmVSFlags =
 /// When the path is not a readable regular file or librpm cannot read an rpm header from it.
 pub fn read_package_file(path: &Path) -> Result<PackageHeader, TransactionError> {
     let path: PathBuf = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    let location = DbLocation::new("/var/lib/rpm", crate::Backend::Sqlite);
+    let location = DbLocation::new("/var/lib/rpm", crate::DbBackend::Sqlite);
     let dbpath = location.validate()?;
     let session = Session::begin(&location, &dbpath)?;
     // SAFETY: we hold the librpm lock; rpmtsCreate has no preconditions.

@@ -7,10 +7,10 @@
 //! is handled the way rpm would handle it.
 //!
 //! ```no_run
-//! use rpm_sys::{Backend, DbLocation, RpmDatabase};
+//! use rpm_sys::{DbBackend, DbLocation, RpmDatabase};
 //! use std::path::Path;
 //!
-//! let location = DbLocation::new("/var/lib/rpm", Backend::Sqlite);
+//! let location = DbLocation::new("/var/lib/rpm", DbBackend::Sqlite);
 //! let db = RpmDatabase::open(Path::new("/mnt/sysroot"), &location)?;
 //! for package in db.installed_packages()? {
 //!     println!("{}", package.nevra());
@@ -52,13 +52,14 @@ mod ffi {
     include!(concat!(env!("OUT_DIR"), "/bindings.rs"));
 }
 
-pub use db::{Backend, DbLocation, RpmDatabase, librpm_version, with_db_macros};
+pub use db::{DbBackend, DbLocation, RpmDatabase, librpm_version, with_db_macros};
 pub use error::RpmError;
 pub use header::{FileEntry, PackageHeader, read_package_file};
 pub use package::{
     InstalledPackage, PackageDetails, parse_key_id, parse_signature_algorithm, vercmp,
 };
 pub use transaction::{
-    AddedElement, ElementKind, EraseTarget, OrderedElement, Problem, ProgressEvent, ProgressKind,
+    AddedElement, ElementKind, EraseTarget, OrderedElement, ProgressEvent, ProgressKind,
     ProgressObserver, RunReport, Transaction, TransactionError, TransactionFlags,
+    TransactionProblem,
 };

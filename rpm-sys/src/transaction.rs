@@ -3,10 +3,10 @@
 //! reports file conflicts and disk space) or for real (the offline upgrade).
 //!
 //! ```no_run
-//! use rpm_sys::{Backend, DbLocation, Transaction, TransactionFlags};
+//! use rpm_sys::{DbBackend, DbLocation, Transaction, TransactionFlags};
 //! use std::path::Path;
 //!
-//! let location = DbLocation::new("/var/lib/rpm", Backend::Sqlite);
+//! let location = DbLocation::new("/var/lib/rpm", DbBackend::Sqlite);
 //! let mut ts = Transaction::new(Path::new("/mnt/sysroot"), &location)?;
 //! ts.add_install(Path::new("/var/cache/bash-5.1.8-9.el9.x86_64.rpm"), true)?;
 //! let report = ts.run(TransactionFlags::test())?;
@@ -45,7 +45,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use leapfrog_base::failpoints::AfterElement;
 use serde::{Deserialize, Serialize};
 
-use crate::db::{Backend, DbLocation, LIBRPM, Session, drain_messages, errors_only};
+use crate::db::{DbBackend, DbLocation, LIBRPM, Session, drain_messages, errors_only};
 use crate::error::{RpmError, join_messages};
 use crate::ffi;
 use crate::header::{NO_SIGNATURES, OwnedHeader, PackageHeader, RpmFd, read_header};
@@ -55,7 +55,8 @@ use crate::package::{header_format, owned_string};
 static REAL_RUN_STARTED: AtomicBool = AtomicBool::new(false);
 
 /// Everything that can go wrong building or running a transaction (rpm's *problems* — unmet
-/// dependencies, conflicts, disk space — are not errors: they are returned as [`Problem`]s).
+/// dependencies, conflicts, disk space — are not errors: they are returned as
+/// [`TransactionProblem`]s).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum TransactionError {
@@ -95,13 +96,13 @@ pub enum TransactionError {
     )]
     ReadOnlyBackend {
         /// The backend.
-        backend: Backend,
+        backend: DbBackend,
     },
     /// A real run was asked for while dependency problems remain.
     #[error("the transaction has {} unresolved problem(s), first: {}", problems.len(), problems.first().map(ToString::to_string).unwrap_or_default())]
     Unresolved {
         /// The problems rpmtsCheck reported.
-        problems: Vec<Problem>,
+        problems: Vec<TransactionProblem>,
     },
 }
 
@@ -109,7 +110,7 @@ pub enum TransactionError {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "problem", rename_all = "snake_case")]
 #[non_exhaustive]
-pub enum Problem {
+pub enum TransactionProblem {
     /// `package` requires `capability` and nothing in the result provides it.
     RequiresUnmet {
         /// The package with the requirement.
@@ -172,11 +173,11 @@ pub enum Problem {
     },
 }
 
-impl fmt::Display for Problem {
+impl fmt::Display for TransactionProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let installed = |b: &bool| if *b { " (installed)" } else { "" };
         match self {
-            Problem::RequiresUnmet {
+            TransactionProblem::RequiresUnmet {
                 package,
                 capability,
                 installed: i,
@@ -185,12 +186,12 @@ impl fmt::Display for Problem {
                 "{package}{} requires {capability}, which nothing provides",
                 installed(i)
             ),
-            Problem::Conflict {
+            TransactionProblem::Conflict {
                 package,
                 capability,
                 installed: i,
             } => write!(f, "{package}{} conflicts with {capability}", installed(i)),
-            Problem::FileConflict {
+            TransactionProblem::FileConflict {
                 path,
                 package,
                 other,
@@ -200,7 +201,7 @@ impl fmt::Display for Problem {
                 "file {path} of {package} conflicts with the same file of {other}{}",
                 installed(other_installed)
             ),
-            Problem::DiskSpace {
+            TransactionProblem::DiskSpace {
                 mount,
                 needed,
                 package,
@@ -208,7 +209,7 @@ impl fmt::Display for Problem {
                 f,
                 "installing {package} needs {needed} more bytes on the filesystem at {mount}"
             ),
-            Problem::DiskNodes {
+            TransactionProblem::DiskNodes {
                 mount,
                 needed,
                 package,
@@ -216,7 +217,7 @@ impl fmt::Display for Problem {
                 f,
                 "installing {package} needs {needed} more inodes on the filesystem at {mount}"
             ),
-            Problem::Other { message, .. } => f.write_str(message),
+            TransactionProblem::Other { message, .. } => f.write_str(message),
         }
     }
 }
@@ -390,7 +391,7 @@ pub struct RunReport {
     pub test: bool,
     /// Dependency problems (from rpmtsCheck) and transaction problems (file conflicts, disk
     /// space...) together; rpm processes nothing while there are any.
-    pub problems: Vec<Problem>,
+    pub problems: Vec<TransactionProblem>,
     /// Elements that failed while being processed (a failing `%pre`, an unpack error), when
     /// rpm got that far.
     pub failed_elements: u32,
@@ -875,7 +876,7 @@ impl Transaction {
     /// # Errors
     ///
     /// When librpm cannot run the check.
-    pub fn check(&mut self) -> Result<Vec<Problem>, TransactionError> {
+    pub fn check(&mut self) -> Result<Vec<TransactionProblem>, TransactionError> {
         let session = self.session()?;
         // Problems stay attached to the elements from earlier checks and runs: start afresh.
         // SAFETY: `ts` is valid; we hold the lock.
@@ -948,7 +949,7 @@ impl Transaction {
     /// When librpm cannot run at all (database, lock), for a second real run, a read-only
     /// backend, or (real runs) unresolved dependency problems.
     pub fn run(&mut self, flags: TransactionFlags) -> Result<RunReport, TransactionError> {
-        if !flags.test && self.location.backend == Backend::BdbReadOnly {
+        if !flags.test && self.location.backend == DbBackend::BdbReadOnly {
             return Err(TransactionError::ReadOnlyBackend {
                 backend: self.location.backend,
             });
@@ -1035,7 +1036,7 @@ impl Transaction {
     }
 
     /// The current problem set of the transaction set; the caller holds the librpm lock.
-    fn problems(&self) -> Vec<Problem> {
+    fn problems(&self) -> Vec<TransactionProblem> {
         // SAFETY: `ts` is valid; rpmtsProblems returns a new reference we free below.
         let ps = unsafe { ffi::rpmtsProblems(self.ts) };
         if ps.is_null() {
@@ -1068,7 +1069,7 @@ impl Transaction {
 /// # Safety
 ///
 /// `prob` must be a valid problem and the caller must hold the librpm lock.
-unsafe fn convert_problem(prob: ffi::rpmProblem) -> Problem {
+unsafe fn convert_problem(prob: ffi::rpmProblem) -> TransactionProblem {
     // SAFETY: `prob` is valid per the contract; the strings are owned by it and copied.
     let (kind, package, alt, text, number) = unsafe {
         (
@@ -1080,28 +1081,30 @@ unsafe fn convert_problem(prob: ffi::rpmProblem) -> Problem {
         )
     };
     match kind {
-        ffi::RPMPROB_REQUIRES => Problem::RequiresUnmet {
+        ffi::RPMPROB_REQUIRES => TransactionProblem::RequiresUnmet {
             package,
             capability: text,
             installed: number != 0,
         },
-        ffi::RPMPROB_CONFLICT => Problem::Conflict {
+        ffi::RPMPROB_CONFLICT => TransactionProblem::Conflict {
             package,
             capability: text,
             installed: number != 0,
         },
-        ffi::RPMPROB_FILE_CONFLICT | ffi::RPMPROB_NEW_FILE_CONFLICT => Problem::FileConflict {
-            path: text,
-            package,
-            other: alt.unwrap_or_default(),
-            other_installed: kind == ffi::RPMPROB_FILE_CONFLICT,
-        },
-        ffi::RPMPROB_DISKSPACE => Problem::DiskSpace {
+        ffi::RPMPROB_FILE_CONFLICT | ffi::RPMPROB_NEW_FILE_CONFLICT => {
+            TransactionProblem::FileConflict {
+                path: text,
+                package,
+                other: alt.unwrap_or_default(),
+                other_installed: kind == ffi::RPMPROB_FILE_CONFLICT,
+            }
+        }
+        ffi::RPMPROB_DISKSPACE => TransactionProblem::DiskSpace {
             mount: text,
             needed: number,
             package,
         },
-        ffi::RPMPROB_DISKNODES => Problem::DiskNodes {
+        ffi::RPMPROB_DISKNODES => TransactionProblem::DiskNodes {
             mount: text,
             needed: number,
             package,
@@ -1116,7 +1119,7 @@ unsafe fn convert_problem(prob: ffi::rpmProblem) -> Problem {
                 }
                 text
             };
-            Problem::Other {
+            TransactionProblem::Other {
                 kind: problem_kind_name(other).to_owned(),
                 package: (!package.is_empty()).then_some(package),
                 other: alt.filter(|a| !a.is_empty()),
@@ -1203,7 +1206,7 @@ mod tests {
 
     #[test]
     fn problems_explain_themselves() {
-        let p = Problem::RequiresUnmet {
+        let p = TransactionProblem::RequiresUnmet {
             package: "a-1-1.x86_64".into(),
             capability: "libfoo.so.3()(64bit)".into(),
             installed: false,

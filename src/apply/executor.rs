@@ -20,8 +20,8 @@ use leapfrog_actors::facts::rpmdb;
 use rayon::prelude::*;
 use rpm_sys::verify::Keyring;
 use rpm_sys::{
-    Backend as DbBackend, DbLocation, EraseTarget, ProgressKind, RpmDatabase, Transaction,
-    TransactionFlags, read_package_file,
+    DbBackend, DbLocation, EraseTarget, ProgressKind, RpmDatabase, Transaction, TransactionFlags,
+    read_package_file,
 };
 use serde::{Deserialize, Serialize};
 

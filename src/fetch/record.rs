@@ -35,7 +35,7 @@ pub struct DownloadRecord {
     #[serde(default)]
     pub files: BTreeMap<String, String>,
     /// Problems of rpm's test transaction.
-    pub test_transaction: Vec<rpm_sys::Problem>,
+    pub test_transaction: Vec<rpm_sys::TransactionProblem>,
     /// The disk-space estimate.
     pub space: serde_json::Value,
     /// Verified and the transaction fits.
