@@ -28,10 +28,28 @@
 //! by librpm itself). Other code in the process must not call librpm directly.
 //!
 //! All `unsafe` code of the workspace lives in this crate; each block carries a `SAFETY:` comment.
+//!
+//! # Modules
+//!
+//! Each module uses only modules listed above it (and `ffi`, the generated bindings):
+//!
+//! 1. `location`: where a database is and its format ([`DbLocation`], [`DbBackend`]); plain data.
+//! 2. `error`: [`RpmError`].
+//! 3. `librpm`: the process-wide lock, the configuration, `%_dbpath`/`%_db_backend` pushed and
+//!    popped around each use, librpm's messages captured ([`with_db_macros`],
+//!    [`librpm_version`]).
+//! 4. `package`: reading tags of a header ([`InstalledPackage`], [`PackageDetails`], [`vercmp`]).
+//! 5. `header`: a header's provides and files, package files ([`PackageHeader`],
+//!    [`read_package_file`]).
+//! 6. `db`: [`RpmDatabase`], and the opening and iterating the transaction shares.
+//! 7. `transaction`: [`Transaction`], its problems, flags and progress events.
+//! 8. [`verify`]: package signatures and digests against a private keyring.
 
 mod db;
 mod error;
 mod header;
+mod librpm;
+mod location;
 mod package;
 mod transaction;
 pub mod verify;
@@ -52,9 +70,11 @@ mod ffi {
     include!(concat!(env!("OUT_DIR"), "/bindings.rs"));
 }
 
-pub use db::{DbBackend, DbLocation, RpmDatabase, librpm_version, with_db_macros};
+pub use db::RpmDatabase;
 pub use error::RpmError;
 pub use header::{FileEntry, PackageHeader, read_package_file};
+pub use librpm::{librpm_version, with_db_macros};
+pub use location::{DbBackend, DbLocation};
 pub use package::{
     InstalledPackage, PackageDetails, parse_key_id, parse_signature_algorithm, vercmp,
 };

@@ -45,10 +45,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use leapfrog_base::failpoints::AfterElement;
 use serde::{Deserialize, Serialize};
 
-use crate::db::{DbBackend, DbLocation, LIBRPM, Session, drain_messages, errors_only};
+use crate::db::{MatchIterator, open_read_only};
 use crate::error::{RpmError, join_messages};
 use crate::ffi;
 use crate::header::{NO_SIGNATURES, OwnedHeader, PackageHeader, RpmFd, read_header};
+use crate::librpm::{LIBRPM, Session, drain_messages, errors_only};
+use crate::location::{DbBackend, DbLocation};
 use crate::package::{header_format, owned_string};
 
 /// Whether this process has started a real (non-test) transaction.
@@ -562,7 +564,6 @@ pub struct Transaction {
     ts: ffi::rpmts,
     root: PathBuf,
     location: DbLocation,
-    dbpath: CString,
     /// Owned (from `Box::into_raw`), freed in `Drop` after the transaction set.
     callback: *mut CallbackState,
     elements: Vec<AddedElement>,
@@ -593,20 +594,6 @@ impl Transaction {
     /// As [`crate::RpmDatabase::open`]: the root is not a directory, the database path is
     /// invalid or its file missing (it is never created), librpm cannot open it.
     pub fn new(root: &Path, location: &DbLocation) -> Result<Self, TransactionError> {
-        let (root, dbpath, c_root) = crate::db::checked_root(root, location)?;
-        let open_error = |detail: String| RpmError::Open {
-            root: root.clone(),
-            dbpath: location.dbpath.clone(),
-            backend: location.backend,
-            detail,
-        };
-
-        let session = Session::begin(location, &dbpath)?;
-        // SAFETY: we hold the librpm lock; rpmtsCreate has no preconditions.
-        let ts = unsafe { ffi::rpmtsCreate() };
-        if ts.is_null() {
-            return Err(open_error("rpmtsCreate failed".into()).into());
-        }
         let callback = Box::into_raw(Box::new(CallbackState {
             paths: Vec::new(),
             nevras: Vec::new(),
@@ -616,22 +603,7 @@ impl Transaction {
             failpoint: None,
             finished: 0,
         }));
-        let transaction = Self {
-            ts,
-            root: root.clone(),
-            location: location.clone(),
-            dbpath: dbpath.clone(),
-            callback,
-            elements: Vec::new(),
-            script_fd: None,
-        };
-        // From here on `transaction`'s Drop frees `ts` and the state; it takes the librpm lock,
-        // so the session must be gone before it drops on an error path.
-        let result = (|| {
-            // SAFETY: `ts` is valid and `c_root` a NUL-terminated absolute path librpm copies.
-            if unsafe { ffi::rpmtsSetRootDir(ts, c_root.as_ptr()) } != 0 {
-                return Err("rpmtsSetRootDir rejected the root".to_owned());
-            }
+        let opened = open_read_only(root, location, |ts| {
             // SAFETY: `ts` is valid; these only store flags.
             unsafe {
                 ffi::rpmtsSetVSFlags(ts, NO_SIGNATURES);
@@ -639,27 +611,29 @@ impl Transaction {
                 ffi::rpmtsSetVfyLevel(ts, ffi::RPMSIG_DIGEST_TYPE as c_int);
             }
             // SAFETY: `ts` is valid; `notify` is a valid callback for the life of the process and
-            // `callback` stays valid until after `ts` is freed (see Drop).
+            // `callback` stays valid until after `ts` is freed (by `open_read_only` on error, in
+            // Drop otherwise).
             let rc = unsafe { ffi::rpmtsSetNotifyCallback(ts, Some(notify), callback.cast()) };
             if rc != 0 {
                 return Err("rpmtsSetNotifyCallback failed".to_owned());
             }
-            let read_only = c_int::try_from(ffi::O_RDONLY).unwrap_or(0);
-            // SAFETY: `ts` is valid with its root set; the macros are pushed and the database
-            // file exists, so librpm opens (never creates) it.
-            let rc = unsafe { ffi::rpmtsOpenDB(ts, read_only) };
-            let messages = session.take_messages();
-            if rc != 0 {
-                return Err(join_messages(&errors_only(&messages), "rpmtsOpenDB failed"));
-            }
             Ok(())
-        })();
-        drop(session);
-        match result {
-            Ok(()) => Ok(transaction),
-            Err(detail) => {
-                drop(transaction);
-                Err(open_error(detail).into())
+        });
+        match opened {
+            Ok((root, ts)) => Ok(Self {
+                ts,
+                root,
+                location: location.clone(),
+                callback,
+                elements: Vec::new(),
+                script_fd: None,
+            }),
+            Err(err) => {
+                // SAFETY: `callback` came from Box::into_raw above, no transaction set refers to
+                // it any more (`open_read_only` freed the one it made), and it is reclaimed
+                // exactly once.
+                drop(unsafe { Box::from_raw(callback) });
+                Err(err.into())
             }
         }
     }
@@ -717,7 +691,7 @@ impl Transaction {
     }
 
     fn session(&self) -> Result<Session, TransactionError> {
-        Ok(Session::begin(&self.location, &self.dbpath)?)
+        Ok(Session::begin(&self.location)?)
     }
 
     /// Adds the package file at `path` to install. With `upgrade`, installed packages of the
@@ -740,7 +714,12 @@ impl Transaction {
             }
         })?;
         let session = self.session()?;
-        let header: OwnedHeader = read_header(&session, self.ts, &path)?;
+        let header: OwnedHeader = read_header(&session, self.ts, &path).map_err(|detail| {
+            TransactionError::PackageFile {
+                path: path.clone(),
+                detail,
+            }
+        })?;
         // SAFETY: `header.0` is a valid header we own; we hold the librpm lock.
         let info = unsafe { PackageHeader::from_header(header.0) };
         let upgrade = upgrade && !info.installonly();
@@ -793,38 +772,25 @@ impl Transaction {
     /// When nothing installed matches, or librpm refuses the element.
     pub fn add_erase(&mut self, target: EraseTarget<'_>) -> Result<usize, TransactionError> {
         let session = self.session()?;
-        let (tag, key_bytes): (ffi::rpmDbiTagVal, Vec<u8>) = match target {
-            EraseTarget::Label(label) => {
-                if label.is_empty() || label.contains('\0') {
-                    return Err(TransactionError::NotInstalled {
-                        what: label.to_owned(),
-                        root: self.root.clone(),
-                    });
-                }
-                // librpm reads a label as a C string (key length 0): NUL-terminate it.
-                let mut bytes = label.as_bytes().to_vec();
-                bytes.push(0);
-                (ffi::RPMDBI_LABEL as ffi::rpmDbiTagVal, bytes)
-            }
-            EraseTarget::Instance(instance) => (
-                ffi::RPMDBI_PACKAGES as ffi::rpmDbiTagVal,
-                instance.to_ne_bytes().to_vec(),
-            ),
-        };
         let mut added = Vec::new();
         let mut failure = None;
         {
-            let key_len = if tag == ffi::RPMDBI_LABEL as ffi::rpmDbiTagVal {
-                0
-            } else {
-                key_bytes.len()
+            let label_key;
+            let iterator = match &target {
+                EraseTarget::Label(label) => {
+                    label_key = match CString::new(*label) {
+                        Ok(key) if !key.is_empty() => key,
+                        _ => {
+                            return Err(TransactionError::NotInstalled {
+                                what: (*label).to_owned(),
+                                root: self.root.clone(),
+                            });
+                        }
+                    };
+                    MatchIterator::label(self.ts, &label_key)
+                }
+                EraseTarget::Instance(instance) => MatchIterator::instance(self.ts, instance),
             };
-            // SAFETY: `ts` is valid with an open database; the key points to `key_bytes`, alive
-            // for the iterator's life (NUL-terminated for a label, exactly 4 bytes for an
-            // instance); we hold the lock.
-            let mi =
-                unsafe { ffi::rpmtsInitIterator(self.ts, tag, key_bytes.as_ptr().cast(), key_len) };
-            let iterator = MatchIterator(mi);
             while let Some(header) = iterator.next_header() {
                 // SAFETY: `header` was just returned by the iterator (valid until the next call)
                 // and we hold the lock.
@@ -1154,29 +1120,6 @@ impl Drop for Transaction {
         // to it is freed, and it is reclaimed exactly once (closing any file still open).
         drop(unsafe { Box::from_raw(self.callback) });
         drain_messages();
-    }
-}
-
-/// A database match iterator; must live inside a session.
-struct MatchIterator(ffi::rpmdbMatchIterator);
-
-impl MatchIterator {
-    fn next_header(&self) -> Option<ffi::Header> {
-        if self.0.is_null() {
-            return None;
-        }
-        // SAFETY: the iterator is valid; the caller holds the lock.
-        let header = unsafe { ffi::rpmdbNextIterator(self.0) };
-        (!header.is_null()).then_some(header)
-    }
-}
-
-impl Drop for MatchIterator {
-    fn drop(&mut self) {
-        if !self.0.is_null() {
-            // SAFETY: valid, freed exactly once; the caller holds the lock.
-            unsafe { ffi::rpmdbFreeIterator(self.0) };
-        }
     }
 }
 
