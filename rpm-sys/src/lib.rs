@@ -42,7 +42,8 @@
 //! 5. `header`: a header's provides and files, package files ([`PackageHeader`],
 //!    [`read_package_file`]).
 //! 6. `db`: [`RpmDatabase`], and the opening and iterating the transaction shares.
-//! 7. `transaction`: [`Transaction`], its problems, flags and progress events.
+//! 7. `transaction`: [`Transaction`]; inside it `problem`, then `error`; `flags`, `element`,
+//!    `progress` (the notify callback); and `set`, the transaction set itself, on top.
 //! 8. [`verify`]: package signatures and digests against a private keyring.
 
 mod db;
