@@ -12,7 +12,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use leapfrog::manifest::{self, Manifest};
 use leapfrog::snapshot::{self, Scope, SnapshotBackend};
-use rpm_sys::{Backend as DbBackend, DbLocation, RpmDatabase};
+use rpm_sys::{DbBackend, DbLocation, RpmDatabase};
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -1,10 +1,14 @@
 //! Finds the system libsolv and libsolvext with pkg-config and generates bindings for the small
-//! part of their API that this crate uses (see `wrapper.h` and the allowlists below).
+//! part of their API that this crate uses (see `wrapper.h` and the allowlists below) into
+//! `$OUT_DIR/ffi.rs`.
 
-use std::env;
-use std::path::PathBuf;
+// Shared with rpm-sys's build script (this crate depends on rpm-sys anyway).
+#[path = "../rpm-sys/build_common.rs"]
+mod build_common;
 
-/// Functions the safe API calls. Keep this list minimal: every entry is API surface we depend on.
+use build_common::Allowlist;
+
+/// Functions the safe API calls.
 const FUNCTIONS: &[&str] = &[
     "pool_create",
     "pool_free",
@@ -83,6 +87,7 @@ const VARS: &[&str] = &[
     "SOLVABLE_INSTALLSIZE",
 ];
 
+/// Types the safe API uses (for enums, also their enumerators).
 const TYPES: &[&str] = &[
     "solv_knownid",
     "Pool",
@@ -95,52 +100,16 @@ const TYPES: &[&str] = &[
 ];
 
 fn main() {
-    println!("cargo:rerun-if-changed=wrapper.h");
-    println!("cargo:rerun-if-changed=build.rs");
-
-    let mut include_paths = Vec::new();
-    for lib in ["libsolv", "libsolvext"] {
-        let found = pkg_config::Config::new()
-            .atleast_version("0.7")
-            .probe(lib)
-            .unwrap_or_else(|err| {
-                panic!(
-                    "libsolv-sys needs {lib} (>= 0.7) and its headers, found with pkg-config: \
-                     install `libsolv-dev libsolvext-dev` (Debian/Ubuntu) or \
-                     `libsolv-devel` (EL/Fedora).\n{err}"
-                )
-            });
-        include_paths.extend(found.include_paths);
-    }
-
-    let mut builder = bindgen::Builder::default()
-        .header("wrapper.h")
-        .clang_args(
-            include_paths
-                .iter()
-                .map(|dir| format!("-I{}", dir.display())),
-        )
-        .parse_callbacks(Box::new(bindgen::CargoCallbacks::new()))
-        .prepend_enum_name(false)
-        .generate_comments(false)
-        .layout_tests(false)
-        .derive_debug(false)
-        .merge_extern_blocks(true);
-    for function in FUNCTIONS {
-        builder = builder.allowlist_function(function);
-    }
-    for var in VARS {
-        builder = builder.allowlist_var(var);
-    }
-    for ty in TYPES {
-        builder = builder.allowlist_type(ty);
-    }
-    let bindings = builder
-        .generate()
-        .expect("bindgen could not generate bindings for libsolv (is libclang installed?)");
-
-    let out = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
-    bindings
-        .write_to_file(out.join("bindings.rs"))
-        .expect("cannot write the libsolv bindings to OUT_DIR");
+    let install = "`libsolv-dev libsolvext-dev` (Debian/Ubuntu) or `libsolv-devel` (EL/Fedora)";
+    let mut include_paths = build_common::probe("libsolv", "0.7", install);
+    include_paths.extend(build_common::probe("libsolvext", "0.7", install));
+    build_common::generate(
+        "libsolv",
+        &include_paths,
+        &Allowlist {
+            functions: FUNCTIONS,
+            vars: VARS,
+            types: TYPES,
+        },
+    );
 }

@@ -19,7 +19,7 @@ use leapfrog::plan::document::PlanDocument;
 use leapfrog::workspace::Workspace;
 use leapfrog_testkit::fixture::TestMount;
 use leapfrog_testkit::root::{self, RootOptions};
-use rpm_sys::{Backend, DbLocation};
+use rpm_sys::{DbBackend, DbLocation};
 
 const PREFIX: &str = "apply-it-";
 
@@ -209,7 +209,7 @@ fn assert_new_root(root: &Path, what: &str) {
     let failures = verify::verify(
         &Workspace::unchecked(root),
         &plan,
-        &DbLocation::new(dbpath, Backend::Sqlite),
+        &DbLocation::new(dbpath, DbBackend::Sqlite),
     )
     .unwrap();
     assert!(failures.is_empty(), "{what}: {failures:#?}");

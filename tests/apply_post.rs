@@ -18,7 +18,8 @@ use leapfrog::plan::fates::Action;
 use leapfrog::workspace::Workspace;
 use leapfrog_testkit::root::{self, RootOptions};
 use rpm_sys::{
-    Backend, DbLocation, EraseTarget, RpmDatabase, Transaction, TransactionFlags, read_package_file,
+    DbBackend, DbLocation, EraseTarget, RpmDatabase, Transaction, TransactionFlags,
+    read_package_file,
 };
 
 /// librpm chroots the process during a transaction: one test at a time.
@@ -65,7 +66,7 @@ fn leapfrog(root: &Path, args: &[&str]) {
 }
 
 fn sqlite() -> DbLocation {
-    DbLocation::new("/var/lib/rpm", Backend::Sqlite)
+    DbLocation::new("/var/lib/rpm", DbBackend::Sqlite)
 }
 
 /// Every downloaded package file by NEVRA.
@@ -262,7 +263,7 @@ fn upgraded_root_verifies_and_each_damage_is_named() {
     let failures = verify::verify(
         &Workspace::unchecked(&root),
         &plan,
-        &DbLocation::new("/nowhere", Backend::Sqlite),
+        &DbLocation::new("/nowhere", DbBackend::Sqlite),
     )
     .unwrap();
     assert!(
@@ -275,7 +276,7 @@ fn upgraded_root_verifies_and_each_damage_is_named() {
 fn berkeleydb_is_converted_for_el9_and_moved_for_el10() {
     let _g = serial();
     let root = make_root("a8-bdb", None, true);
-    let bdb = DbLocation::new("/var/lib/rpm", Backend::BdbReadOnly);
+    let bdb = DbLocation::new("/var/lib/rpm", DbBackend::BdbReadOnly);
     let before = leapfrog::rpmdb::fingerprint_at(&Workspace::unchecked(&root), &bdb).unwrap();
     assert_eq!(
         leapfrog::rpmdb::fingerprint(&Workspace::unchecked(&root)).unwrap(),
@@ -311,7 +312,7 @@ fn berkeleydb_is_converted_for_el9_and_moved_for_el10() {
         .expect("moved");
     assert_eq!(
         el10,
-        DbLocation::new("/usr/lib/sysimage/rpm", Backend::Sqlite)
+        DbLocation::new("/usr/lib/sysimage/rpm", DbBackend::Sqlite)
     );
     assert_eq!(
         fs::read_link(root.join("var/lib/rpm")).unwrap(),

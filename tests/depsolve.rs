@@ -4,7 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use leapfrog::plan::depsolve::{self, Action, DepsolveError, ProblemKind, RepoSource, Request};
+use leapfrog::plan::depsolve::{
+    self, Action, DepsolveError, DepsolveProblemKind, RepoSource, Request,
+};
 use leapfrog_testkit::root::{self, RootOptions};
 
 const PREFIX: &str = "depsolve-it-";
@@ -224,7 +226,7 @@ fn a_kept_package_whose_dependency_disappears_is_a_problem_naming_both() {
     let p = sol
         .problems
         .iter()
-        .find(|p| p.kind == ProblemKind::MissingDependency)
+        .find(|p| p.kind == DepsolveProblemKind::MissingDependency)
         .unwrap_or_else(|| panic!("{:#?}", sol.problems));
     assert_eq!(p.missing.as_deref(), Some("libssl.so.1.1()(64bit)"));
     assert!(
@@ -258,7 +260,7 @@ fn an_install_target_missing_from_the_repositories_is_a_problem() {
     req.install.push("no-such-package".into());
     let sol = depsolve::solve(&req).unwrap();
     assert_eq!(sol.problems.len(), 1, "{:?}", sol.problems);
-    assert_eq!(sol.problems[0].kind, ProblemKind::UnknownPackage);
+    assert_eq!(sol.problems[0].kind, DepsolveProblemKind::UnknownPackage);
     assert!(sol.problems[0].message.contains("no-such-package"));
 }
 

@@ -11,7 +11,7 @@ use leapfrog::manifest::{self, Manifest};
 use leapfrog::snapshot::{self, Record, Scope, SnapshotBackend, SnapshotError};
 use leapfrog_testkit::clone::{self, CloneMethod};
 use leapfrog_testkit::root::{self, RootOptions};
-use rpm_sys::{Backend as DbBackend, DbLocation, RpmDatabase};
+use rpm_sys::{DbBackend, DbLocation, RpmDatabase};
 
 const DBPATH: &str = "/var/lib/rpm";
 const NEW_TREE: &str = "usr/share/leapfrog-new";

@@ -13,8 +13,8 @@ use leapfrog_testkit::package_build;
 use leapfrog_testkit::root::{self, RootOptions};
 use leapfrog_testkit::spec::{Content, FileKind, FileSpec, PackageSpec};
 use rpm_sys::{
-    Backend, DbLocation, EraseTarget, PackageHeader, Problem, ProgressKind, RpmDatabase,
-    Transaction, TransactionError, TransactionFlags, read_package_file,
+    DbBackend, DbLocation, EraseTarget, PackageHeader, ProgressKind, RpmDatabase, Transaction,
+    TransactionError, TransactionFlags, TransactionProblem, read_package_file,
 };
 use sha2::{Digest, Sha256};
 
@@ -30,7 +30,7 @@ fn serial() -> std::sync::MutexGuard<'static, ()> {
 }
 
 fn location() -> DbLocation {
-    DbLocation::new(DBPATH, Backend::Sqlite)
+    DbLocation::new(DBPATH, DbBackend::Sqlite)
 }
 
 const PREFIX: &str = "rpmts-it-";
@@ -163,11 +163,11 @@ fn build(spec: &PackageSpec, dir: &Path) -> PathBuf {
     package_build::build_to_dir(spec, dir, &|_| None).expect("build package")
 }
 
-fn requires(problems: &[Problem]) -> Vec<(String, String)> {
+fn requires(problems: &[TransactionProblem]) -> Vec<(String, String)> {
     let mut v: Vec<(String, String)> = problems
         .iter()
         .map(|p| match p {
-            Problem::RequiresUnmet {
+            TransactionProblem::RequiresUnmet {
                 package,
                 capability,
                 ..
@@ -272,7 +272,7 @@ fn an_el9_package_without_what_it_needs_is_an_unmet_requirement_and_conflicts_ar
     let conflicts = other.check().unwrap();
     assert_eq!(
         conflicts,
-        [Problem::Conflict {
+        [TransactionProblem::Conflict {
             package: "bash-hater-1-1.noarch".into(),
             capability: "bash".into(),
             installed: false,
@@ -327,7 +327,7 @@ fn file_conflicts_name_the_path_and_both_packages() {
         .problems
         .iter()
         .filter_map(|p| match p {
-            Problem::FileConflict {
+            TransactionProblem::FileConflict {
                 path,
                 package,
                 other,
@@ -368,7 +368,7 @@ fn file_conflicts_name_the_path_and_both_packages() {
     ts.add_install(&acme, true).unwrap();
     let report = ts.run(TransactionFlags::test()).unwrap();
     assert!(
-        matches!(&report.problems[..], [Problem::Other { kind, package: Some(p), .. }]
+        matches!(&report.problems[..], [TransactionProblem::Other { kind, package: Some(p), .. }]
             if kind == "pkg_installed" && p.starts_with("acme-agent-")),
         "{:?}",
         report.problems
@@ -484,7 +484,7 @@ fn disk_space_short_on_a_small_filesystem_agrees_with_rpm() {
         .problems
         .iter()
         .find_map(|p| match p {
-            Problem::DiskSpace {
+            TransactionProblem::DiskSpace {
                 mount,
                 needed,
                 package,
@@ -573,7 +573,7 @@ fn upgrades_free_the_old_files_in_the_estimate() {
 fn bad_input_gives_clear_errors() {
     let _serial = serial();
     let root = el8_copy("errors");
-    let err = Transaction::new(&root, &DbLocation::new("/nowhere", Backend::Sqlite)).unwrap_err();
+    let err = Transaction::new(&root, &DbLocation::new("/nowhere", DbBackend::Sqlite)).unwrap_err();
     assert!(
         err.to_string()
             .contains("no sqlite rpm database at /nowhere"),
@@ -606,7 +606,7 @@ fn bad_input_gives_clear_errors() {
     let mut o = RootOptions::new(world_dir(), "almalinux-8.10", &bdb);
     o.bdb = true;
     root::build_root(&o).unwrap();
-    let mut ts = Transaction::new(&bdb, &DbLocation::new(DBPATH, Backend::BdbReadOnly)).unwrap();
+    let mut ts = Transaction::new(&bdb, &DbLocation::new(DBPATH, DbBackend::BdbReadOnly)).unwrap();
     ts.add_erase(EraseTarget::Label("acme-agent")).unwrap();
     assert!(ts.run(TransactionFlags::test()).unwrap().succeeded());
     let err = ts.run(TransactionFlags::default()).unwrap_err();
@@ -631,7 +631,16 @@ fn failpoint_child() {
     for line in fs::read_to_string(list).unwrap().lines() {
         ts.add_install(Path::new(line), true).unwrap();
     }
-    let report = ts.run(TransactionFlags::default()).unwrap();
+    // rpm-sys reads no environment: the failpoint is armed from LEAPFROG_FAILPOINTS the way the
+    // executor arms it (`real_run_flags`).
+    let flags = TransactionFlags {
+        after_element: leapfrog_base::failpoints::foreign("rpm-after-element")
+            .unwrap()
+            .as_deref()
+            .and_then(leapfrog_base::failpoints::after_element),
+        ..TransactionFlags::default()
+    };
+    let report = ts.run(flags).unwrap();
     println!("child finished: {:?}", report.problems);
 }
 

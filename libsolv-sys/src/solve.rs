@@ -113,7 +113,7 @@ pub struct RuleInfo {
 
 /// One problem that prevents a solution.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
+pub struct SolverProblem {
     /// The most relevant rule (`solver_findproblemrule`).
     pub main: RuleInfo,
     /// All rules involved (`solver_findallproblemrules`).
@@ -155,7 +155,7 @@ pub enum Outcome {
     /// The ordered transaction.
     Solved(Vec<Step>),
     /// The problems; no transaction.
-    Problems(Vec<Problem>),
+    Problems(Vec<SolverProblem>),
 }
 
 /// A libsolv queue, freed on drop.
@@ -276,7 +276,7 @@ impl Pool {
                 Job::Favor(s) => (s, ffi::SOLVER_FAVOR),
             };
             if !self.select(&mut queue, spec, how)? && !matches!(job, Job::Erase(_)) {
-                unknown.push(Problem {
+                unknown.push(SolverProblem {
                     main: RuleInfo {
                         kind: RuleKind::JobUnknownPackage,
                         source: None,
@@ -322,7 +322,7 @@ impl Pool {
                 let mut rules = Queue::new();
                 // SAFETY: as above; `rules` is initialised.
                 unsafe { ffi::solver_findallproblemrules(solver.0, problem, &mut rules.0) };
-                problems.push(Problem {
+                problems.push(SolverProblem {
                     main: self.rule_info(&solver, main),
                     rules: rules
                         .as_slice()

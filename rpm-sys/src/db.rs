@@ -1,262 +1,22 @@
-//! Opening an rpm database read-only and listing what it holds.
+//! Opening an rpm database read-only and listing what it holds; also the opening and iterating
+//! that [`crate::Transaction`] shares.
 
 use std::ffi::{CStr, CString, c_int};
 use std::fmt;
 use std::fs;
 use std::io;
+use std::marker::PhantomData;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::ptr;
-use std::sync::{Mutex, MutexGuard, PoisonError};
-
-use serde::{Deserialize, Serialize};
+use std::sync::PoisonError;
 
 use crate::error::{RpmError, join_messages};
 use crate::ffi;
 use crate::header::PackageHeader;
+use crate::librpm::{LIBRPM, Session, c_dbpath, drain_messages, errors_only};
+use crate::location::DbLocation;
 use crate::package::{InstalledPackage, PackageDetails};
-
-/// The on-disk format of an rpm database, i.e. the value of rpm's `%_db_backend`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Backend {
-    /// `rpmdb.sqlite` (EL9 and later).
-    #[serde(rename = "sqlite")]
-    Sqlite,
-    /// A BerkeleyDB `Packages` file (EL7, EL8), read with rpm's read-only `bdb_ro` backend.
-    #[serde(rename = "bdb_ro")]
-    BdbReadOnly,
-}
-
-impl Backend {
-    /// The value of `%_db_backend` selecting this backend.
-    pub fn macro_value(self) -> &'static str {
-        match self {
-            Backend::Sqlite => "sqlite",
-            Backend::BdbReadOnly => "bdb_ro",
-        }
-    }
-
-    /// The file, inside the database directory, that holds the package headers.
-    pub fn packages_file(self) -> &'static str {
-        match self {
-            Backend::Sqlite => "rpmdb.sqlite",
-            Backend::BdbReadOnly => "Packages",
-        }
-    }
-}
-
-impl fmt::Display for Backend {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.macro_value())
-    }
-}
-
-/// Where an rpm database lives inside a root, and in which format.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct DbLocation {
-    /// The database directory as seen from inside the root (rpm's `%_dbpath`), e.g.
-    /// `/var/lib/rpm` (EL7-9) or `/usr/lib/sysimage/rpm` (EL10).
-    pub dbpath: String,
-    /// The database format.
-    pub backend: Backend,
-}
-
-impl DbLocation {
-    /// A location from a `%_dbpath` and a backend.
-    pub fn new(dbpath: impl Into<String>, backend: Backend) -> Self {
-        Self {
-            dbpath: dbpath.into(),
-            backend,
-        }
-    }
-
-    /// The host path of the file holding the package headers when the database is under `root`.
-    pub fn packages_file(&self, root: &Path) -> PathBuf {
-        root.join(self.dbpath.trim_start_matches('/'))
-            .join(self.backend.packages_file())
-    }
-
-    pub(crate) fn validate(&self) -> Result<CString, RpmError> {
-        let invalid = |reason| RpmError::InvalidDbPath {
-            dbpath: self.dbpath.clone(),
-            reason,
-        };
-        if !self.dbpath.starts_with('/') {
-            return Err(invalid("it must be absolute"));
-        }
-        if self.dbpath.contains('%') {
-            return Err(invalid("it must not contain rpm macros ('%')"));
-        }
-        if self.dbpath.split('/').any(|part| part == "..") {
-            return Err(invalid("it must not contain '..'"));
-        }
-        CString::new(self.dbpath.as_str()).map_err(|_| invalid("it contains a NUL byte"))
-    }
-}
-
-/// The version of the librpm this crate is linked with (e.g. `4.18.0`).
-pub fn librpm_version() -> String {
-    // SAFETY: RPMVERSION is an immutable, NUL-terminated string constant of librpm.
-    let version = unsafe { ffi::RPMVERSION };
-    if version.is_null() {
-        return String::new();
-    }
-    // SAFETY: checked non-null above; it is a static C string.
-    unsafe { CStr::from_ptr(version) }
-        .to_string_lossy()
-        .into_owned()
-}
-
-// ---------------------------------------------------------------------------------------------
-// librpm's global state
-// ---------------------------------------------------------------------------------------------
-
-/// Process-wide librpm state; the mutex around it is held during every call into librpm.
-#[derive(Debug)]
-pub(crate) struct Librpm {
-    /// Whether `rpmReadConfigFiles` succeeded (it is called once per process).
-    configured: bool,
-}
-
-pub(crate) static LIBRPM: Mutex<Librpm> = Mutex::new(Librpm { configured: false });
-
-/// Messages librpm logged since the last [`Session::take_messages`].
-static LOGGED: Mutex<Vec<(ffi::rpmlogLvl, String)>> = Mutex::new(Vec::new());
-
-/// librpm's log callback: keeps the message for the current session instead of printing it.
-extern "C" fn log_callback(rec: ffi::rpmlogRec, _data: ffi::rpmlogCallbackData) -> c_int {
-    // SAFETY: librpm passes a valid record for the duration of the callback.
-    let priority = unsafe { ffi::rpmlogRecPriority(rec) };
-    // SAFETY: as above; the message is a NUL-terminated string owned by the record (or null).
-    let message = unsafe { ffi::rpmlogRecMessage(rec) };
-    let message = if message.is_null() {
-        String::new()
-    } else {
-        // SAFETY: non-null, NUL-terminated, valid during the callback.
-        unsafe { CStr::from_ptr(message) }
-            .to_string_lossy()
-            .trim_end()
-            .to_owned()
-    };
-    LOGGED
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .push((priority, message));
-    0 // handled: no default logging to stderr
-}
-
-/// Holds the librpm lock, with `%_dbpath` and `%_db_backend` pushed for one database, for the
-/// duration of a group of librpm calls. Dropping it pops the macros and releases the lock.
-pub(crate) struct Session {
-    pushed: Vec<&'static CStr>,
-    _guard: MutexGuard<'static, Librpm>,
-}
-
-impl Session {
-    pub(crate) fn begin(location: &DbLocation, dbpath: &CStr) -> Result<Self, RpmError> {
-        let guard = lock_configured()?;
-        let mut session = Self {
-            pushed: Vec::with_capacity(2),
-            _guard: guard,
-        };
-        session.push_macro(c"_dbpath", dbpath)?;
-        let backend = match location.backend {
-            Backend::Sqlite => c"sqlite",
-            Backend::BdbReadOnly => c"bdb_ro",
-        };
-        session.push_macro(c"_db_backend", backend)?;
-        Ok(session)
-    }
-
-    fn push_macro(&mut self, name: &'static CStr, body: &CStr) -> Result<(), RpmError> {
-        // SAFETY: the session holds the librpm lock; a null context means the global one; all
-        // strings are NUL-terminated and librpm copies them.
-        let rc = unsafe {
-            ffi::rpmPushMacro(
-                ptr::null_mut(),
-                name.as_ptr(),
-                ptr::null(),
-                body.as_ptr(),
-                ffi::RMIL_CMDLINE,
-            )
-        };
-        if rc != 0 {
-            return Err(RpmError::Config {
-                detail: format!(
-                    "cannot define %{} as {:?}",
-                    name.to_string_lossy(),
-                    body.to_string_lossy()
-                ),
-            });
-        }
-        self.pushed.push(name);
-        Ok(())
-    }
-
-    /// Messages logged so far in this session; all of them are also emitted as `tracing` events.
-    pub(crate) fn take_messages(&self) -> Vec<(ffi::rpmlogLvl, String)> {
-        drain_messages()
-    }
-}
-
-impl Drop for Session {
-    fn drop(&mut self) {
-        for name in self.pushed.drain(..).rev() {
-            // SAFETY: we still hold the librpm lock (the guard is dropped after this body); the
-            // macro was pushed by this session so there is an entry to pop.
-            unsafe { ffi::rpmPopMacro(ptr::null_mut(), name.as_ptr()) };
-        }
-        drain_messages();
-    }
-}
-
-/// Takes the process-wide librpm lock, reading the rpm configuration (and installing the log
-/// callback) the first time. Every call into librpm happens while the returned guard is held;
-/// messages logged before the call are drained.
-pub(crate) fn lock_configured() -> Result<MutexGuard<'static, Librpm>, RpmError> {
-    let mut guard = LIBRPM.lock().unwrap_or_else(PoisonError::into_inner);
-    if !guard.configured {
-        // SAFETY: we hold the librpm lock; the callback is a valid `extern "C"` function for
-        // the whole life of the process and ignores its (null) data pointer.
-        unsafe { ffi::rpmlogSetCallback(Some(log_callback), ptr::null_mut()) };
-        // SAFETY: we hold the librpm lock; null arguments mean "the default files/target".
-        let rc = unsafe { ffi::rpmReadConfigFiles(ptr::null(), ptr::null()) };
-        let messages = drain_messages();
-        if rc != 0 {
-            return Err(RpmError::Config {
-                detail: join_messages(&errors_only(&messages), "rpmReadConfigFiles failed"),
-            });
-        }
-        guard.configured = true;
-        tracing::debug!(version = %librpm_version(), "librpm configured");
-    }
-    drain_messages();
-    Ok(guard)
-}
-
-pub(crate) fn drain_messages() -> Vec<(ffi::rpmlogLvl, String)> {
-    let messages = std::mem::take(&mut *LOGGED.lock().unwrap_or_else(PoisonError::into_inner));
-    for (priority, message) in &messages {
-        if *priority <= ffi::RPMLOG_ERR {
-            tracing::debug!(target: "librpm", priority, "error: {message}");
-        } else {
-            tracing::debug!(target: "librpm", priority, "{message}");
-        }
-    }
-    messages
-}
-
-pub(crate) fn errors_only(messages: &[(ffi::rpmlogLvl, String)]) -> Vec<String> {
-    messages
-        .iter()
-        .filter(|(priority, _)| *priority <= ffi::RPMLOG_ERR)
-        .map(|(_, message)| message.clone())
-        .collect()
-}
-
-// ---------------------------------------------------------------------------------------------
-// The database
-// ---------------------------------------------------------------------------------------------
 
 /// An rpm database of a root, opened read-only.
 ///
@@ -269,7 +29,6 @@ pub struct RpmDatabase {
     ts: ffi::rpmts,
     root: PathBuf,
     location: DbLocation,
-    dbpath: CString,
 }
 
 // SAFETY: the transaction set is only ever touched while holding the process-wide librpm lock
@@ -289,13 +48,10 @@ impl fmt::Debug for RpmDatabase {
 }
 
 /// Validates a root and the database location inside it before librpm sees them: the root's
-/// canonical path, the `%_dbpath` value and the root as a C string. The backend's file must
-/// exist (a database is never created).
-pub(crate) fn checked_root(
-    root: &Path,
-    location: &DbLocation,
-) -> Result<(PathBuf, CString, CString), RpmError> {
-    let dbpath = location.validate()?;
+/// canonical path and the root as a C string. The `%_dbpath` value must be usable and the
+/// backend's file must exist (a database is never created).
+fn checked_root(root: &Path, location: &DbLocation) -> Result<(PathBuf, CString), RpmError> {
+    c_dbpath(location)?;
     let root = fs::canonicalize(root).map_err(|source| RpmError::Root {
         root: root.to_path_buf(),
         source,
@@ -318,7 +74,60 @@ pub(crate) fn checked_root(
     }
     let c_root = CString::new(root.as_os_str().as_bytes())
         .map_err(|_| RpmError::NulInPath { path: root.clone() })?;
-    Ok((root, dbpath, c_root))
+    Ok((root, c_root))
+}
+
+/// A new transaction set rooted at `root` with the database at `location` opened read-only: what
+/// [`RpmDatabase::open`] and [`crate::Transaction::new`] share. The root and location are checked
+/// first; `configure` sets the set's flags and callbacks before the database is opened (it runs
+/// holding the librpm lock and fails with librpm's detail).
+///
+/// Returns the canonical root and the set, which the caller owns and frees with `rpmtsFree`
+/// holding the librpm lock; on error the set is already freed.
+pub(crate) fn open_read_only(
+    root: &Path,
+    location: &DbLocation,
+    configure: impl FnOnce(ffi::rpmts) -> Result<(), String>,
+) -> Result<(PathBuf, ffi::rpmts), RpmError> {
+    let (root, c_root) = checked_root(root, location)?;
+    let open_error = |detail: String| RpmError::Open {
+        root: root.clone(),
+        dbpath: location.dbpath.clone(),
+        backend: location.backend,
+        detail,
+    };
+
+    let session = Session::begin(location)?;
+    // SAFETY: we hold the librpm lock (session); rpmtsCreate has no preconditions.
+    let ts = unsafe { ffi::rpmtsCreate() };
+    if ts.is_null() {
+        return Err(open_error("rpmtsCreate failed".into()));
+    }
+    // From here on `ts` must be freed on every error path.
+    let result = (|| {
+        // SAFETY: `ts` is a valid transaction set and `c_root` a NUL-terminated absolute
+        // path that librpm copies.
+        if unsafe { ffi::rpmtsSetRootDir(ts, c_root.as_ptr()) } != 0 {
+            return Err("rpmtsSetRootDir rejected the root".to_owned());
+        }
+        configure(ts)?;
+        let read_only = c_int::try_from(ffi::O_RDONLY).unwrap_or(0);
+        // SAFETY: `ts` is valid and has its root set; `%_dbpath`/`%_db_backend` are pushed
+        // and the file they designate exists, so librpm opens (never creates) it.
+        let rc = unsafe { ffi::rpmtsOpenDB(ts, read_only) };
+        let messages = session.take_messages();
+        if rc != 0 {
+            return Err(join_messages(&errors_only(&messages), "rpmtsOpenDB failed"));
+        }
+        Ok(())
+    })();
+    if let Err(detail) = result {
+        // SAFETY: `ts` is valid, owned by us and not used after this; we hold the lock.
+        unsafe { ffi::rpmtsFree(ts) };
+        return Err(open_error(detail));
+    }
+    drop(session);
+    Ok((root, ts))
 }
 
 impl RpmDatabase {
@@ -331,28 +140,7 @@ impl RpmDatabase {
     /// the rpm configuration cannot be read, or librpm cannot open the database (e.g. it is
     /// corrupt). Messages name the root and the database path.
     pub fn open(root: &Path, location: &DbLocation) -> Result<Self, RpmError> {
-        let (root, dbpath, c_root) = checked_root(root, location)?;
-
-        let open_error = |detail: String| RpmError::Open {
-            root: root.clone(),
-            dbpath: location.dbpath.clone(),
-            backend: location.backend,
-            detail,
-        };
-
-        let session = Session::begin(location, &dbpath)?;
-        // SAFETY: we hold the librpm lock (session); rpmtsCreate has no preconditions.
-        let ts = unsafe { ffi::rpmtsCreate() };
-        if ts.is_null() {
-            return Err(open_error("rpmtsCreate failed".into()));
-        }
-        // From here on `ts` must be freed on every error path.
-        let result = (|| {
-            // SAFETY: `ts` is a valid transaction set and `c_root` a NUL-terminated absolute
-            // path that librpm copies.
-            if unsafe { ffi::rpmtsSetRootDir(ts, c_root.as_ptr()) } != 0 {
-                return Err("rpmtsSetRootDir rejected the root".to_owned());
-            }
+        let (root, ts) = open_read_only(root, location, |ts| {
             let no_checks = ffi::RPMVSF_NOSHA1HEADER
                 | ffi::RPMVSF_NOSHA256HEADER
                 | ffi::RPMVSF_NOPAYLOAD
@@ -363,28 +151,13 @@ impl RpmDatabase {
                 | ffi::RPMVSF_NORSA;
             // SAFETY: `ts` is valid; this only stores flags.
             unsafe { ffi::rpmtsSetVSFlags(ts, no_checks) };
-            let read_only = c_int::try_from(ffi::O_RDONLY).unwrap_or(0);
-            // SAFETY: `ts` is valid and has its root set; `%_dbpath`/`%_db_backend` are pushed
-            // and the file they designate exists, so librpm opens (never creates) it.
-            let rc = unsafe { ffi::rpmtsOpenDB(ts, read_only) };
-            let messages = session.take_messages();
-            if rc != 0 {
-                return Err(join_messages(&errors_only(&messages), "rpmtsOpenDB failed"));
-            }
             Ok(())
-        })();
-        if let Err(detail) = result {
-            // SAFETY: `ts` is valid, owned by us and not used after this; we hold the lock.
-            unsafe { ffi::rpmtsFree(ts) };
-            return Err(open_error(detail));
-        }
-        drop(session);
+        })?;
         tracing::debug!(root = %root.display(), dbpath = %location.dbpath, backend = %location.backend, "opened rpm database");
         Ok(Self {
             ts,
             root,
             location: location.clone(),
-            dbpath,
         })
     }
 
@@ -442,10 +215,10 @@ impl RpmDatabase {
     /// Calls `read` on every header of the database (inside a session, holding the librpm lock)
     /// and collects the results.
     fn read_all<T>(&self, mut read: impl FnMut(ffi::Header) -> T) -> Result<Vec<T>, RpmError> {
-        let session = Session::begin(&self.location, &self.dbpath)?;
+        let session = Session::begin(&self.location)?;
         let mut items = Vec::new();
         {
-            let iterator = PackageIterator::new(self.ts);
+            let iterator = MatchIterator::all(self.ts);
             while let Some(header) = iterator.next_header() {
                 // `header` was just returned by the iterator, which keeps it alive until the next
                 // call; we hold the librpm lock through `session`.
@@ -476,11 +249,16 @@ impl Drop for RpmDatabase {
     }
 }
 
-/// An iterator over all headers of the database; must live inside a [`Session`].
-struct PackageIterator(ffi::rpmdbMatchIterator);
+/// A match iterator over the headers of a transaction set's database; it must live inside a
+/// [`Session`] (the librpm lock is held while it exists), and borrows its key.
+pub(crate) struct MatchIterator<'key> {
+    mi: ffi::rpmdbMatchIterator,
+    _key: PhantomData<&'key [u8]>,
+}
 
-impl PackageIterator {
-    fn new(ts: ffi::rpmts) -> Self {
+impl MatchIterator<'static> {
+    /// Every package of the database of `ts` (valid, with its database open).
+    pub(crate) fn all(ts: ffi::rpmts) -> Self {
         // SAFETY: `ts` is a valid transaction set with an open database, and the caller holds the
         // librpm lock; a null key with length 0 iterates over every package.
         let mi = unsafe {
@@ -491,48 +269,67 @@ impl PackageIterator {
                 0,
             )
         };
-        Self(mi)
+        MatchIterator {
+            mi,
+            _key: PhantomData,
+        }
+    }
+}
+
+impl<'key> MatchIterator<'key> {
+    /// The installed packages matching a label (`name`, `name-version-release`,
+    /// `name-[epoch:]version-release.arch`), as `rpm -e` takes it.
+    pub(crate) fn label(ts: ffi::rpmts, label: &'key CStr) -> Self {
+        // SAFETY: `ts` is valid with an open database and the caller holds the lock; librpm reads
+        // a label key of length 0 as a C string, which `label` is, alive as long as the iterator.
+        let mi = unsafe {
+            ffi::rpmtsInitIterator(
+                ts,
+                ffi::RPMDBI_LABEL as ffi::rpmDbiTagVal,
+                label.as_ptr().cast(),
+                0,
+            )
+        };
+        Self {
+            mi,
+            _key: PhantomData,
+        }
     }
 
-    fn next_header(&self) -> Option<ffi::Header> {
-        if self.0.is_null() {
+    /// The installed package with this rpmdb instance number.
+    pub(crate) fn instance(ts: ffi::rpmts, instance: &'key u32) -> Self {
+        // SAFETY: `ts` is valid with an open database and the caller holds the lock; the key is
+        // exactly the 4 bytes of `instance`, alive as long as the iterator.
+        let mi = unsafe {
+            ffi::rpmtsInitIterator(
+                ts,
+                ffi::RPMDBI_PACKAGES as ffi::rpmDbiTagVal,
+                ptr::from_ref(instance).cast(),
+                size_of::<u32>(),
+            )
+        };
+        Self {
+            mi,
+            _key: PhantomData,
+        }
+    }
+
+    /// The next header, valid until the next call; the caller holds the lock.
+    pub(crate) fn next_header(&self) -> Option<ffi::Header> {
+        if self.mi.is_null() {
             return None;
         }
         // SAFETY: the iterator is valid (non-null, not yet freed); the caller holds the lock.
-        let header = unsafe { ffi::rpmdbNextIterator(self.0) };
+        let header = unsafe { ffi::rpmdbNextIterator(self.mi) };
         (!header.is_null()).then_some(header)
     }
 }
 
-impl Drop for PackageIterator {
+impl Drop for MatchIterator<'_> {
     fn drop(&mut self) {
-        if !self.0.is_null() {
+        if !self.mi.is_null() {
             // SAFETY: the iterator is valid and freed exactly once; the caller holds the lock.
-            unsafe { ffi::rpmdbFreeIterator(self.0) };
+            unsafe { ffi::rpmdbFreeIterator(self.mi) };
         }
     }
-}
-
-/// Runs `f` holding the process-wide librpm lock, with the rpm configuration read and
-/// `%_dbpath`/`%_db_backend` pushed for `location` (popped again afterwards).
-///
-/// This is for other libraries linked against the same librpm that open an rpm database
-/// themselves (libsolvext's `repo_add_rpmdb`): they see the macros, and no other librpm call of
-/// this crate runs at the same time. `f` must not call back into this crate (the lock is not
-/// reentrant).
-///
-/// # Errors
-///
-/// When the location is invalid or the rpm configuration cannot be read.
-/// Returns `f`'s value and the error messages librpm logged meanwhile.
-pub fn with_db_macros<T>(
-    location: &DbLocation,
-    f: impl FnOnce() -> T,
-) -> Result<(T, Vec<String>), RpmError> {
-    let dbpath = location.validate()?;
-    let session = Session::begin(location, &dbpath)?;
-    let value = f();
-    let errors = errors_only(&session.take_messages());
-    drop(session);
-    Ok((value, errors))
 }

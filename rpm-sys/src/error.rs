@@ -3,12 +3,13 @@
 use std::io;
 use std::path::PathBuf;
 
-use crate::db::Backend;
+use crate::location::DbBackend;
 
-/// Everything that can go wrong while reading an rpm database.
+/// Everything that can go wrong while reading an rpm database or a package file's header.
 ///
-/// Messages name the root and the database path so that they make sense on their own, and carry
-/// the error messages librpm logged while failing (librpm itself prints nothing).
+/// Messages name the root and the database path (or the package file) so that they make sense
+/// on their own, and carry the error messages librpm logged while failing (librpm itself prints
+/// nothing).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum RpmError {
@@ -58,7 +59,7 @@ pub enum RpmError {
         /// The database path inside the root.
         dbpath: String,
         /// The backend that was asked for.
-        backend: Backend,
+        backend: DbBackend,
         /// The file that is missing (a host path).
         file: PathBuf,
         /// Why it cannot be used.
@@ -84,8 +85,17 @@ pub enum RpmError {
         /// The database path inside the root.
         dbpath: String,
         /// The backend that was asked for.
-        backend: Backend,
+        backend: DbBackend,
         /// librpm's messages.
+        detail: String,
+    },
+
+    /// A package file cannot be read: not a regular file, not an rpm package, or damaged.
+    #[error("cannot read the package file {path}: {detail}", path = path.display())]
+    PackageFile {
+        /// The file.
+        path: PathBuf,
+        /// Why (librpm's messages).
         detail: String,
     },
 
@@ -101,7 +111,7 @@ pub enum RpmError {
         /// The database path inside the root.
         dbpath: String,
         /// The backend that was asked for.
-        backend: Backend,
+        backend: DbBackend,
         /// librpm's messages.
         detail: String,
     },

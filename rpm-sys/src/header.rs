@@ -8,11 +8,11 @@ use std::ptr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::db::{DbLocation, Session, errors_only};
-use crate::error::join_messages;
+use crate::error::{RpmError, join_messages};
 use crate::ffi;
+use crate::librpm::{Session, errors_only};
+use crate::location::{DbBackend, DbLocation};
 use crate::package::{InstalledPackage, header_format};
-use crate::transaction::TransactionError;
 
 /// `RPMFILE_GHOST`: the file is owned by the package but not in its payload.
 const RPMFILE_GHOST: u32 = 1 << 6;
@@ -183,7 +183,8 @@ impl Drop for OwnedHeader {
     }
 }
 
-/// Reads the header of the package file at `path` with the transaction set `ts`.
+/// Reads the header of the package file at `path` with the transaction set `ts`; the error is
+/// why it cannot be read, for the caller's error naming the file.
 ///
 /// The caller holds the librpm lock (a [`Session`]) and has set `ts`'s verification flags;
 /// signatures by keys librpm does not know are accepted here (package files are verified
@@ -192,22 +193,14 @@ pub(crate) fn read_header(
     session: &Session,
     ts: ffi::rpmts,
     path: &Path,
-) -> Result<OwnedHeader, TransactionError> {
-    let bad = |detail: String| TransactionError::PackageFile {
-        path: path.to_path_buf(),
-        detail,
-    };
+) -> Result<OwnedHeader, String> {
     let c_path =
-        CString::new(path.as_os_str().as_bytes()).map_err(|_| bad("NUL byte in path".into()))?;
+        CString::new(path.as_os_str().as_bytes()).map_err(|_| "NUL byte in path".to_owned())?;
     if !path.is_file() {
-        return Err(bad("not a regular file".into()));
+        return Err("not a regular file".into());
     }
-    let fd = RpmFd::open(&c_path).ok_or_else(|| {
-        bad(join_messages(
-            &errors_only(&session.take_messages()),
-            "cannot open it",
-        ))
-    })?;
+    let fd = RpmFd::open(&c_path)
+        .ok_or_else(|| join_messages(&errors_only(&session.take_messages()), "cannot open it"))?;
     let mut header: ffi::Header = ptr::null_mut();
     // SAFETY: `ts` is valid, `fd` is an open FD, `c_path` is NUL-terminated and `header` is a
     // valid out-pointer; we hold the librpm lock.
@@ -218,10 +211,10 @@ pub(crate) fn read_header(
         if !header.is_null() {
             drop(OwnedHeader(header));
         }
-        return Err(bad(join_messages(
+        return Err(join_messages(
             &errors_only(&messages),
             "librpm cannot read its header (not an rpm package, or damaged)",
-        )));
+        ));
     }
     Ok(OwnedHeader(header))
 }
@@ -238,15 +231,14 @@ pub(crate) const NO_SIGNATURES: ffi::rpmVSFlags =
 /// # Errors
 ///
 /// When the path is not a readable regular file or librpm cannot read an rpm header from it.
-pub fn read_package_file(path: &Path) -> Result<PackageHeader, TransactionError> {
+pub fn read_package_file(path: &Path) -> Result<PackageHeader, RpmError> {
     let path: PathBuf = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    let location = DbLocation::new("/var/lib/rpm", crate::Backend::Sqlite);
-    let dbpath = location.validate()?;
-    let session = Session::begin(&location, &dbpath)?;
+    let location = DbLocation::new("/var/lib/rpm", DbBackend::Sqlite);
+    let session = Session::begin(&location)?;
     // SAFETY: we hold the librpm lock; rpmtsCreate has no preconditions.
     let ts = unsafe { ffi::rpmtsCreate() };
     if ts.is_null() {
-        return Err(TransactionError::PackageFile {
+        return Err(RpmError::PackageFile {
             path,
             detail: "rpmtsCreate failed".into(),
         });
@@ -255,7 +247,12 @@ pub fn read_package_file(path: &Path) -> Result<PackageHeader, TransactionError>
     unsafe { ffi::rpmtsSetVSFlags(ts, NO_SIGNATURES) };
     let header = read_header(&session, ts, &path);
     // SAFETY: `header` is a valid header we own (read just above) and we hold the lock.
-    let result = header.map(|h| unsafe { PackageHeader::from_header(h.0) });
+    let result = header
+        .map(|h| unsafe { PackageHeader::from_header(h.0) })
+        .map_err(|detail| RpmError::PackageFile {
+            path: path.clone(),
+            detail,
+        });
     // SAFETY: `ts` is valid, owned here and not used after this; the header was freed above.
     unsafe { ffi::rpmtsFree(ts) };
     drop(session);

@@ -27,9 +27,9 @@ use std::ptr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::RpmError;
-use crate::db::{drain_messages, lock_configured};
+use crate::error::RpmError;
 use crate::ffi;
+use crate::librpm::{drain_messages, lock_configured};
 
 const ARMOR_BEGIN: &str = "-----BEGIN PGP PUBLIC KEY BLOCK-----";
 

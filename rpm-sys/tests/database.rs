@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use rpm_sys::{Backend, DbLocation, InstalledPackage, RpmDatabase, RpmError};
+use rpm_sys::{DbBackend, DbLocation, InstalledPackage, RpmDatabase, RpmError};
 use tempfile::TempDir;
 
 const DBPATH: &str = "/var/lib/rpm";
@@ -258,10 +258,10 @@ fn lists_packages_of_a_sqlite_database() {
     let fixture = fixture();
     let db = RpmDatabase::open(
         &fixture.sqlite_root,
-        &DbLocation::new(DBPATH, Backend::Sqlite),
+        &DbLocation::new(DBPATH, DbBackend::Sqlite),
     )
     .expect("open sqlite rpmdb");
-    assert_eq!(db.location().backend, Backend::Sqlite);
+    assert_eq!(db.location().backend, DbBackend::Sqlite);
     let packages = db.installed_packages().expect("list packages");
     check_fixture_packages(&packages, &fixture.key_id);
     // Reading twice gives the same answer.
@@ -273,7 +273,7 @@ fn lists_packages_of_a_berkeley_db_packages_file() {
     let fixture = fixture();
     let db = RpmDatabase::open(
         &fixture.bdb_root,
-        &DbLocation::new(DBPATH, Backend::BdbReadOnly),
+        &DbLocation::new(DBPATH, DbBackend::BdbReadOnly),
     )
     .expect("open bdb rpmdb");
     let packages = db.installed_packages().expect("list packages");
@@ -293,9 +293,9 @@ fn databases_can_be_used_from_several_threads() {
         for i in 0..8 {
             scope.spawn(move || {
                 let (root, backend) = if i % 2 == 0 {
-                    (&fixture.sqlite_root, Backend::Sqlite)
+                    (&fixture.sqlite_root, DbBackend::Sqlite)
                 } else {
-                    (&fixture.bdb_root, Backend::BdbReadOnly)
+                    (&fixture.bdb_root, DbBackend::BdbReadOnly)
                 };
                 let db = RpmDatabase::open(root, &DbLocation::new(DBPATH, backend)).unwrap();
                 for _ in 0..5 {
@@ -311,21 +311,21 @@ fn packages_round_trip_through_json() {
     let fixture = fixture();
     let db = RpmDatabase::open(
         &fixture.sqlite_root,
-        &DbLocation::new(DBPATH, Backend::Sqlite),
+        &DbLocation::new(DBPATH, DbBackend::Sqlite),
     )
     .unwrap();
     let packages = db.installed_packages().unwrap();
     let json = serde_json::to_string(&packages).unwrap();
     let back: Vec<InstalledPackage> = serde_json::from_str(&json).unwrap();
     assert_eq!(back, packages);
-    let location = serde_json::to_value(DbLocation::new(DBPATH, Backend::BdbReadOnly)).unwrap();
+    let location = serde_json::to_value(DbLocation::new(DBPATH, DbBackend::BdbReadOnly)).unwrap();
     assert_eq!(
         location,
         serde_json::json!({"dbpath": "/var/lib/rpm", "backend": "bdb_ro"})
     );
 }
 
-fn open_err(root: &Path, dbpath: &str, backend: Backend) -> RpmError {
+fn open_err(root: &Path, dbpath: &str, backend: DbBackend) -> RpmError {
     RpmDatabase::open(root, &DbLocation::new(dbpath, backend)).expect_err("opening should fail")
 }
 
@@ -333,7 +333,7 @@ fn open_err(root: &Path, dbpath: &str, backend: Backend) -> RpmError {
 fn nonexistent_root_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("no-such-root");
-    let err = open_err(&root, DBPATH, Backend::Sqlite);
+    let err = open_err(&root, DBPATH, DbBackend::Sqlite);
     assert!(matches!(err, RpmError::Root { .. }), "{err:?}");
     assert!(err.to_string().contains("no-such-root"), "{err}");
 }
@@ -343,14 +343,14 @@ fn root_that_is_a_file_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("file");
     fs::write(&root, "").unwrap();
-    let err = open_err(&root, DBPATH, Backend::Sqlite);
+    let err = open_err(&root, DBPATH, DbBackend::Sqlite);
     assert!(matches!(err, RpmError::RootNotADirectory { .. }), "{err:?}");
 }
 
 #[test]
 fn missing_database_is_an_error_and_nothing_is_created() {
     let dir = tempfile::tempdir().unwrap();
-    for backend in [Backend::Sqlite, Backend::BdbReadOnly] {
+    for backend in [DbBackend::Sqlite, DbBackend::BdbReadOnly] {
         let err = open_err(dir.path(), DBPATH, backend);
         assert!(matches!(err, RpmError::DatabaseMissing { .. }), "{err:?}");
         let message = err.to_string();
@@ -378,7 +378,7 @@ fn invalid_dbpaths_are_rejected() {
         "/var/lib\0/rpm",
         "",
     ] {
-        let err = open_err(dir.path(), dbpath, Backend::Sqlite);
+        let err = open_err(dir.path(), dbpath, DbBackend::Sqlite);
         assert!(
             matches!(err, RpmError::InvalidDbPath { .. }),
             "{dbpath:?}: {err:?}"
@@ -393,7 +393,7 @@ fn corrupt_databases_are_errors() {
     fs::create_dir_all(&dbdir).unwrap();
 
     fs::write(dbdir.join("rpmdb.sqlite"), "this is not a database\n").unwrap();
-    let err = open_err(dir.path(), DBPATH, Backend::Sqlite);
+    let err = open_err(dir.path(), DBPATH, DbBackend::Sqlite);
     assert!(matches!(err, RpmError::Open { .. }), "{err:?}");
     let message = err.to_string();
     assert!(
@@ -406,12 +406,12 @@ fn corrupt_databases_are_errors() {
     );
 
     fs::write(dbdir.join("Packages"), "nor is this\n").unwrap();
-    let err = open_err(dir.path(), DBPATH, Backend::BdbReadOnly);
+    let err = open_err(dir.path(), DBPATH, DbBackend::BdbReadOnly);
     assert!(matches!(err, RpmError::Open { .. }), "{err:?}");
 
     // An empty file is not a database either.
     fs::write(dbdir.join("Packages"), "").unwrap();
-    let err = open_err(dir.path(), DBPATH, Backend::BdbReadOnly);
+    let err = open_err(dir.path(), DBPATH, DbBackend::BdbReadOnly);
     assert!(matches!(err, RpmError::Open { .. }), "{err:?}");
 }
 
@@ -441,7 +441,7 @@ fn corrupt_headers_make_the_listing_fail() {
     .unwrap();
     drop(copy);
 
-    let db = RpmDatabase::open(dir.path(), &DbLocation::new(DBPATH, Backend::Sqlite)).unwrap();
+    let db = RpmDatabase::open(dir.path(), &DbLocation::new(DBPATH, DbBackend::Sqlite)).unwrap();
     let err = db
         .installed_packages()
         .expect_err("a corrupt header must fail the listing");

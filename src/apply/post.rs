@@ -8,7 +8,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use rpm_sys::{Backend, DbLocation};
+use rpm_sys::{DbBackend, DbLocation};
 
 use crate::plan::document::{Modules, PlanDocument};
 use crate::plan::fates::Action;
@@ -59,9 +59,9 @@ fn io_err(what: &'static str, path: &Path) -> impl FnOnce(io::Error) -> PostErro
 /// `/usr/lib/sysimage/rpm` from EL10.
 pub fn target_db_location(target_major: u32) -> DbLocation {
     let backend = if target_major >= 9 {
-        Backend::Sqlite
+        DbBackend::Sqlite
     } else {
-        Backend::BdbReadOnly
+        DbBackend::BdbReadOnly
     };
     let dbpath = if target_major >= 10 {
         SYSIMAGE_RPM
@@ -101,7 +101,7 @@ pub fn convert_rpmdb(
         )));
     }
     let move_needed = target.dbpath != current.dbpath && target_major >= 10;
-    let rebuild_needed = current.backend == Backend::BdbReadOnly && target_major >= 9;
+    let rebuild_needed = current.backend == DbBackend::BdbReadOnly && target_major >= 9;
     if !move_needed && !rebuild_needed {
         return Ok(None);
     }
@@ -113,7 +113,7 @@ pub fn convert_rpmdb(
     }
     if rebuild_needed {
         rebuild(root, &now.dbpath)?;
-        now.backend = Backend::Sqlite;
+        now.backend = DbBackend::Sqlite;
         let sqlite = now.packages_file(root);
         if !sqlite.is_file() {
             return Err(PostError::Rebuild {
@@ -371,10 +371,10 @@ mod tests {
         assert_eq!(release_major("almalinux-9.6"), Some(9));
         assert_eq!(release_major("centos-7.9"), Some(7));
         assert_eq!(release_major("nonsense"), None);
-        assert_eq!(target_db_location(8).backend, Backend::BdbReadOnly);
+        assert_eq!(target_db_location(8).backend, DbBackend::BdbReadOnly);
         assert_eq!(
             target_db_location(9),
-            DbLocation::new(VAR_LIB_RPM, Backend::Sqlite)
+            DbLocation::new(VAR_LIB_RPM, DbBackend::Sqlite)
         );
         assert_eq!(target_db_location(10).dbpath, SYSIMAGE_RPM);
     }

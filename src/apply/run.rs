@@ -16,7 +16,7 @@ use crate::workspace::Workspace;
 #[derive(Debug, Clone)]
 pub(crate) enum Transition {
     /// planned -> snapshotted.
-    Snapshotted(SnapshotSet),
+    Snapshotted(Box<SnapshotSet>),
     /// snapshotted -> applying.
     Applying,
     /// applying -> verifying.
@@ -51,7 +51,7 @@ impl Transition {
 
     fn apply(self, state: &mut State, note: &str) -> Result<(), IllegalTransition> {
         match self {
-            Transition::Snapshotted(set) => state.snapshotted(set, note),
+            Transition::Snapshotted(set) => state.snapshotted(*set, note),
             Transition::Applying => state.applying(note),
             Transition::Verifying => state.verifying(note),
             Transition::Done => state.done(note),

@@ -255,6 +255,10 @@ pub(crate) fn take(
         None => "no snapshot (--snapshot none acknowledged); /boot is saved".into(),
     };
     run.time("snapshot", started);
-    run.enter(Transition::Snapshotted(set), &summary, Save::Required)?;
+    run.enter(
+        Transition::Snapshotted(Box::new(set)),
+        &summary,
+        Save::Required,
+    )?;
     Ok(())
 }

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use leapfrog_base::failpoints::{self, FailpointError};
-use rpm_sys::{Backend as DbBackend, ProgressKind, Transaction, TransactionFlags};
+use rpm_sys::{DbBackend, ProgressKind, Transaction, TransactionFlags};
 
 use super::error::{StepError, TransactionFailure};
 use super::post;

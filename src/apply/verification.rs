@@ -5,7 +5,7 @@
 
 use std::time::Instant;
 
-use rpm_sys::Backend as DbBackend;
+use rpm_sys::DbBackend;
 
 use super::error::StepError;
 use super::post;

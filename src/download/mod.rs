@@ -81,13 +81,19 @@ fn join_url(base: &str, location: &str) -> String {
     )
 }
 
-/// Base URLs of each repository the incoming packages come from, and the key URLs of those
-/// repositories.
+/// Where the incoming packages come from.
+struct Sources {
+    /// Base URLs of each repository the incoming packages come from.
+    baseurls: BTreeMap<String, Vec<String>>,
+    /// The key URLs of those repositories.
+    key_urls: Vec<String>,
+}
+
 fn sources(
     plan: &PlanDocument,
     media: &crate::plan::media::Mounted,
     transport: &Transport,
-) -> anyhow::Result<(BTreeMap<String, Vec<String>>, Vec<String>)> {
+) -> anyhow::Result<Sources> {
     let repos: BTreeMap<&str, &TargetRepo> =
         plan.repos.iter().map(|r| (r.id.as_str(), r)).collect();
     let used: BTreeSet<&str> = plan.incoming().map(|e| e.repo.as_str()).collect();
@@ -114,7 +120,7 @@ fn sources(
         };
         baseurls.insert(id.to_string(), urls);
     }
-    Ok((baseurls, key_urls))
+    Ok(Sources { baseurls, key_urls })
 }
 
 /// Downloads and verifies the packages of `plan`, runs the test transaction and the space
@@ -145,7 +151,7 @@ pub fn download(
         offline: opts.offline,
         ..Transport::default()
     };
-    let (baseurls, key_urls) = sources(plan, &media, &transport)?;
+    let Sources { baseurls, key_urls } = sources(plan, &media, &transport)?;
     let keys = fetch::fetch_keys(&key_urls, &ws.keys_dir(), &transport)
         .context("cannot fetch the target repositories' keys")?;
     let incoming = plan.incoming().count();

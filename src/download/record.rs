@@ -36,7 +36,7 @@ pub struct DownloadRecord {
     /// Package file of every incoming NEVRA, relative to `var/lib/leapfrog/packages`.
     pub files: BTreeMap<String, String>,
     /// Problems of rpm's test transaction.
-    pub test_transaction: Vec<rpm_sys::Problem>,
+    pub test_transaction: Vec<rpm_sys::TransactionProblem>,
     /// The disk-space estimate.
     pub space: SpaceEstimate,
     /// Verified and the transaction fits.

@@ -99,7 +99,7 @@ pub struct Step {
 /// The kind of a problem.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum ProblemKind {
+pub enum DepsolveProblemKind {
     /// A dependency nothing in the target repositories provides.
     MissingDependency,
     /// Packages conflict.
@@ -114,9 +114,9 @@ pub enum ProblemKind {
 
 /// A problem that prevents a solution, in human terms.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Problem {
+pub struct DepsolveProblem {
     /// Kind.
-    pub kind: ProblemKind,
+    pub kind: DepsolveProblemKind,
     /// The packages involved (NEVRAs or requested names).
     pub packages: Vec<String>,
     /// The missing capability, when that is the problem.
@@ -133,7 +133,7 @@ pub struct Solution {
     /// Ordered transaction (empty when there are problems).
     pub steps: Vec<Step>,
     /// Problems (empty when solved).
-    pub problems: Vec<Problem>,
+    pub problems: Vec<DepsolveProblem>,
     /// Active module streams (`name:stream`) of the target.
     pub module_streams: Vec<String>,
     /// Installed packages the transaction leaves alone although a target repository carries
@@ -357,7 +357,7 @@ pub fn solve(req: &Request) -> Result<Solution, DepsolveError> {
 }
 
 /// Turns a libsolv problem into a message naming packages and capability, with a hint.
-fn translate(problem: &libsolv_sys::Problem) -> Problem {
+fn translate(problem: &libsolv_sys::SolverProblem) -> DepsolveProblem {
     // The most telling rule: a missing capability beats everything else.
     let rule = problem
         .rules
@@ -374,7 +374,7 @@ fn translate(problem: &libsolv_sys::Problem) -> Problem {
     let tgt = rule.target.clone().unwrap_or_default();
     let (kind, missing, message, hint) = match rule.kind {
         RuleKind::NothingProvides => (
-            ProblemKind::MissingDependency,
+            DepsolveProblemKind::MissingDependency,
             Some(dep.clone()),
             format!("nothing in the target repositories provides {dep} needed by {src}"),
             format!(
@@ -383,7 +383,7 @@ fn translate(problem: &libsolv_sys::Problem) -> Problem {
             ),
         ),
         RuleKind::Requires if rule.source_installed && rule.dep.is_some() => (
-            ProblemKind::MissingDependency,
+            DepsolveProblemKind::MissingDependency,
             Some(dep.clone()),
             format!(
                 "nothing in the target repositories provides {dep} needed by {src} \
@@ -397,7 +397,7 @@ fn translate(problem: &libsolv_sys::Problem) -> Problem {
         RuleKind::JobNothingProvides | RuleKind::JobUnknownPackage => {
             packages.push(dep.clone());
             (
-                ProblemKind::UnknownPackage,
+                DepsolveProblemKind::UnknownPackage,
                 Some(dep.clone()),
                 format!("no package in the target repositories matches {dep}"),
                 format!(
@@ -406,7 +406,7 @@ fn translate(problem: &libsolv_sys::Problem) -> Problem {
             )
         }
         RuleKind::Conflicts | RuleKind::Obsoletes | RuleKind::SameName => (
-            ProblemKind::Conflict,
+            DepsolveProblemKind::Conflict,
             None,
             format!(
                 "{src} conflicts with {tgt}{}",
@@ -419,7 +419,7 @@ fn translate(problem: &libsolv_sys::Problem) -> Problem {
             format!("remove {} or {} with --drop", name_of(&src), name_of(&tgt)),
         ),
         RuleKind::Distupgrade | RuleKind::Update | RuleKind::NotInstallable => (
-            ProblemKind::NoSuccessor,
+            DepsolveProblemKind::NoSuccessor,
             None,
             format!("{src} cannot be kept and nothing in the target repositories replaces it"),
             format!(
@@ -428,7 +428,7 @@ fn translate(problem: &libsolv_sys::Problem) -> Problem {
             ),
         ),
         _ => (
-            ProblemKind::Other,
+            DepsolveProblemKind::Other,
             rule.dep.clone(),
             format!(
                 "{:?} rule: {}{}{}",
@@ -449,7 +449,7 @@ fn translate(problem: &libsolv_sys::Problem) -> Problem {
         ),
     };
     packages.dedup();
-    Problem {
+    DepsolveProblem {
         kind,
         packages,
         missing,

@@ -414,6 +414,9 @@ pub fn evolve(inp: &mut Inputs, inputs: &PlanInputs) -> anyhow::Result<Evolution
 pub struct Repositories {
     selection: repos::Selection,
     media: super::media::Mounted,
+    /// The repositories as the plan records them (mirror lists resolved), once the metadata
+    /// stage has run.
+    resolved: Vec<repos::TargetRepo>,
 }
 
 /// Stage `repositories`: the target repositories, from the operator's definitions
@@ -475,21 +478,25 @@ pub fn select_repositories(
             ws.target_repos_dir().display()
         );
     }
-    Ok(Repositories { selection, media })
+    Ok(Repositories {
+        selection,
+        media,
+        resolved: Vec::new(),
+    })
 }
 
 /// Stage `metadata`: each target repository's metadata, verified, into the workspace's
-/// metadata cache (local repositories are used in place). Returns the repositories as the
-/// plan records them (mirror lists resolved) and where libsolv reads each.
+/// metadata cache (local repositories are used in place). Records the repositories as the plan
+/// records them (mirror lists resolved) and returns where libsolv reads each.
 ///
 /// # Errors
 ///
 /// When a mirror list or the metadata cannot be fetched or verified.
 pub fn fetch_metadata(
     ws: &Workspace,
-    chosen: &Repositories,
+    chosen: &mut Repositories,
     inputs: &PlanInputs,
-) -> anyhow::Result<(Vec<repos::TargetRepo>, Vec<depsolve::RepoSource>)> {
+) -> anyhow::Result<Vec<depsolve::RepoSource>> {
     let cache = ws.metadata_cache_dir();
     let transport = fetch::Transport {
         offline: inputs.offline,
@@ -521,7 +528,8 @@ pub fn fetch_metadata(
         });
         repos_out.push(r);
     }
-    Ok((repos_out, sources))
+    chosen.resolved = repos_out;
+    Ok(sources)
 }
 
 /// What the `depsolve` stage solved.
@@ -759,7 +767,6 @@ pub fn document(
     inp: Inputs,
     evolution: Evolution,
     chosen: Repositories,
-    repos_out: Vec<repos::TargetRepo>,
     solved: Solved,
     classified: Classified,
     inputs: &PlanInputs,
@@ -821,7 +828,7 @@ pub fn document(
         ),
         arch: inputs.arch.clone(),
         data_sources: inp.data_sources,
-        repos: repos_out,
+        repos: chosen.resolved,
         repo_decisions: chosen.selection.decisions,
         modules: Modules {
             enable: solved.enable_streams,
@@ -879,14 +886,12 @@ pub fn make(ws: &Workspace, inputs: &PlanInputs) -> anyhow::Result<Made> {
     let mut stages = Stages::default();
     let mut inp = stages.run("facts", || read_inputs(ws, inputs))?;
     let evolution = stages.run("events", || evolve(&mut inp, inputs))?;
-    let chosen = stages.run("repositories", || select_repositories(ws, &inp, inputs))?;
-    let (repos_out, sources) = stages.run("metadata", || fetch_metadata(ws, &chosen, inputs))?;
+    let mut chosen = stages.run("repositories", || select_repositories(ws, &inp, inputs))?;
+    let sources = stages.run("metadata", || fetch_metadata(ws, &mut chosen, inputs))?;
     let solved = stages.run("depsolve", || solve(ws, &inp, &evolution, sources, inputs))?;
     let classified = stages.run("fates", || classify(&inp, &evolution, &solved, inputs));
     let plan = stages.run("document", || {
-        document(
-            ws, inp, evolution, chosen, repos_out, solved, classified, inputs,
-        )
+        document(ws, inp, evolution, chosen, solved, classified, inputs)
     })?;
     Ok(Made {
         plan,

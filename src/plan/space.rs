@@ -819,7 +819,7 @@ garbage line
                 .collect(),
             erases: Vec::new(),
         };
-        let location = DbLocation::new("/var/lib/rpm", rpm_sys::Backend::Sqlite);
+        let location = DbLocation::new("/var/lib/rpm", rpm_sys::DbBackend::Sqlite);
         let e = estimate_with(&root, &location, &request, &mounts, &stats).unwrap();
         drop(dir);
         e

@@ -7,7 +7,7 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
-use rpm_sys::{Backend, DbLocation};
+use rpm_sys::{DbBackend, DbLocation};
 use serde::{Deserialize, Serialize};
 
 use super::rootfs::RootFs;
@@ -24,7 +24,7 @@ pub struct RpmDbInfo {
     /// given); equal to `dbpath` when no symlink is involved.
     pub resolved_dbpath: String,
     /// The database format.
-    pub backend: Backend,
+    pub backend: DbBackend,
     /// The file holding the package headers, inside the root.
     pub packages_file: String,
     /// The `%_dbpath` the root's rpm configuration sets, when it is a plain path, and the file
@@ -104,7 +104,7 @@ pub fn detect(root: &RootFs) -> Result<RpmDbInfo, RpmDbError> {
             path: dbpath.clone(),
             source,
         })?;
-        for backend in [Backend::Sqlite, Backend::BdbReadOnly] {
+        for backend in [DbBackend::Sqlite, DbBackend::BdbReadOnly] {
             let file = resolved.join(backend.packages_file());
             looked_for.push(root.host_path(Path::new(&dbpath).join(backend.packages_file())));
             if root.is_file(&file) {
@@ -226,11 +226,11 @@ mod tests {
         let info = detect(&root).unwrap();
         assert_eq!(
             (info.dbpath.as_str(), info.backend),
-            ("/var/lib/rpm", Backend::BdbReadOnly)
+            ("/var/lib/rpm", DbBackend::BdbReadOnly)
         );
 
         let (_d, root) = root_with(&["var/lib/rpm/Packages", "var/lib/rpm/rpmdb.sqlite"]);
-        assert_eq!(detect(&root).unwrap().backend, Backend::Sqlite);
+        assert_eq!(detect(&root).unwrap().backend, DbBackend::Sqlite);
 
         let (_d, root) = root_with(&[
             "var/lib/rpm/rpmdb.sqlite",
@@ -240,7 +240,7 @@ mod tests {
         assert_eq!(info.dbpath, "/usr/lib/sysimage/rpm");
         assert_eq!(
             info.location(),
-            DbLocation::new("/usr/lib/sysimage/rpm", Backend::Sqlite)
+            DbLocation::new("/usr/lib/sysimage/rpm", DbBackend::Sqlite)
         );
     }
 

@@ -4,7 +4,7 @@
 use crate::finding::{Finding, Severity};
 use crate::model::CheckInput;
 use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
-use rpm_sys::Backend;
+use rpm_sys::DbBackend;
 
 const ID: &str = "rpmdb_backend_check";
 const KEY: &str = "packages.rpmdb-conversion";
@@ -34,7 +34,7 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
     let Some(rpm) = input.facts.rpm.get() else {
         return Vec::new();
     };
-    if rpm.db.backend != Backend::BdbReadOnly {
+    if rpm.db.backend != DbBackend::BdbReadOnly {
         return Vec::new();
     }
     vec![
