@@ -265,6 +265,30 @@ fn almalinux_8_to_9_apply_rollback_apply_commit() {
     let r = result_of(&ok(&root, &["--json", "apply"]));
     assert_eq!(r["outcome"], "already-done");
 
+    // a snapshot record that cannot be read stops the rollback, naming the file: it is never
+    // taken for "nothing had been changed" over the upgraded root
+    let state_path = root.join("var/lib/leapfrog/state.json");
+    let good = fs::read_to_string(&state_path).unwrap();
+    let upgraded = picture(&root);
+    fs::write(
+        &state_path,
+        good.replacen(r#""backend": "copy""#, r#""backend": "tape""#, 1),
+    )
+    .unwrap();
+    let o = leapfrog(&root, &["rollback"], None);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains(&format!(
+            "{} is not a valid executor state",
+            state_path.display()
+        )),
+        "{err}"
+    );
+    assert!(!err.contains("nothing had been changed"), "{err}");
+    fs::write(&state_path, &good).unwrap();
+    assert_unchanged(&upgraded, &root);
+
     // manual rollback: exactly the old root
     let o = ok(&root, &["rollback"]);
     assert!(
@@ -997,8 +1021,18 @@ fn upgrade_stages_status_reports_cancel_removes() {
     assert_eq!(status_of(&dir)["stage"], "not-planned");
     let saved_before = grubenv_var(&dir, "saved_entry");
 
-    let o = upgrade(&dir, &[]);
+    // --json: the whole run (assessment, plan, download, staging) is one document
+    let o = upgrade(&dir, &["--json"]);
     assert_eq!(o.status.code(), Some(3), "reboot required: {}", text(&o));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("upgrade --json is not one JSON document: {e}: {}", text(&o)));
+    assert_eq!(doc["outcome"], "staged", "{doc:#}");
+    assert_eq!(doc["reboot_required"], true);
+    assert_eq!(doc["staged"]["snapshot"], "copy");
+    assert_eq!(doc["staged"]["plan_id"], doc["plan"]["plan_id"]);
+    assert_eq!(doc["download"]["plan_id"], doc["plan"]["plan_id"]);
+    assert_eq!(doc["assessment"]["counts"]["inhibitors"], 0);
+    assert!(!String::from_utf8_lossy(&o.stdout).contains("Next:"));
     let entry = fs::read_to_string(dir.join("boot/loader/entries/leapfrog-upgrade.conf")).unwrap();
     assert!(entry.contains("linux /leapfrog/vmlinuz-upgrade"), "{entry}");
     let options = entry.lines().find(|l| l.starts_with("options ")).unwrap();
