@@ -10,7 +10,7 @@
 //! | 0 | [`workspace`], [`document`], [`exit`], [`logging`] | the root's paths, the documents' trait, exit codes, logging |
 //! | 1 | [`rpmdb`], [`fetch`], [`snapshot`], [`manifest`] | the rpm database's location and fingerprint, downloads, snapshot backends, manifests |
 //! | 2 | [`boot`] | the boot loader: BLS entries, grubenv, the upgrade environment, first boot |
-//! | 3 | [`assess`], [`plan`], [`inventory`] | the assessment, the planner, the inventory |
+//! | 3 | [`assess`], [`plan`], [`inventory`], [`data_check`] | the assessment, the planner, the inventory, migration data checks |
 //! | 4 | [`transaction`], [`download`] | the RPM transaction of a plan, `download` |
 //! | 5 | [`apply`] | the executor: snapshot, transaction, post-steps, verification, rollback, commit |
 //! | 6 | [`offline`], [`upgrade`], [`status`], [`cancel`] | the verbs around the reboot |
@@ -25,6 +25,7 @@ pub mod assess;
 pub mod boot;
 pub mod cancel;
 pub mod cli;
+pub mod data_check;
 pub mod document;
 pub mod download;
 pub mod exit;

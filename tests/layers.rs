@@ -11,7 +11,7 @@ const LAYERS: &[&[&str]] = &[
     &["workspace", "document", "exit", "logging"],
     &["rpmdb", "fetch", "snapshot", "manifest"],
     &["boot"],
-    &["assess", "plan", "inventory"],
+    &["assess", "plan", "inventory", "data_check"],
     &["transaction", "download"],
     &["apply"],
     &["offline", "upgrade", "status", "cancel"],

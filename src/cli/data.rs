@@ -1,12 +1,9 @@
-//! `leapfrog data check`: validate migration data.
+//! `leapfrog data check`: validate migration data ([`crate::data_check::check`]).
 
-use std::io::Write as _;
+use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use anyhow::Context as _;
 use clap::{Args, Subcommand};
-use leapfrog_migration_data::check::DataSet;
-use leapfrog_migration_data::data::MigrationData;
 
 use super::GlobalArgs;
 use crate::exit::ExitCode;
@@ -52,71 +49,36 @@ pub fn run(global: &GlobalArgs, args: &DataArgs) -> anyhow::Result<ExitCode> {
         leapp_data,
         distro,
     } = &args.command;
-    let ours = match data {
-        Some(dir) => MigrationData::load(dir)
-            .with_context(|| format!("cannot load the migration data in {}", dir.display()))?,
-        None => MigrationData::builtin().context("cannot load the compiled-in migration data")?,
-    };
-    let our_problems = ours.check();
-    let our_files = ours.distributions.len()
-        + ours.repomaps.len()
-        + ours.vendors.len()
-        + usize::from(!ours.paths.is_empty());
-    let leapp = match leapp_data {
-        Some(dir) => {
-            let set = DataSet::load_leapp_files(dir, distro)
-                .with_context(|| format!("cannot load the leapp data in {}", dir.display()))?;
-            let problems = set.check();
-            Some((dir, set.pes.len() + set.repomaps.len(), problems))
-        }
-        None => None,
-    };
-    let mut out = std::io::stdout().lock();
-    if global.json {
-        let ours_json = serde_json::json!({
-            "source": ours.root.display().to_string(),
-            "name": ours.name,
-            "problems": our_problems,
-        });
-        let leapp_json = leapp.as_ref().map(|(dir, files, problems)| {
-            let list: Vec<_> = problems.iter().map(|p| serde_json::json!({"file": p.file, "location": p.location, "kind": format!("{:?}", p.kind), "message": p.message})).collect();
-            serde_json::json!({"source": dir.display().to_string(), "files": files, "problems": list})
-        });
-        writeln!(
-            out,
-            "{}",
-            serde_json::to_string_pretty(
-                &serde_json::json!({"data": ours_json, "leapp": leapp_json})
-            )?
-        )
-        .context("cannot write")?;
-    } else {
-        for p in &our_problems {
-            writeln!(out, "{p}").context("cannot write")?;
+    let report = crate::data_check::check(data.as_deref(), leapp_data.as_deref(), distro)?;
+    global.printer().document(&report, |out| {
+        for p in &report.data.problems {
+            writeln!(out, "{p}")?;
         }
         writeln!(
             out,
             "leapfrog data {}: {} problem(s) in {} distribution/map/vendor file(s) and {} event(s)",
-            ours.root.display(),
-            our_problems.len(),
-            our_files,
-            ours.all_events().count()
-        )
-        .context("cannot write")?;
-        if let Some((dir, files, problems)) = &leapp {
-            for p in problems {
-                writeln!(out, "{p}").context("cannot write")?;
+            report.data.source,
+            report.data.problems.len(),
+            report.data.files,
+            report.data.events
+        )?;
+        if let Some(l) = &report.leapp {
+            for p in &l.problems {
+                writeln!(out, "{}", p.text)?;
             }
             writeln!(
                 out,
                 "leapp data {}: {} problem(s) in {} file(s)",
-                dir.display(),
-                problems.len(),
-                files
-            )
-            .context("cannot write")?;
+                l.source.display(),
+                l.problems.len(),
+                l.files
+            )?;
         }
-    }
-    let clean = our_problems.is_empty() && leapp.as_ref().is_none_or(|(_, _, p)| p.is_empty());
-    Ok(if clean { ExitCode::Ok } else { ExitCode::Error })
+        Ok(())
+    })?;
+    Ok(if report.clean() {
+        ExitCode::Ok
+    } else {
+        ExitCode::Error
+    })
 }

@@ -11,7 +11,7 @@
 //! - [`fates`], what the solved transaction does to every installed package, and why;
 //! - [`space`], the disk-space estimate per filesystem;
 //! - [`document`], `plan.json`;
-//! - [`pipeline`], the stages in order, from facts to the plan.
+//! - [`pipeline`], the stages in order, from facts to the plan, reading [`sources`].
 
 pub mod depsolve;
 pub mod document;
@@ -23,6 +23,7 @@ pub mod media;
 pub mod modules;
 pub mod pipeline;
 pub mod repos;
+pub mod sources;
 pub mod space;
 pub mod why;
 
