@@ -8,12 +8,12 @@ use serde::{Serialize, Serializer};
 
 use crate::facts::rootfs::RootFs;
 use crate::host::HostFacts;
-use crate::paths::Target;
 use crate::scanners::{
     boot::BootFacts, config::ConfigFacts, hardware::HardwareFacts, network::NetworkFacts,
     pkgmgr::PackageManagerFacts, release::ReleaseFacts, repositories::RepositoryFacts,
     rpm::RpmFacts, security::SecurityFacts, storage::StorageFacts, system::SystemFacts,
 };
+use crate::upgrade_paths::Target;
 
 /// What every actor reads from: the root and the host facts.
 #[derive(Debug)]

@@ -1,4 +1,4 @@
-//! The actor catalogue: every scanner and check, with a stable id, its phase, what it reads and
+//! The actor catalogue: every scanner and check, with a stable id, its kind, what it reads and
 //! produces, and a description. `leapfrog actors` prints it; the README's check table is
 //! generated from it.
 
@@ -7,14 +7,27 @@ use serde::Serialize;
 use crate::finding::Finding;
 use crate::model::{CheckInput, Env, Facts};
 
-/// When an actor runs.
+/// What an actor is, which is also when it runs: scanners first, then checks. Serialized as the
+/// phase of the assessment it belongs to (`"facts"`, `"checks"`), as `leapfrog actors --json`
+/// and `report.json` always wrote it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Phase {
-    /// Scanners: read the root and the host into typed facts.
-    Facts,
-    /// Checks: turn facts into findings.
-    Checks,
+pub enum ActorKind {
+    /// A scanner: reads the root and the host into typed facts.
+    #[serde(rename = "facts")]
+    Scanner,
+    /// A check: turns facts into findings.
+    #[serde(rename = "checks")]
+    Check,
+}
+
+impl ActorKind {
+    /// `scanner` or `check`, for messages.
+    pub fn noun(self) -> &'static str {
+        match self {
+            ActorKind::Scanner => "scanner",
+            ActorKind::Check => "check",
+        }
+    }
 }
 
 /// How a finding a check can produce is classified.
@@ -49,8 +62,9 @@ pub struct FindingInfo {
 pub struct ActorInfo {
     /// Stable id (`snake_case`).
     pub id: &'static str,
-    /// Phase.
-    pub phase: Phase,
+    /// Scanner or check (serialized as `phase`).
+    #[serde(rename = "phase")]
+    pub kind: ActorKind,
     /// One-line description for sysadmins.
     pub description: &'static str,
     /// Inputs: fact slots, host facts, files.
@@ -126,7 +140,7 @@ mod tests {
         assert_eq!(keys.len(), n, "duplicate finding key");
         for c in checks() {
             assert!(!c.findings.is_empty(), "{} declares no findings", c.info.id);
-            assert_eq!(c.info.phase, Phase::Checks);
+            assert_eq!(c.info.kind, ActorKind::Check);
             for f in c.findings {
                 assert!(
                     f.key.contains('.'),

@@ -10,16 +10,17 @@ use serde::Serialize;
 
 use crate::finding::Finding;
 use crate::model::{Answers, CheckInput, Env, Facts};
-use crate::paths::{self, Target, TargetSpec};
-use crate::registry::{self, Phase};
+use crate::registry::{self, ActorKind};
+use crate::upgrade_paths::{self, Target, TargetSpec};
 
 /// How one actor went.
 #[derive(Debug, Clone, Serialize)]
 pub struct ActorRun {
     /// Actor id.
     pub id: &'static str,
-    /// Phase.
-    pub phase: Phase,
+    /// Scanner or check (serialized as `phase`).
+    #[serde(rename = "phase")]
+    pub kind: ActorKind,
     /// Wall time in milliseconds.
     pub millis: f64,
     /// Why it failed, if it did.
@@ -71,11 +72,11 @@ fn maybe_panic(failpoints: &Result<Option<String>, String>, id: &str) {
     }
 }
 
-fn actor_error(id: &str, phase: Phase, message: &str) -> Finding {
+fn actor_error(id: &str, kind: ActorKind, message: &str) -> Finding {
     Finding::inhibitor(
         &format!("actor-error.{id}"),
         id,
-        format!("The {id} {} failed", if phase == Phase::Facts { "scanner" } else { "check" }),
+        format!("The {id} {} failed", kind.noun()),
         format!("leapfrog could not complete the assessment: actor {id} failed: {message}"),
     )
     .hint("Fix the cause named above (often an unreadable or corrupt file) and run `leapfrog preupgrade` again; report a bug if it persists.")
@@ -109,13 +110,14 @@ pub fn assess(
                     .unwrap_or_else(|p| Err(format!("panicked: {}", panic_message(p))));
                     let run = ActorRun {
                         id: sc.info.id,
-                        phase: Phase::Facts,
+                        kind: ActorKind::Scanner,
                         millis: t.elapsed().as_secs_f64() * 1e3,
                         error: res.clone().err(),
                     };
                     (
                         run,
-                        res.err().map(|e| actor_error(sc.info.id, Phase::Facts, &e)),
+                        res.err()
+                            .map(|e| actor_error(sc.info.id, ActorKind::Scanner, &e)),
                     )
                 })
             })
@@ -137,7 +139,7 @@ pub fn assess(
         .release
         .get()
         .and_then(|r| Some((r.os.id.clone(), r.major?)))
-        .and_then(|(id, major)| paths::resolve(&id, major, requested));
+        .and_then(|(id, major)| upgrade_paths::resolve(&id, major, requested));
 
     let input = CheckInput {
         facts: &facts,
@@ -161,7 +163,7 @@ pub fn assess(
                         Ok(f) => (
                             ActorRun {
                                 id: c.info.id,
-                                phase: Phase::Checks,
+                                kind: ActorKind::Check,
                                 millis,
                                 error: None,
                             },
@@ -169,11 +171,11 @@ pub fn assess(
                         ),
                         Err(p) => {
                             let msg = format!("panicked: {}", panic_message(p));
-                            let f = actor_error(c.info.id, Phase::Checks, &msg);
+                            let f = actor_error(c.info.id, ActorKind::Check, &msg);
                             (
                                 ActorRun {
                                     id: c.info.id,
-                                    phase: Phase::Checks,
+                                    kind: ActorKind::Check,
                                     millis,
                                     error: Some(msg),
                                 },

@@ -13,8 +13,8 @@ use clap::Args;
 use leapfrog_actors::facts::rootfs::RootFs;
 use leapfrog_actors::host::HostFacts;
 use leapfrog_actors::model::Env;
-use leapfrog_actors::paths::TargetSpec;
 use leapfrog_actors::runner;
+use leapfrog_actors::upgrade_paths::TargetSpec;
 
 use super::GlobalArgs;
 use crate::exit::ExitCode;

@@ -3,7 +3,7 @@
 //! Every module reads one concern from a root through [`rootfs::RootFs`] (which resolves
 //! symlinks inside the root, never on the host) and reports failures with its own `thiserror`
 //! type. Problems that do not prevent taking an inventory (an unreadable repository file, an
-//! invalid option value) are collected as [`Problem`]s instead of failing the whole read.
+//! invalid option value) are collected as [`ReadProblem`]s instead of failing the whole read.
 
 use std::fmt;
 
@@ -18,14 +18,14 @@ pub mod rpmdb;
 
 /// A non-fatal problem found while reading a root.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Problem {
+pub struct ReadProblem {
     /// What it is about: usually a path inside the root.
     pub source: String,
     /// What is wrong.
     pub message: String,
 }
 
-impl Problem {
+impl ReadProblem {
     /// A problem about `source`.
     pub fn new(source: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
@@ -35,7 +35,7 @@ impl Problem {
     }
 }
 
-impl fmt::Display for Problem {
+impl fmt::Display for ReadProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.source, self.message)
     }

@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::facts::kernels::{self, BootEntry};
 use crate::facts::kv;
 use crate::model::{Env, Facts};
-use crate::registry::{ActorInfo, Phase, Scanner};
+use crate::registry::{ActorInfo, ActorKind, Scanner};
 
 use super::{list, read_text};
 
@@ -31,7 +31,7 @@ pub struct BootFacts {
 pub const SCANNER: Scanner = Scanner {
     info: ActorInfo {
         id: "boot_scanner",
-        phase: Phase::Facts,
+        kind: ActorKind::Scanner,
         description: "Reads BLS boot entries, grubenv, /etc/default/grub and the kernel images in /boot.",
         reads: &[
             "/boot/loader/entries",

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::facts::repos::parse_ini;
 use crate::model::{Env, Facts};
-use crate::registry::{ActorInfo, Phase, Scanner};
+use crate::registry::{ActorInfo, ActorKind, Scanner};
 
 use super::read_text;
 
@@ -35,7 +35,7 @@ pub struct ConfigFacts {
 pub const SCANNER: Scanner = Scanner {
     info: ActorInfo {
         id: "config_scanner",
-        phase: Phase::Facts,
+        kind: ActorKind::Scanner,
         description: "Reads TCP wrappers rules, package-manager excludes and finds unmerged .rpmnew/.rpmsave files in /etc.",
         reads: &[
             "/etc/hosts.allow",

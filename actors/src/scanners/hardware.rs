@@ -27,7 +27,7 @@ use serde_json::Value;
 
 use crate::host::HostFacts;
 use crate::model::{Env, Facts};
-use crate::registry::{ActorInfo, Phase, Scanner};
+use crate::registry::{ActorInfo, ActorKind, Scanner};
 
 use super::read_text;
 
@@ -90,7 +90,7 @@ pub struct HardwareFacts {
 pub const SCANNER: Scanner = Scanner {
     info: ActorInfo {
         id: "hardware_scanner",
-        phase: Phase::Facts,
+        kind: ActorKind::Scanner,
         description: "Reads leapp's device driver deprecation data (drivers and PCI ids removed or deprecated per release) and keeps the entries of the host's loaded modules and PCI devices.",
         reads: &[
             "/etc/leapfrog/files/device_driver_deprecation_data.json",

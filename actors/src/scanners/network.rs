@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::facts::kv;
 use crate::model::{Env, Facts};
-use crate::registry::{ActorInfo, Phase, Scanner};
+use crate::registry::{ActorInfo, ActorKind, Scanner};
 
 use super::{list, read_text};
 
@@ -104,7 +104,7 @@ pub struct NetworkFacts {
 pub const SCANNER: Scanner = Scanner {
     info: ActorInfo {
         id: "network_scanner",
-        phase: Phase::Facts,
+        kind: ActorKind::Scanner,
         description: "Reads legacy ifcfg files, NetworkManager keyfiles, whether the legacy network service is enabled and custom network-scripts hooks.",
         reads: &[
             IFCFG_DIR,

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::facts::repos::parse_ini;
 use crate::model::{Env, Facts};
-use crate::registry::{ActorInfo, Phase, Scanner};
+use crate::registry::{ActorInfo, ActorKind, Scanner};
 
 use super::{list, read_text};
 
@@ -56,7 +56,7 @@ const VERSIONLOCK_PLUGINS: [(&str, &str); 2] = [
 pub const SCANNER: Scanner = Scanner {
     info: ActorInfo {
         id: "package_manager_scanner",
-        phase: Phase::Facts,
+        kind: ActorKind::Scanner,
         description: "Reads dnf module states, unfinished yum transactions, version locks and configured installonly packages.",
         reads: &[
             "/etc/yum.conf",

@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use crate::facts::os_release::{self, OsRelease};
 use crate::model::{Env, Facts};
-use crate::registry::{ActorInfo, Phase, Scanner};
+use crate::registry::{ActorInfo, ActorKind, Scanner};
 
 /// The installed release.
 #[derive(Debug, Clone, Serialize)]
@@ -23,7 +23,7 @@ pub struct ReleaseFacts {
 pub const SCANNER: Scanner = Scanner {
     info: ActorInfo {
         id: "release_scanner",
-        phase: Phase::Facts,
+        kind: ActorKind::Scanner,
         description: "Reads the installed release from /etc/os-release and /etc/redhat-release.",
         reads: &["/etc/os-release", "/etc/redhat-release"],
         produces: &["facts.release"],

@@ -11,11 +11,11 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::facts::Problem;
+use crate::facts::ReadProblem;
 use crate::facts::os_release;
 use crate::facts::repos::{self, Repository};
 use crate::model::{Env, Facts};
-use crate::registry::{ActorInfo, Phase, Scanner};
+use crate::registry::{ActorInfo, ActorKind, Scanner};
 
 /// Where custom target repositories are read from.
 pub const TARGET_REPOS_DIR: &str = "/etc/leapfrog/target.repos.d";
@@ -32,7 +32,7 @@ pub struct RepositoryFacts {
     /// Target repository sources given on the command line (`Env::target_sources`).
     pub command_line_sources: Vec<String>,
     /// Unreadable files, invalid ids or values.
-    pub problems: Vec<Problem>,
+    pub problems: Vec<ReadProblem>,
     /// Every `file://` `gpgkey` path of the target repositories (a host path, see the module
     /// documentation) and whether a file exists there.
     pub target_gpgkey_files: BTreeMap<String, bool>,
@@ -48,7 +48,7 @@ pub fn file_url_path(url: &str) -> Option<&str> {
 pub const SCANNER: Scanner = Scanner {
     info: ActorInfo {
         id: "repositories_scanner",
-        phase: Phase::Facts,
+        kind: ActorKind::Scanner,
         description: "Reads the configured repositories and leapfrog's custom target repositories, substituting dnf variables.",
         reads: &[
             "/etc/yum.repos.d",

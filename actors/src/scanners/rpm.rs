@@ -9,7 +9,7 @@ use rpm_sys::{InstalledPackage, RpmDatabase};
 
 use crate::facts::rpmdb::{self, RpmDbInfo};
 use crate::model::{Env, Facts};
-use crate::registry::{ActorInfo, Phase, Scanner};
+use crate::registry::{ActorInfo, ActorKind, Scanner};
 
 /// Installed packages.
 #[derive(Debug, Clone, Serialize)]
@@ -103,7 +103,7 @@ impl RpmFacts {
 pub const SCANNER: Scanner = Scanner {
     info: ActorInfo {
         id: "rpm_scanner",
-        phase: Phase::Facts,
+        kind: ActorKind::Scanner,
         description: "Finds the rpm database (sqlite or BerkeleyDB, EL7-EL10 locations) and lists installed packages with signing key and vendor through librpm.",
         reads: &[
             "/var/lib/rpm",

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::facts::kv;
 use crate::model::{Env, Facts};
-use crate::registry::{ActorInfo, Phase, Scanner};
+use crate::registry::{ActorInfo, ActorKind, Scanner};
 
 use super::{list, read_text};
 
@@ -54,7 +54,7 @@ pub struct SecurityFacts {
 pub const SCANNER: Scanner = Scanner {
     info: ActorInfo {
         id: "security_scanner",
-        phase: Phase::Facts,
+        kind: ActorKind::Scanner,
         description: "Reads the SELinux mode, sshd settings, PAM modules in use, the crypto policy and firewalld options.",
         reads: &[
             "/etc/selinux/config",

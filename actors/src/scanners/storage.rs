@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use crate::host::unescape_octal;
 use crate::model::{Env, Facts};
-use crate::registry::{ActorInfo, Phase, Scanner};
+use crate::registry::{ActorInfo, ActorKind, Scanner};
 
 use super::read_text;
 
@@ -38,7 +38,7 @@ pub struct StorageFacts {
 pub const SCANNER: Scanner = Scanner {
     info: ActorInfo {
         id: "storage_scanner",
-        phase: Phase::Facts,
+        kind: ActorKind::Scanner,
         description: "Reads /etc/fstab and /etc/crypttab.",
         reads: &["/etc/fstab", "/etc/crypttab"],
         produces: &["facts.storage"],

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::model::{Env, Facts};
-use crate::registry::{ActorInfo, Phase, Scanner};
+use crate::registry::{ActorInfo, ActorKind, Scanner};
 
 use super::read_text;
 
@@ -53,7 +53,7 @@ pub struct SystemFacts {
 pub const SCANNER: Scanner = Scanner {
     info: ActorInfo {
         id: "system_scanner",
-        phase: Phase::Facts,
+        kind: ActorKind::Scanner,
         description: "Looks for control panels, absolute symlinks directly under /, leftovers of leapp or ELevate and initialized PostgreSQL/MariaDB/MySQL data directories.",
         reads: &[
             "/usr/local/cpanel",

@@ -11,9 +11,9 @@ use leapfrog_actors::facts::rootfs::RootFs;
 use leapfrog_actors::finding::{Finding, Severity};
 use leapfrog_actors::host::{HostFacts, HostFactsSource, Mount, NetInterface};
 use leapfrog_actors::model::{Answers, Env};
-use leapfrog_actors::paths::TargetSpec;
 use leapfrog_actors::registry::{self, Level};
 use leapfrog_actors::runner::{self, Assessment};
+use leapfrog_actors::upgrade_paths::TargetSpec;
 use leapfrog_testkit::root::{self, RootOptions};
 use leapfrog_testkit::world::{self, Scale, WorldOptions};
 

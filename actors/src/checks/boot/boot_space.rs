@@ -16,7 +16,7 @@
 use crate::checks::boot::human_bytes;
 use crate::finding::Finding;
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::{ActorInfo, ActorKind, Check, FindingInfo, Level};
 
 const ID: &str = "boot_space_check";
 
@@ -27,7 +27,7 @@ pub const BOOT_NEEDED: u64 = 300 << 20;
 pub const CHECK: Check = Check {
     info: ActorInfo {
         id: ID,
-        phase: Phase::Checks,
+        kind: ActorKind::Check,
         description: "Verifies that the filesystem holding /boot has 300 MiB free for the upgrade kernel and initramfs and the target kernel with its initramfs.",
         reads: &["host.mounts"],
         produces: &["boot.insufficient-space"],

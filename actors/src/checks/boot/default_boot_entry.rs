@@ -13,7 +13,7 @@
 
 use crate::finding::{Finding, Severity, bullet_list};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::{ActorInfo, ActorKind, Check, FindingInfo, Level};
 
 const ID: &str = "default_boot_entry_check";
 
@@ -21,7 +21,7 @@ const ID: &str = "default_boot_entry_check";
 pub const CHECK: Check = Check {
     info: ActorInfo {
         id: ID,
-        phase: Phase::Checks,
+        kind: ActorKind::Check,
         description: "EL8+: verifies that grubenv's saved_entry names an existing BLS boot entry and that BLS entries exist when GRUB_ENABLE_BLSCFG=true.",
         reads: &["facts.boot", "facts.release"],
         produces: &["boot.default-entry-missing", "boot.no-bls-entries"],

@@ -10,7 +10,7 @@
 
 use crate::finding::{Finding, Severity};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::{ActorInfo, ActorKind, Check, FindingInfo, Level};
 
 const ID: &str = "efi_check";
 
@@ -21,7 +21,7 @@ pub const ESP: &str = "/boot/efi";
 pub const CHECK: Check = Check {
     info: ActorInfo {
         id: ID,
-        phase: Phase::Checks,
+        kind: ActorKind::Check,
         description: "On UEFI hosts, verifies that the EFI system partition is mounted at /boot/efi or listed there in /etc/fstab.",
         reads: &["host.efi", "host.mounts", "facts.storage"],
         produces: &["boot.efi-unknown-layout"],

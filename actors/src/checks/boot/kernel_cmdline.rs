@@ -10,7 +10,7 @@
 
 use crate::finding::{Finding, Severity, bullet_list};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::{ActorInfo, ActorKind, Check, FindingInfo, Level};
 
 const ID: &str = "kernel_cmdline_check";
 
@@ -50,7 +50,7 @@ pub const DEPRECATED_ARGS: &[DeprecatedArg] = &[
 pub const CHECK: Check = Check {
     info: ActorInfo {
         id: ID,
-        phase: Phase::Checks,
+        kind: ActorKind::Check,
         description: "Looks at the running kernel command line: fips=1 (FIPS systems are not upgraded in place) and arguments the target kernel no longer supports (crashkernel=auto, elevator= on EL9+).",
         reads: &["host.kernel_cmdline", "facts.release", "target"],
         produces: &["boot.fips-enabled", "boot.deprecated-kernel-args"],

@@ -15,7 +15,7 @@ use rpm_sys::vercmp;
 use crate::facts::kernels::installed_kernels;
 use crate::finding::{Finding, Severity};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::{ActorInfo, ActorKind, Check, FindingInfo, Level};
 
 const ID: &str = "running_kernel_check";
 
@@ -39,7 +39,7 @@ const IMAGE_PACKAGES: &[&str] = &[
 pub const CHECK: Check = Check {
     info: ActorInfo {
         id: ID,
-        phase: Phase::Checks,
+        kind: ActorKind::Check,
         description: "Verifies that the running kernel is the newest installed kernel (kernel-core on EL8+, kernel on EL7) and that it is an installed package.",
         reads: &["facts.rpm", "facts.boot", "host.running_kernel"],
         produces: &["kernel.newest-not-running", "kernel.running-not-installed"],

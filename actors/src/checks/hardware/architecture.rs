@@ -5,7 +5,7 @@
 
 use crate::finding::Finding;
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::{ActorInfo, ActorKind, Check, FindingInfo, Level};
 
 const ID: &str = "architecture_check";
 
@@ -16,7 +16,7 @@ pub const SUPPORTED_ARCHES: &[&str] = &["x86_64", "aarch64", "ppc64le", "s390x"]
 pub const CHECK: Check = Check {
     info: ActorInfo {
         id: ID,
-        phase: Phase::Checks,
+        kind: ActorKind::Check,
         description: "Verifies that the host architecture is x86_64, aarch64, ppc64le or s390x (no 32-bit or big-endian POWER targets exist).",
         reads: &["host.arch"],
         produces: &["hardware.unsupported-arch"],

@@ -12,7 +12,7 @@
 
 use crate::finding::Finding;
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::{ActorInfo, ActorKind, Check, FindingInfo, Level};
 
 const ID: &str = "cpu_level_check";
 
@@ -28,7 +28,7 @@ pub const X86_64_V3: &[&str] = &[
 pub const CHECK: Check = Check {
     info: ActorInfo {
         id: ID,
-        phase: Phase::Checks,
+        kind: ActorKind::Check,
         description: "x86_64: verifies the CPU flags of x86-64-v2 for EL9 targets and x86-64-v3 for EL10 targets, naming the missing ones.",
         reads: &["host.arch", "host.cpu_flags", "facts.release", "target"],
         produces: &["hardware.cpu-x86-64-v2", "hardware.cpu-x86-64-v3"],

@@ -8,7 +8,7 @@
 
 use crate::finding::Finding;
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::{ActorInfo, ActorKind, Check, FindingInfo, Level};
 
 const ID: &str = "memory_check";
 
@@ -21,7 +21,7 @@ pub const MIN_MIB_PPC64LE: u64 = 3072;
 pub const CHECK: Check = Check {
     info: ActorInfo {
         id: ID,
-        phase: Phase::Checks,
+        kind: ActorKind::Check,
         description: "Verifies that the host has at least 1536 MiB of memory (3072 MiB on ppc64le), what the upgrade initramfs and its package transaction need.",
         reads: &["host.memory_kib", "host.arch"],
         produces: &["hardware.insufficient-memory"],

@@ -19,7 +19,7 @@
 
 use crate::finding::{Finding, Severity, bullet_list};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::{ActorInfo, ActorKind, Check, FindingInfo, Level};
 use crate::scanners::hardware::{DriverSupport, PciSupport};
 
 const ID: &str = "removed_drivers_check";
@@ -28,7 +28,7 @@ const ID: &str = "removed_drivers_check";
 pub const CHECK: Check = Check {
     info: ActorInfo {
         id: ID,
-        phase: Phase::Checks,
+        kind: ActorKind::Check,
         description: "Compares the loaded kernel drivers and present PCI devices with leapp's device driver deprecation data: removed in the target (inhibitor) or no longer maintained (medium).",
         reads: &[
             "facts.hardware",

@@ -3,7 +3,7 @@
 
 use crate::finding::{Finding, Severity};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::{ActorInfo, ActorKind, Check, FindingInfo, Level};
 
 const ID: &str = "authconfig_check";
 const KEY: &str = "legacy.authconfig-to-authselect";
@@ -12,7 +12,7 @@ const KEY: &str = "legacy.authconfig-to-authselect";
 pub const CHECK: Check = Check {
     info: ActorInfo {
         id: ID,
-        phase: Phase::Checks,
+        kind: ActorKind::Check,
         description: "Warns that authconfig is replaced by authselect from EL8.",
         reads: &["facts.rpm", "facts.release", "target"],
         produces: &[KEY],

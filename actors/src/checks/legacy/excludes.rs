@@ -3,7 +3,7 @@
 
 use crate::finding::{Finding, Severity, bullet_list};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::{ActorInfo, ActorKind, Check, FindingInfo, Level};
 
 const ID: &str = "package_excludes_check";
 const KEY: &str = "config.package-excludes";
@@ -12,7 +12,7 @@ const KEY: &str = "config.package-excludes";
 pub const CHECK: Check = Check {
     info: ActorInfo {
         id: ID,
-        phase: Phase::Checks,
+        kind: ActorKind::Check,
         description: "Finds exclude= settings in dnf.conf / yum.conf that would keep packages at their old version.",
         reads: &["facts.config"],
         produces: &[KEY],

@@ -3,7 +3,7 @@
 
 use crate::finding::{Finding, Severity};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::{ActorInfo, ActorKind, Check, FindingInfo, Level};
 
 const ID: &str = "ntp_check";
 const KEY: &str = "legacy.ntp-to-chrony";
@@ -12,7 +12,7 @@ const KEY: &str = "legacy.ntp-to-chrony";
 pub const CHECK: Check = Check {
     info: ActorInfo {
         id: ID,
-        phase: Phase::Checks,
+        kind: ActorKind::Check,
         description: "Warns that ntp is replaced by chrony from EL8 and its configuration must be migrated.",
         reads: &["facts.rpm", "facts.release", "target"],
         produces: &[KEY],

@@ -3,7 +3,7 @@
 
 use crate::finding::{Finding, Severity, bullet_list};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::{ActorInfo, ActorKind, Check, FindingInfo, Level};
 
 const ID: &str = "python2_check";
 const KEY: &str = "legacy.python2-removed";
@@ -12,7 +12,7 @@ const KEY: &str = "legacy.python2-removed";
 pub const CHECK: Check = Check {
     info: ActorInfo {
         id: ID,
-        phase: Phase::Checks,
+        kind: ActorKind::Check,
         description: "Warns that Python 2 packages are removed when upgrading to EL9 or later.",
         reads: &["facts.rpm", "target"],
         produces: &[KEY],

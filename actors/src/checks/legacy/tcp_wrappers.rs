@@ -3,7 +3,7 @@
 
 use crate::finding::{Finding, bullet_list};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::{ActorInfo, ActorKind, Check, FindingInfo, Level};
 
 const ID: &str = "tcp_wrappers_check";
 const KEY: &str = "legacy.tcp-wrappers-rules";
@@ -12,7 +12,7 @@ const KEY: &str = "legacy.tcp-wrappers-rules";
 pub const CHECK: Check = Check {
     info: ActorInfo {
         id: ID,
-        phase: Phase::Checks,
+        kind: ActorKind::Check,
         description: "Blocks an upgrade to EL8+ while /etc/hosts.allow or /etc/hosts.deny hold rules that would stop being enforced.",
         reads: &["facts.config", "facts.release", "target"],
         produces: &[KEY],

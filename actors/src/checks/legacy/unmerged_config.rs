@@ -3,7 +3,7 @@
 
 use crate::finding::{Finding, Severity, bullet_list};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::{ActorInfo, ActorKind, Check, FindingInfo, Level};
 
 const ID: &str = "unmerged_config_check";
 const KEY: &str = "config.unmerged-rpmnew";
@@ -12,7 +12,7 @@ const KEY: &str = "config.unmerged-rpmnew";
 pub const CHECK: Check = Check {
     info: ActorInfo {
         id: ID,
-        phase: Phase::Checks,
+        kind: ActorKind::Check,
         description: "Lists .rpmnew and .rpmsave files already in /etc, so they are not confused with the upgrade's own.",
         reads: &["facts.config"],
         produces: &[KEY],

@@ -5,7 +5,7 @@
 
 use crate::finding::{Finding, bullet_list};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::{ActorInfo, ActorKind, Check, FindingInfo, Level};
 use crate::scanners::network::IfcfgFile;
 
 const ID: &str = "ifcfg_check";
@@ -33,7 +33,7 @@ pub const NM_IFCFG_TYPES: &[&str] = &[
 pub const CHECK: Check = Check {
     info: ActorInfo {
         id: ID,
-        phase: Phase::Checks,
+        kind: ActorKind::Check,
         description: "Verifies that ifcfg network configuration keeps working: no NM_CONTROLLED=no files, enabled legacy network service or network-scripts hooks when going to EL9, no ifcfg files at all when going to EL10, and suggests migrating ifcfg files to keyfiles on EL9.",
         reads: &["facts.network", "facts.rpm", "facts.release", "target"],
         produces: &[LEGACY, UNSUPPORTED, MIGRATION],

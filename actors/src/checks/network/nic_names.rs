@@ -5,7 +5,7 @@
 use crate::finding::{Finding, bullet_list};
 use crate::host::NetInterface;
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::{ActorInfo, ActorKind, Check, FindingInfo, Level};
 
 const ID: &str = "nic_names_check";
 const KEY: &str = "network.kernel-nic-names";
@@ -15,7 +15,7 @@ const TITLE: &str = "Several physical NICs use kernel-assigned names (ethN)";
 pub const CHECK: Check = Check {
     info: ActorInfo {
         id: ID,
-        phase: Phase::Checks,
+        kind: ActorKind::Check,
         description: "Inhibits when the host has more than one physical NIC and any of them carries a kernel-assigned ethN name, which may change with the target's kernel and udev.",
         reads: &["host.network_interfaces", "host.kernel_cmdline"],
         produces: &[KEY],

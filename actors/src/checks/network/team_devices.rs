@@ -3,7 +3,7 @@
 
 use crate::finding::{Finding, Severity, bullet_list};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::{ActorInfo, ActorKind, Check, FindingInfo, Level};
 
 const ID: &str = "team_devices_check";
 const REMOVED: &str = "network.team-removed";
@@ -15,7 +15,7 @@ const DEPRECATED_TITLE: &str = "Network teaming is deprecated on the target";
 pub const CHECK: Check = Check {
     info: ActorInfo {
         id: ID,
-        phase: Phase::Checks,
+        kind: ActorKind::Check,
         description: "Finds team devices and team ports in ifcfg files and NetworkManager keyfiles: an inhibitor when going to EL10 (teamd removed), high when going to EL9 (deprecated).",
         reads: &["facts.network", "facts.release", "target"],
         produces: &[REMOVED, DEPRECATED],

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use crate::finding::{Finding, bullet_list};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::{ActorInfo, ActorKind, Check, FindingInfo, Level};
 
 const ID: &str = "duplicate_packages_check";
 const KEY: &str = "packages.duplicate";
@@ -18,7 +18,7 @@ const TITLE: &str = "Packages are installed in more than one version";
 pub const CHECK: Check = Check {
     info: ActorInfo {
         id: ID,
-        phase: Phase::Checks,
+        kind: ActorKind::Check,
         description: "Finds packages installed in several versions of the same architecture (leftovers of an interrupted transaction), except installonly packages.",
         reads: &["facts.rpm", "facts.package_manager", "facts.release"],
         produces: &[KEY],

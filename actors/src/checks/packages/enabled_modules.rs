@@ -4,7 +4,7 @@
 
 use crate::finding::{Finding, Severity, bullet_list};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::{ActorInfo, ActorKind, Check, FindingInfo, Level};
 
 use super::origin;
 
@@ -16,7 +16,7 @@ const TITLE: &str = "Enabled module streams will be reset";
 pub const CHECK: Check = Check {
     info: ActorInfo {
         id: ID,
-        phase: Phase::Checks,
+        kind: ActorKind::Check,
         description: "Lists the dnf module streams enabled on the source that the major upgrade resets.",
         reads: &["facts.package_manager", "facts.release", "target"],
         produces: &[KEY],

@@ -11,7 +11,7 @@
 
 use crate::finding::{Finding, bullet_list};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::{ActorInfo, ActorKind, Check, FindingInfo, Level};
 
 use super::origin;
 
@@ -23,7 +23,7 @@ const TITLE: &str = "No target is known for some third-party packages";
 pub const CHECK: Check = Check {
     info: ActorInfo {
         id: ID,
-        phase: Phase::Checks,
+        kind: ActorKind::Check,
         description: "Blocks the upgrade while packages that are neither signed by the distribution nor from a known vendor are installed: nothing would upgrade them.",
         reads: &["facts.rpm", "facts.release", "facts.repositories", "target"],
         produces: &[KEY],

@@ -5,7 +5,7 @@
 
 use crate::finding::{Finding, bullet_list};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::{ActorInfo, ActorKind, Check, FindingInfo, Level};
 
 const ID: &str = "rpm_signature_digest_check";
 const KEY: &str = "packages.sha1-signature";
@@ -15,7 +15,7 @@ const TITLE: &str = "Packages are signed with SHA-1, which EL9 and later reject"
 pub const CHECK: Check = Check {
     info: ActorInfo {
         id: ID,
-        phase: Phase::Checks,
+        kind: ActorKind::Check,
         description: "Blocks upgrades to EL9 and later while packages signed with a SHA-1 (or MD5) digest are installed: the target's default crypto policy rejects those signatures.",
         reads: &["facts.rpm", "facts.release", "target"],
         produces: &[KEY],

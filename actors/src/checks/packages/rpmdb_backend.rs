@@ -3,7 +3,7 @@
 
 use crate::finding::{Finding, Severity};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::{ActorInfo, ActorKind, Check, FindingInfo, Level};
 use rpm_sys::Backend;
 
 const ID: &str = "rpmdb_backend_check";
@@ -14,7 +14,7 @@ const TITLE: &str = "The rpm database will be converted from BerkeleyDB to sqlit
 pub const CHECK: Check = Check {
     info: ActorInfo {
         id: ID,
-        phase: Phase::Checks,
+        kind: ActorKind::Check,
         description: "Reports that a BerkeleyDB rpm database is rebuilt as sqlite when upgrading to EL9 or later.",
         reads: &["facts.rpm", "facts.release", "target"],
         produces: &[KEY],

@@ -7,7 +7,7 @@
 
 use crate::finding::{Finding, Severity, bullet_list};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::{ActorInfo, ActorKind, Check, FindingInfo, Level};
 
 use super::origin::{self, Origins};
 
@@ -22,7 +22,7 @@ const MAPPED_TITLE: &str =
 pub const CHECK: Check = Check {
     info: ActorInfo {
         id: ID,
-        phase: Phase::Checks,
+        kind: ActorKind::Check,
         description: "Lists installed packages not signed by the distribution's keys, grouped by vendor; packages of known vendors with an upgrade mapping (EPEL, MariaDB) are reported separately.",
         reads: &["facts.rpm", "facts.release", "facts.repositories", "target"],
         produces: &[KEY, MAPPED_KEY],

@@ -4,7 +4,7 @@
 
 use crate::finding::{Finding, bullet_list};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::{ActorInfo, ActorKind, Check, FindingInfo, Level};
 
 const ID: &str = "unfinished_transaction_check";
 const KEY: &str = "packages.unfinished-transaction";
@@ -14,7 +14,7 @@ const TITLE: &str = "An interrupted yum transaction was never completed";
 pub const CHECK: Check = Check {
     info: ActorInfo {
         id: ID,
-        phase: Phase::Checks,
+        kind: ActorKind::Check,
         description: "Blocks the upgrade while yum (EL7) has unfinished transactions in /var/lib/yum.",
         reads: &["facts.package_manager", "facts.release"],
         produces: &[KEY],

@@ -3,7 +3,7 @@
 
 use crate::finding::{Finding, Severity, bullet_list};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::{ActorInfo, ActorKind, Check, FindingInfo, Level};
 
 const ID: &str = "unsigned_packages_check";
 const KEY: &str = "packages.unsigned";
@@ -13,7 +13,7 @@ const TITLE: &str = "Packages without any signature are installed";
 pub const CHECK: Check = Check {
     info: ActorInfo {
         id: ID,
-        phase: Phase::Checks,
+        kind: ActorKind::Check,
         description: "Finds installed packages that carry no signature at all.",
         reads: &["facts.rpm"],
         produces: &[KEY],

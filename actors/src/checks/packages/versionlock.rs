@@ -3,7 +3,7 @@
 
 use crate::finding::{Finding, Severity, bullet_list};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::{ActorInfo, ActorKind, Check, FindingInfo, Level};
 
 use super::origin;
 
@@ -15,7 +15,7 @@ const TITLE: &str = "Package versions are locked";
 pub const CHECK: Check = Check {
     info: ActorInfo {
         id: ID,
-        phase: Phase::Checks,
+        kind: ActorKind::Check,
         description: "Finds version locks of the yum/dnf versionlock plugins, which pin packages to their current versions.",
         reads: &["facts.package_manager", "facts.release", "target"],
         produces: &[KEY],

@@ -4,7 +4,7 @@
 
 use crate::finding::{Finding, Severity, bullet_list};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::{ActorInfo, ActorKind, Check, FindingInfo, Level};
 use crate::scanners::release::release_package_of;
 
 const ID: &str = "conversion_notice_check";
@@ -15,7 +15,7 @@ const TITLE: &str = "This run converts the system to another distribution";
 pub const CHECK: Check = Check {
     info: ActorInfo {
         id: ID,
-        phase: Phase::Checks,
+        kind: ActorKind::Check,
         description: "Reports what a same-major conversion to another distribution changes: vendor, release and branding packages, signing keys.",
         reads: &["facts.release", "facts.rpm", "target"],
         produces: &[KEY],

@@ -3,8 +3,8 @@
 
 use crate::finding::Finding;
 use crate::model::CheckInput;
-use crate::paths;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::{ActorInfo, ActorKind, Check, FindingInfo, Level};
+use crate::upgrade_paths;
 
 const ID: &str = "unsupported_path_check";
 
@@ -12,7 +12,7 @@ const ID: &str = "unsupported_path_check";
 pub const CHECK: Check = Check {
     info: ActorInfo {
         id: ID,
-        phase: Phase::Checks,
+        kind: ActorKind::Check,
         description: "Verifies that the source release and the target form a supported upgrade or conversion path, and that the source is on the required minor release.",
         reads: &["facts.release", "target"],
         produces: &[
@@ -42,14 +42,14 @@ pub const CHECK: Check = Check {
 };
 
 fn supported_list() -> String {
-    paths::paths()
+    upgrade_paths::paths()
         .iter()
         .map(|p| {
             format!(
                 "- {} {} -> {} {}",
-                paths::distro_name(&p.from),
+                upgrade_paths::distro_name(&p.from),
                 p.from_major,
-                paths::distro_name(&p.to),
+                upgrade_paths::distro_name(&p.to),
                 p.to_major
             )
         })
@@ -76,7 +76,7 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
             .groups(&["sanity"]),
         ];
     };
-    if paths::paths_from(&release.os.id, major).is_empty()
+    if upgrade_paths::paths_from(&release.os.id, major).is_empty()
         && input.target.is_none_or(|t| !t.supported)
     {
         return vec![Finding::inhibitor(

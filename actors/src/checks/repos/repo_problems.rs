@@ -4,7 +4,7 @@
 
 use crate::finding::{Finding, Severity, bullet_list};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::{ActorInfo, ActorKind, Check, FindingInfo, Level};
 
 const ID: &str = "repo_problems_check";
 const KEY: &str = "repos.invalid-config";
@@ -18,7 +18,7 @@ const BUILTIN_VARIABLES: &[&str] = &["releasever_major", "releasever_minor", "uu
 pub const CHECK: Check = Check {
     info: ActorInfo {
         id: ID,
-        phase: Phase::Checks,
+        kind: ActorKind::Check,
         description: "Names repository files that cannot be read or parsed, invalid ids and values, and undefined variables in enabled repositories.",
         reads: &["facts.repositories"],
         produces: &[KEY],

@@ -9,7 +9,7 @@
 
 use crate::finding::{Finding, bullet_list};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::{ActorInfo, ActorKind, Check, FindingInfo, Level};
 use crate::scanners::repositories::file_url_path;
 
 const ID: &str = "target_gpg_keys_check";
@@ -20,7 +20,7 @@ const TITLE: &str = "Signing keys of target repositories are missing";
 pub const CHECK: Check = Check {
     info: ActorInfo {
         id: ID,
-        phase: Phase::Checks,
+        kind: ActorKind::Check,
         description: "Blocks the upgrade when enabled target repositories with gpgcheck name file:// keys that do not exist (host paths, as dnf reads them).",
         reads: &["facts.repositories", "target"],
         produces: &[KEY],

@@ -6,7 +6,7 @@
 
 use crate::finding::{Finding, bullet_list};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::{ActorInfo, ActorKind, Check, FindingInfo, Level};
 use crate::scanners::repositories::TARGET_REPOS_DIR;
 
 const ID: &str = "target_repositories_check";
@@ -17,7 +17,7 @@ const TITLE: &str = "No repository for the target release is configured";
 pub const CHECK: Check = Check {
     info: ActorInfo {
         id: ID,
-        phase: Phase::Checks,
+        kind: ActorKind::Check,
         description: "Blocks the upgrade when no enabled repository for the target is configured in /etc/leapfrog/target.repos.d and none is given on the command line (until migration data provides the distributions' repositories, custom target repositories are the only source).",
         reads: &["facts.repositories", "target"],
         produces: &[KEY],

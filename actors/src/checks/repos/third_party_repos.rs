@@ -11,7 +11,7 @@ use crate::checks::packages::vendors::{self, KnownVendor};
 use crate::facts::repos::Repository;
 use crate::finding::{Finding, Severity, bullet_list};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::{ActorInfo, ActorKind, Check, FindingInfo, Level};
 
 const ID: &str = "third_party_repos_check";
 const KEY: &str = "repos.third-party";
@@ -32,7 +32,7 @@ pub const DISTRIBUTION_REPO_FILE_PREFIXES: &[(&str, &[&str])] = &[
 pub const CHECK: Check = Check {
     info: ActorInfo {
         id: ID,
-        phase: Phase::Checks,
+        kind: ActorKind::Check,
         description: "Lists enabled repositories that are neither the distribution's (by repo file name) nor a known vendor's; known vendors' repositories are reported as information.",
         reads: &["facts.repositories", "facts.release", "target"],
         produces: &[KEY, MAPPED_KEY],

@@ -5,7 +5,7 @@
 
 use crate::finding::{Finding, Severity, bullet_list};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::{ActorInfo, ActorKind, Check, FindingInfo, Level};
 
 const ID: &str = "crypto_policy_check";
 const CUSTOM: &str = "security.custom-crypto-policy";
@@ -20,7 +20,7 @@ pub const BUILTIN_POLICIES: &[&str] = &["DEFAULT", "LEGACY", "FUTURE", "FIPS"];
 pub const CHECK: Check = Check {
     info: ActorInfo {
         id: ID,
-        phase: Phase::Checks,
+        kind: ActorKind::Check,
         description: "Reports a crypto policy or subpolicy module that is not built in (it must be recreated on the target) and the LEGACY policy.",
         reads: &["facts.security", "facts.release", "target"],
         produces: &[CUSTOM, LEGACY],

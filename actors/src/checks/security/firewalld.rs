@@ -3,7 +3,7 @@
 
 use crate::finding::Finding;
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::{ActorInfo, ActorKind, Check, FindingInfo, Level};
 
 const ID: &str = "firewalld_check";
 const KEY: &str = "security.firewalld-zone-drifting";
@@ -14,7 +14,7 @@ const CONF: &str = "/etc/firewalld/firewalld.conf";
 pub const CHECK: Check = Check {
     info: ActorInfo {
         id: ID,
-        phase: Phase::Checks,
+        kind: ActorKind::Check,
         description: "Inhibits an upgrade to EL9 or later when firewalld.conf has AllowZoneDrifting=yes (zone drifting was removed in EL9).",
         reads: &["facts.security", "facts.release", "target"],
         produces: &[KEY],

@@ -4,7 +4,7 @@
 
 use crate::finding::{Finding, bullet_list};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::{ActorInfo, ActorKind, Check, FindingInfo, Level};
 
 const ID: &str = "pam_modules_check";
 const KEY: &str = "security.removed-pam-module";
@@ -59,7 +59,7 @@ pub const REMOVED_MODULES: &[RemovedModule] = &[
 pub const CHECK: Check = Check {
     info: ActorInfo {
         id: ID,
-        phase: Phase::Checks,
+        kind: ActorKind::Check,
         description: "Inhibits when /etc/pam.d uses PAM modules removed in the target (pam_pkcs11 and pam_krb5 in EL8; pam_tally2, pam_tally and pam_cracklib in EL9).",
         reads: &["facts.security", "facts.release", "target"],
         produces: &[KEY],

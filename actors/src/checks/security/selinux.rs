@@ -4,7 +4,7 @@
 
 use crate::finding::{Finding, Severity};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::{ActorInfo, ActorKind, Check, FindingInfo, Level};
 
 const ID: &str = "selinux_check";
 const DISABLED: &str = "security.selinux-disabled";
@@ -16,7 +16,7 @@ const PERMISSIVE_TITLE: &str = "SELinux is permissive";
 pub const CHECK: Check = Check {
     info: ActorInfo {
         id: ID,
-        phase: Phase::Checks,
+        kind: ActorKind::Check,
         description: "Reports SELinux disabled (no relabelling during the upgrade; on EL9+ SELINUX=disabled no longer disables SELinux in the kernel) or permissive.",
         reads: &[
             "facts.security",

@@ -8,7 +8,7 @@
 
 use crate::finding::{Finding, Question, Severity};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::{ActorInfo, ActorKind, Check, FindingInfo, Level};
 
 const ID: &str = "sshd_root_login_check";
 const KEY: &str = "security.sshd-root-password-login";
@@ -25,7 +25,7 @@ const CONFIG: &str = "/etc/ssh/sshd_config";
 pub const CHECK: Check = Check {
     info: ActorInfo {
         id: ID,
-        phase: Phase::Checks,
+        kind: ActorKind::Check,
         description: "Asks whether root keeps SSH password login when the upgrade changes the effective PermitRootLogin (EL7 with an edited sshd_config that does not set it, EL8 with the packaged sshd_config), and records the answer.",
         reads: &[
             "facts.security",

@@ -14,7 +14,7 @@
 
 use crate::finding::{Finding, bullet_list};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::{ActorInfo, ActorKind, Check, FindingInfo, Level};
 
 const ID: &str = "luks_root_check";
 
@@ -22,7 +22,7 @@ const ID: &str = "luks_root_check";
 pub const CHECK: Check = Check {
     info: ActorInfo {
         id: ID,
-        phase: Phase::Checks,
+        kind: ActorKind::Check,
         description: "Detects a root filesystem on LUKS (crypttab mappings plus a /dev/mapper/luks-* or crypttab-named root, or rd.luks.* on the kernel command line): the upgrade initramfs cannot unlock it unattended yet.",
         reads: &[
             "facts.storage",

@@ -7,7 +7,7 @@
 
 use crate::finding::{Finding, bullet_list};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::{ActorInfo, ActorKind, Check, FindingInfo, Level};
 
 const ID: &str = "network_filesystems_check";
 
@@ -26,7 +26,7 @@ pub const NETWORK_FSTYPES: &[&str] = &[
 pub const CHECK: Check = Check {
     info: ActorInfo {
         id: ID,
-        phase: Phase::Checks,
+        kind: ActorKind::Check,
         description: "Looks for NFS, CIFS/SMB and GlusterFS entries in /etc/fstab that are mounted at boot (no noauto): the upgrade environment has no network.",
         reads: &["facts.storage"],
         produces: &["storage.network-fs-in-fstab"],

@@ -12,7 +12,7 @@
 use crate::checks::storage::{fstab_entry_for, is_noexec};
 use crate::finding::{Finding, Severity, bullet_list};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::{ActorInfo, ActorKind, Check, FindingInfo, Level};
 
 const ID: &str = "noexec_var_check";
 
@@ -20,7 +20,7 @@ const ID: &str = "noexec_var_check";
 pub const CHECK: Check = Check {
     info: ActorInfo {
         id: ID,
-        phase: Phase::Checks,
+        kind: ActorKind::Check,
         description: "Verifies that /var (inhibitor) and /tmp (medium) are not mounted noexec, in /etc/fstab or on the running host.",
         reads: &["facts.storage", "host.mounts"],
         produces: &["storage.noexec-var", "storage.noexec-tmp"],

@@ -9,7 +9,7 @@
 
 use crate::finding::{Finding, Severity, bullet_list};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::{ActorInfo, ActorKind, Check, FindingInfo, Level};
 
 const ID: &str = "root_symlinks_check";
 
@@ -17,7 +17,7 @@ const ID: &str = "root_symlinks_check";
 pub const CHECK: Check = Check {
     info: ActorInfo {
         id: ID,
-        phase: Phase::Checks,
+        kind: ActorKind::Check,
         description: "Looks for absolute symlinks directly under /, which break when the root is mounted at /sysroot in the upgrade initramfs; gives the ln -snf command that makes each relative.",
         reads: &["facts.system"],
         produces: &["storage.absolute-root-symlinks"],

@@ -7,7 +7,7 @@
 
 use crate::finding::Finding;
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::{ActorInfo, ActorKind, Check, FindingInfo, Level};
 
 const ID: &str = "separate_usr_check";
 
@@ -15,7 +15,7 @@ const ID: &str = "separate_usr_check";
 pub const CHECK: Check = Check {
     info: ActorInfo {
         id: ID,
-        phase: Phase::Checks,
+        kind: ActorKind::Check,
         description: "EL7 sources: detects /usr on its own filesystem in /etc/fstab, which the 7->8 upgrade environment cannot mount yet.",
         reads: &["facts.storage", "facts.release"],
         produces: &["storage.separate-usr"],

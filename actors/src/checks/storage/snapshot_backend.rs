@@ -6,7 +6,7 @@
 use crate::finding::{Finding, Severity};
 use crate::host::{HostFacts, Mount};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::{ActorInfo, ActorKind, Check, FindingInfo, Level};
 
 const ID: &str = "snapshot_backend_check";
 const KEY: &str = "storage.snapshot-fallback";
@@ -20,7 +20,7 @@ pub const MIN_SNAPSHOT_BYTES: u64 = 1 << 30;
 pub const CHECK: Check = Check {
     info: ActorInfo {
         id: ID,
-        phase: Phase::Checks,
+        kind: ActorKind::Check,
         description: "Tells which snapshot backend the upgrade can use for / (LVM, reflink, or a plain copy) and why a cheaper one is not available.",
         reads: &["host.mounts", "host.volume_groups"],
         produces: &[KEY],

@@ -22,7 +22,7 @@ use crate::checks::boot::boot_space::BOOT_NEEDED;
 use crate::checks::boot::human_bytes;
 use crate::finding::{Finding, bullet_list};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::{ActorInfo, ActorKind, Check, FindingInfo, Level};
 
 const ID: &str = "system_space_check";
 
@@ -35,7 +35,7 @@ pub const NEEDS: &[(&str, u64)] = &[("/", 512 * MIB), ("/usr", 512 * MIB), ("/va
 pub const CHECK: Check = Check {
     info: ActorInfo {
         id: ID,
-        phase: Phase::Checks,
+        kind: ActorKind::Check,
         description: "Verifies free space on the filesystems holding / (512 MiB), /usr (512 MiB) and /var (2 GiB), adding up the needs of paths on the same filesystem (3 GiB for / when /usr and /var are on it).",
         reads: &["host.mounts"],
         produces: &["storage.insufficient-space"],

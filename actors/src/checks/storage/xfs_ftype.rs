@@ -8,7 +8,7 @@
 
 use crate::finding::{Finding, bullet_list};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::{ActorInfo, ActorKind, Check, FindingInfo, Level};
 
 const ID: &str = "xfs_ftype_check";
 
@@ -16,7 +16,7 @@ const ID: &str = "xfs_ftype_check";
 pub const CHECK: Check = Check {
     info: ActorInfo {
         id: ID,
-        phase: Phase::Checks,
+        kind: ActorKind::Check,
         description: "Looks for mounted XFS filesystems with ftype=0, which overlayfs (used to rehearse the upgrade) cannot use.",
         reads: &["host.mounts"],
         produces: &["storage.xfs-ftype0"],

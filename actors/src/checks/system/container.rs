@@ -4,7 +4,7 @@
 
 use crate::finding::Finding;
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::{ActorInfo, ActorKind, Check, FindingInfo, Level};
 
 const ID: &str = "container_check";
 const KEY: &str = "system.in-container";
@@ -14,7 +14,7 @@ const TITLE: &str = "Running inside a container";
 pub const CHECK: Check = Check {
     info: ActorInfo {
         id: ID,
-        phase: Phase::Checks,
+        kind: ActorKind::Check,
         description: "Inhibits when the host facts say the system runs inside a container (docker, podman, lxc, systemd-nspawn, OpenVZ, ...).",
         reads: &["host.container"],
         produces: &[KEY],

@@ -4,7 +4,7 @@
 
 use crate::finding::Finding;
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::{ActorInfo, ActorKind, Check, FindingInfo, Level};
 use crate::scanners::system::CONTROL_PANELS;
 
 const ID: &str = "control_panel_check";
@@ -15,7 +15,7 @@ const TITLE: &str = "A hosting control panel is installed";
 pub const CHECK: Check = Check {
     info: ActorInfo {
         id: ID,
-        phase: Phase::Checks,
+        kind: ActorKind::Check,
         description: "Inhibits when cPanel, Plesk or DirectAdmin is installed: their vendors' own upgrade procedures must be used.",
         reads: &["facts.system", "facts.release", "target"],
         produces: &[KEY],

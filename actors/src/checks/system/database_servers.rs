@@ -5,7 +5,7 @@
 
 use crate::finding::{Finding, Severity};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::{ActorInfo, ActorKind, Check, FindingInfo, Level};
 use crate::scanners::system::DataDir;
 
 const ID: &str = "database_servers_check";
@@ -16,7 +16,7 @@ const TITLE: &str = "A database server's data needs a major-version upgrade";
 pub const CHECK: Check = Check {
     info: ActorInfo {
         id: ID,
-        phase: Phase::Checks,
+        kind: ActorKind::Check,
         description: "Reports PostgreSQL, MariaDB and MySQL servers with an initialized data directory whose data must be upgraded to the target's server version after the OS upgrade.",
         reads: &["facts.rpm", "facts.system", "facts.release", "target"],
         produces: &[KEY],

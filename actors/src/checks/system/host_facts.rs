@@ -4,7 +4,7 @@
 
 use crate::finding::{Finding, Severity};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::{ActorInfo, ActorKind, Check, FindingInfo, Level};
 
 const ID: &str = "host_facts_check";
 const KEY: &str = "system.host-facts-unknown";
@@ -36,7 +36,7 @@ pub const HOST_FACTS: &[(&str, &str)] = &[
 pub const CHECK: Check = Check {
     info: ActorInfo {
         id: ID,
-        phase: Phase::Checks,
+        kind: ActorKind::Check,
         description: "Reports that host facts (running kernel, modules, PCI devices, memory, CPU, mounts, NICs, EFI, container) are unknown and how to supply them with --host-facts.",
         reads: &["host"],
         produces: &[KEY],

@@ -3,7 +3,7 @@
 
 use crate::finding::{Finding, Severity, bullet_list};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::{ActorInfo, ActorKind, Check, FindingInfo, Level};
 
 const ID: &str = "leapp_leftovers_check";
 const KEY: &str = "system.leapp-leftovers";
@@ -31,7 +31,7 @@ pub fn is_leapp_package(name: &str) -> bool {
 pub const CHECK: Check = Check {
     info: ActorInfo {
         id: ID,
-        phase: Phase::Checks,
+        kind: ActorKind::Check,
         description: "Reports state and packages left by an earlier leapp or ELevate run (/var/lib/leapp, /etc/leapp, /root/tmp_leapp_py3, leapp packages).",
         reads: &["facts.system", "facts.rpm"],
         produces: &[KEY],

@@ -4,7 +4,7 @@
 
 use crate::finding::{Finding, Severity};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::{ActorInfo, ActorKind, Check, FindingInfo, Level};
 
 const ID: &str = "virtualization_info_check";
 const KEY: &str = "system.virtualization";
@@ -39,7 +39,7 @@ pub const HYPERVISORS: &[(&str, &str)] = &[
 pub const CHECK: Check = Check {
     info: ActorInfo {
         id: ID,
-        phase: Phase::Checks,
+        kind: ActorKind::Check,
         description: "Records the hypervisor or hardware vendor, container, firmware, architecture, running kernel, memory and NICs of the assessed host (only when host facts are known).",
         reads: &["host"],
         produces: &[KEY],
