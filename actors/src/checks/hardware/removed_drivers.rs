@@ -17,10 +17,10 @@
 //! Nothing is reported without host facts, a target, or the data file, nor for conversions
 //! within one major.
 
+use crate::facts::hardware::{DriverSupport, PciSupport};
 use crate::finding::{Finding, Severity, bullet_list};
 use crate::model::CheckInput;
 use crate::registry::{ActorInfo, ActorKind, Check, FindingInfo, Level};
-use crate::scanners::hardware::{DriverSupport, PciSupport};
 
 const ID: &str = "removed_drivers_check";
 

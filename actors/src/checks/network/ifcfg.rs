@@ -3,10 +3,10 @@
 //! (and only those it is allowed to manage); on EL10 NetworkManager no longer reads `ifcfg-*`
 //! files at all.
 
+use crate::facts::network::IfcfgFile;
 use crate::finding::{Finding, bullet_list};
 use crate::model::CheckInput;
 use crate::registry::{ActorInfo, ActorKind, Check, FindingInfo, Level};
-use crate::scanners::network::IfcfgFile;
 
 const ID: &str = "ifcfg_check";
 const LEGACY: &str = "network.ifcfg-legacy";

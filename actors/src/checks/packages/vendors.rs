@@ -10,8 +10,8 @@
 use std::sync::OnceLock;
 
 use crate::facts::repos::Repository;
-use crate::scanners::repositories::RepositoryFacts;
-use crate::scanners::rpm::RpmFacts;
+use crate::facts::repositories::RepositoryFacts;
+use crate::facts::rpm::RpmFacts;
 use crate::upgrade_paths::builtin_data;
 
 /// A vendor with an upgrade mapping.

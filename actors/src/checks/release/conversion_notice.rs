@@ -2,10 +2,10 @@
 //! changes (vendor, release and branding packages, signing keys), so it is not mistaken for a
 //! plain update.
 
+use crate::facts::release::release_package_of;
 use crate::finding::{Finding, Severity, bullet_list};
 use crate::model::CheckInput;
 use crate::registry::{ActorInfo, ActorKind, Check, FindingInfo, Level};
-use crate::scanners::release::release_package_of;
 
 const ID: &str = "conversion_notice_check";
 const KEY: &str = "release.conversion";

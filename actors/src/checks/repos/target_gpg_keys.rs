@@ -7,10 +7,10 @@
 //! not checked here. A repository without a `gpgcheck` setting counts as checking signatures
 //! (the EL default in dnf.conf).
 
+use crate::facts::repositories::file_url_path;
 use crate::finding::{Finding, bullet_list};
 use crate::model::CheckInput;
 use crate::registry::{ActorInfo, ActorKind, Check, FindingInfo, Level};
-use crate::scanners::repositories::file_url_path;
 
 const ID: &str = "target_gpg_keys_check";
 const KEY: &str = "repos.target-key-missing";

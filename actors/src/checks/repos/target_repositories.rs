@@ -4,10 +4,10 @@
 //! directory `/etc/leapfrog/target.repos.d`; the distributions' own target repositories will come
 //! from leapfrog's migration data later, and this check will then count them too.
 
+use crate::facts::repositories::TARGET_REPOS_DIR;
 use crate::finding::{Finding, bullet_list};
 use crate::model::CheckInput;
 use crate::registry::{ActorInfo, ActorKind, Check, FindingInfo, Level};
-use crate::scanners::repositories::TARGET_REPOS_DIR;
 
 const ID: &str = "target_repositories_check";
 const KEY: &str = "repos.no-target-repos";

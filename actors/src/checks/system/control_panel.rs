@@ -2,10 +2,10 @@
 //! Panels ship their own packages, services and databases that a distribution upgrade knows
 //! nothing about; each vendor has its own upgrade procedure that must be followed instead.
 
+use crate::facts::system::CONTROL_PANELS;
 use crate::finding::Finding;
 use crate::model::CheckInput;
 use crate::registry::{ActorInfo, ActorKind, Check, FindingInfo, Level};
-use crate::scanners::system::CONTROL_PANELS;
 
 const ID: &str = "control_panel_check";
 const KEY: &str = "system.control-panel";

@@ -3,10 +3,10 @@
 //! binaries but not the data: PostgreSQL refuses to start on an older cluster until it is
 //! upgraded with `pg_upgrade`, MariaDB and MySQL need their upgrade step run.
 
+use crate::facts::system::DataDir;
 use crate::finding::{Finding, Severity};
 use crate::model::CheckInput;
 use crate::registry::{ActorInfo, ActorKind, Check, FindingInfo, Level};
-use crate::scanners::system::DataDir;
 
 const ID: &str = "database_servers_check";
 const KEY: &str = "system.database-major-upgrade";
