@@ -13,6 +13,7 @@ use std::process::Command;
 use serde::{Deserialize, Serialize};
 
 use crate::apply::post::grubenv_set;
+use leapfrog_actors::facts::fstab;
 use leapfrog_base::time::now;
 
 /// The id (file name without `.conf`) of leapfrog's BLS entry.
@@ -156,11 +157,8 @@ pub fn boot_is_separate(root: &Path) -> bool {
             }
         }
     }
-    fs::read_to_string(root.join("etc/fstab")).is_ok_and(|t| {
-        t.lines()
-            .filter(|l| !l.trim_start().starts_with('#'))
-            .any(|l| l.split_whitespace().nth(1) == Some("/boot"))
-    })
+    fs::read_to_string(root.join("etc/fstab"))
+        .is_ok_and(|t| fstab::parse(&t).entries.iter().any(|e| e.target == "/boot"))
 }
 
 /// The kernel command line of the installed system: grubenv `kernelopts` (EL8), else

@@ -1,7 +1,7 @@
 //! Checks of the storage domain (one file per check in `checks/storage/`): free space, network
 //! and encrypted filesystems, mount options, XFS features, root symlinks and a separate `/usr`.
 
-use crate::facts::storage::FstabEntry;
+use crate::facts::fstab::FstabEntry;
 use crate::registry::Check;
 
 pub mod luks_root;

@@ -1,6 +1,6 @@
 //! Facts about a root: what is installed and configured in the system leapfrog would upgrade.
 //!
-//! Two kinds of modules live here:
+//! Three kinds of modules live here:
 //!
 //! - **readers** ([`kernels`], [`kv`], [`os_release`], [`repos`], [`rootfs`], [`rpmdb`]): each
 //!   reads one concern from a root through [`rootfs::RootFs`] (which resolves symlinks inside the
@@ -8,6 +8,8 @@
 //!   not prevent taking an inventory (an unreadable repository file, an invalid option value) are
 //!   collected as [`ReadProblem`]s instead of failing the whole read. `leapfrog inventory` and the
 //!   planner use them directly;
+//! - **parsers** of text formats that several parts of leapfrog read: [`fstab`] and
+//!   [`mountinfo`], the only parsers of these formats in the workspace;
 //! - **fact types**, one module per slot of [`crate::model::Facts`] and named like the scanner
 //!   that fills it (`scanners/storage.rs` fills [`storage::StorageFacts`]): what checks read.
 //!   Scanners hold only the scanning code; checks import these types from here.
@@ -18,9 +20,11 @@ use serde::{Deserialize, Serialize};
 
 pub mod boot;
 pub mod config;
+pub mod fstab;
 pub mod hardware;
 pub mod kernels;
 pub mod kv;
+pub mod mountinfo;
 pub mod network;
 pub mod os_release;
 pub mod pkgmgr;

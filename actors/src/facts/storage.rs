@@ -3,20 +3,7 @@
 
 use serde::Serialize;
 
-/// One fstab line.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FstabEntry {
-    /// Device, `UUID=`, `LABEL=` or remote source.
-    pub source: String,
-    /// Mount point.
-    pub target: String,
-    /// Filesystem type.
-    pub fstype: String,
-    /// Options.
-    pub options: Vec<String>,
-    /// 1-based line number.
-    pub line: usize,
-}
+use super::fstab::FstabEntry;
 
 /// Storage configuration.
 #[derive(Debug, Clone, Default, Serialize)]
