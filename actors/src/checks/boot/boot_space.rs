@@ -13,7 +13,8 @@
 //! leaves a margin for a larger initramfs (firmware, extra drivers). Leapp asks for 100 MiB and
 //! cPanel's ELevate for 200 MiB; both are known to run out on hosts with big initramfs images.
 
-use crate::checks::boot::human_bytes;
+use leapfrog_base::units::human_bytes;
+
 use crate::finding::Finding;
 use crate::model::CheckInput;
 use crate::registry::{ActorInfo, ActorKind, Check, FindingInfo, Level};

@@ -18,8 +18,9 @@
 
 use std::collections::BTreeMap;
 
+use leapfrog_base::units::human_bytes;
+
 use crate::checks::boot::boot_space::BOOT_NEEDED;
-use crate::checks::boot::human_bytes;
 use crate::finding::{Finding, bullet_list};
 use crate::model::CheckInput;
 use crate::registry::{ActorInfo, ActorKind, Check, FindingInfo, Level};
