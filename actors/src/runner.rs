@@ -1,6 +1,8 @@
 //! Running the actors: scanners in parallel, then the target is resolved, then checks in
 //! parallel. A scanner or check that fails or panics becomes an error finding naming the actor;
-//! it never takes the run down.
+//! it never takes the run down. So does a check that produces a finding of a kind it does not
+//! declare ([`crate::registry::Check::undeclared`]): the catalogue, the README's table and
+//! waivers can rely on the declarations.
 
 use std::collections::BTreeSet;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -159,28 +161,29 @@ pub fn assess(
                         (c.run)(input)
                     }));
                     let millis = t.elapsed().as_secs_f64() * 1e3;
+                    let res = res
+                        .map_err(|p| format!("panicked: {}", panic_message(p)))
+                        .and_then(|found| match c.undeclared(&found) {
+                            None => Ok(found),
+                            Some(f) => Err(format!(
+                                "produced a finding it does not declare: {} ({}{}, {:?})",
+                                f.key,
+                                f.severity.as_str(),
+                                if f.inhibitor { ", inhibitor" } else { "" },
+                                f.title
+                            )),
+                        });
+                    let run = ActorRun {
+                        id: c.info.id,
+                        kind: ActorKind::Check,
+                        millis,
+                        error: res.as_ref().err().cloned(),
+                    };
                     match res {
-                        Ok(f) => (
-                            ActorRun {
-                                id: c.info.id,
-                                kind: ActorKind::Check,
-                                millis,
-                                error: None,
-                            },
-                            f,
-                        ),
-                        Err(p) => {
-                            let msg = format!("panicked: {}", panic_message(p));
+                        Ok(found) => (run, found),
+                        Err(msg) => {
                             let f = actor_error(c.info.id, ActorKind::Check, &msg);
-                            (
-                                ActorRun {
-                                    id: c.info.id,
-                                    kind: ActorKind::Check,
-                                    millis,
-                                    error: Some(msg),
-                                },
-                                vec![f],
-                            )
+                            (run, vec![f])
                         }
                     }
                 })

@@ -5,7 +5,8 @@ use std::io::Write as _;
 
 use anyhow::Context as _;
 use clap::Args;
-use leapfrog_actors::registry::{self, Level};
+use leapfrog_actors::finding::Level;
+use leapfrog_actors::registry;
 
 use super::GlobalArgs;
 use crate::exit::ExitCode;

@@ -5,26 +5,23 @@ use crate::facts::boot::BootFacts;
 use crate::facts::kernels;
 use crate::facts::kv;
 use crate::model::{Env, Facts};
-use crate::registry::{ActorInfo, ActorKind, Scanner};
+use crate::registry::Scanner;
 
 use super::{list, read_text};
 
 /// The scanner.
-pub const SCANNER: Scanner = Scanner {
-    info: ActorInfo {
-        id: "boot_scanner",
-        kind: ActorKind::Scanner,
-        description: "Reads BLS boot entries, grubenv, /etc/default/grub and the kernel images in /boot.",
-        reads: &[
-            "/boot/loader/entries",
-            "/boot/grub2/grubenv",
-            "/etc/default/grub",
-            "/boot",
-        ],
-        produces: &["facts.boot"],
-    },
+pub const SCANNER: Scanner = Scanner::new(
+    "boot_scanner",
+    "Reads BLS boot entries, grubenv, /etc/default/grub and the kernel images in /boot.",
+    &[
+        "/boot/loader/entries",
+        "/boot/grub2/grubenv",
+        "/etc/default/grub",
+        "/boot",
+    ],
+    &["facts.boot"],
     run,
-};
+);
 
 fn run(env: &Env, facts: &Facts) -> Result<(), String> {
     let mut problems = Vec::new();

@@ -4,27 +4,24 @@
 use crate::facts::config::{ConfigFacts, Exclude};
 use crate::facts::repos::parse_ini;
 use crate::model::{Env, Facts};
-use crate::registry::{ActorInfo, ActorKind, Scanner};
+use crate::registry::Scanner;
 
 use super::read_text;
 
 /// The scanner.
-pub const SCANNER: Scanner = Scanner {
-    info: ActorInfo {
-        id: "config_scanner",
-        kind: ActorKind::Scanner,
-        description: "Reads TCP wrappers rules, package-manager excludes and finds unmerged .rpmnew/.rpmsave files in /etc.",
-        reads: &[
-            "/etc/hosts.allow",
-            "/etc/hosts.deny",
-            "/etc/dnf/dnf.conf",
-            "/etc/yum.conf",
-            "/etc",
-        ],
-        produces: &["facts.config"],
-    },
+pub const SCANNER: Scanner = Scanner::new(
+    "config_scanner",
+    "Reads TCP wrappers rules, package-manager excludes and finds unmerged .rpmnew/.rpmsave files in /etc.",
+    &[
+        "/etc/hosts.allow",
+        "/etc/hosts.deny",
+        "/etc/dnf/dnf.conf",
+        "/etc/yum.conf",
+        "/etc",
+    ],
+    &["facts.config"],
     run,
-};
+);
 
 const MAX_DEPTH: usize = 6;
 

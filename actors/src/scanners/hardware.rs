@@ -27,7 +27,7 @@ use serde_json::Value;
 use crate::facts::hardware::{DriverSupport, HardwareFacts, PciSupport};
 use crate::host::HostFacts;
 use crate::model::{Env, Facts};
-use crate::registry::{ActorInfo, ActorKind, Scanner};
+use crate::registry::Scanner;
 
 use super::read_text;
 
@@ -38,21 +38,18 @@ pub const DRIVER_DATA_PATHS: &[&str] = &[
 ];
 
 /// The scanner.
-pub const SCANNER: Scanner = Scanner {
-    info: ActorInfo {
-        id: "hardware_scanner",
-        kind: ActorKind::Scanner,
-        description: "Reads leapp's device driver deprecation data (drivers and PCI ids removed or deprecated per release) and keeps the entries of the host's loaded modules and PCI devices.",
-        reads: &[
-            "/etc/leapfrog/files/device_driver_deprecation_data.json",
-            "/etc/leapp/files/device_driver_deprecation_data.json",
-            "host.loaded_modules",
-            "host.pci_devices",
-        ],
-        produces: &["facts.hardware"],
-    },
+pub const SCANNER: Scanner = Scanner::new(
+    "hardware_scanner",
+    "Reads leapp's device driver deprecation data (drivers and PCI ids removed or deprecated per release) and keeps the entries of the host's loaded modules and PCI devices.",
+    &[
+        "/etc/leapfrog/files/device_driver_deprecation_data.json",
+        "/etc/leapp/files/device_driver_deprecation_data.json",
+        "host.loaded_modules",
+        "host.pci_devices",
+    ],
+    &["facts.hardware"],
     run,
-};
+);
 
 /// A kernel module name the way `/proc/modules` writes it (`3w-9xxx` is loaded as `3w_9xxx`).
 pub fn module_name(name: &str) -> String {

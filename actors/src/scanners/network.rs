@@ -5,7 +5,7 @@
 use crate::facts::kv;
 use crate::facts::network::{IfcfgFile, NetworkFacts, NmConnection};
 use crate::model::{Env, Facts};
-use crate::registry::{ActorInfo, ActorKind, Scanner};
+use crate::registry::Scanner;
 
 use super::{list, read_text};
 
@@ -32,22 +32,19 @@ pub const RUNLEVEL_DIRS: &[&str] = &[
 ];
 
 /// The scanner.
-pub const SCANNER: Scanner = Scanner {
-    info: ActorInfo {
-        id: "network_scanner",
-        kind: ActorKind::Scanner,
-        description: "Reads legacy ifcfg files, NetworkManager keyfiles, whether the legacy network service is enabled and custom network-scripts hooks.",
-        reads: &[
-            IFCFG_DIR,
-            NM_KEYFILE_DIR,
-            "/etc/rc.d",
-            "/sbin/ifup-local",
-            "/sbin/ifdown-local",
-        ],
-        produces: &["facts.network"],
-    },
+pub const SCANNER: Scanner = Scanner::new(
+    "network_scanner",
+    "Reads legacy ifcfg files, NetworkManager keyfiles, whether the legacy network service is enabled and custom network-scripts hooks.",
+    &[
+        IFCFG_DIR,
+        NM_KEYFILE_DIR,
+        "/etc/rc.d",
+        "/sbin/ifup-local",
+        "/sbin/ifdown-local",
+    ],
+    &["facts.network"],
     run,
-};
+);
 
 /// Reads the `[connection]` settings of a keyfile (lenient: unknown lines are skipped).
 pub fn parse_keyfile(file: &str, text: &str) -> NmConnection {

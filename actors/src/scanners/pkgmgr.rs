@@ -4,7 +4,7 @@
 use crate::facts::pkgmgr::{ModuleState, PackageManagerFacts};
 use crate::facts::repos::parse_ini;
 use crate::model::{Env, Facts};
-use crate::registry::{ActorInfo, ActorKind, Scanner};
+use crate::registry::Scanner;
 
 use super::{list, read_text};
 
@@ -25,25 +25,22 @@ const VERSIONLOCK_PLUGINS: [(&str, &str); 2] = [
 ];
 
 /// The scanner.
-pub const SCANNER: Scanner = Scanner {
-    info: ActorInfo {
-        id: "package_manager_scanner",
-        kind: ActorKind::Scanner,
-        description: "Reads dnf module states, unfinished yum transactions, version locks and configured installonly packages.",
-        reads: &[
-            "/etc/yum.conf",
-            "/etc/dnf/dnf.conf",
-            "/etc/dnf/modules.d",
-            "/var/lib/yum",
-            "/etc/yum/pluginconf.d/versionlock.conf",
-            "/etc/yum/pluginconf.d/versionlock.list",
-            "/etc/dnf/plugins/versionlock.conf",
-            "/etc/dnf/plugins/versionlock.list",
-        ],
-        produces: &["facts.package_manager"],
-    },
+pub const SCANNER: Scanner = Scanner::new(
+    "package_manager_scanner",
+    "Reads dnf module states, unfinished yum transactions, version locks and configured installonly packages.",
+    &[
+        "/etc/yum.conf",
+        "/etc/dnf/dnf.conf",
+        "/etc/dnf/modules.d",
+        "/var/lib/yum",
+        "/etc/yum/pluginconf.d/versionlock.conf",
+        "/etc/yum/pluginconf.d/versionlock.list",
+        "/etc/dnf/plugins/versionlock.conf",
+        "/etc/dnf/plugins/versionlock.list",
+    ],
+    &["facts.package_manager"],
     run,
-};
+);
 
 fn run(env: &Env, facts: &Facts) -> Result<(), String> {
     let mut modules = Vec::new();

@@ -3,19 +3,16 @@
 use crate::facts::os_release;
 use crate::facts::release::ReleaseFacts;
 use crate::model::{Env, Facts};
-use crate::registry::{ActorInfo, ActorKind, Scanner};
+use crate::registry::Scanner;
 
 /// The scanner.
-pub const SCANNER: Scanner = Scanner {
-    info: ActorInfo {
-        id: "release_scanner",
-        kind: ActorKind::Scanner,
-        description: "Reads the installed release from /etc/os-release and /etc/redhat-release.",
-        reads: &["/etc/os-release", "/etc/redhat-release"],
-        produces: &["facts.release"],
-    },
+pub const SCANNER: Scanner = Scanner::new(
+    "release_scanner",
+    "Reads the installed release from /etc/os-release and /etc/redhat-release.",
+    &["/etc/os-release", "/etc/redhat-release"],
+    &["facts.release"],
     run,
-};
+);
 
 fn run(env: &Env, facts: &Facts) -> Result<(), String> {
     let os = os_release::read(&env.root).map_err(|e| e.to_string())?;

@@ -11,25 +11,22 @@ use crate::facts::os_release;
 use crate::facts::repos;
 use crate::facts::repositories::{RepositoryFacts, TARGET_REPOS_DIR, file_url_path};
 use crate::model::{Env, Facts};
-use crate::registry::{ActorInfo, ActorKind, Scanner};
+use crate::registry::Scanner;
 
 /// The scanner.
-pub const SCANNER: Scanner = Scanner {
-    info: ActorInfo {
-        id: "repositories_scanner",
-        kind: ActorKind::Scanner,
-        description: "Reads the configured repositories and leapfrog's custom target repositories, substituting dnf variables.",
-        reads: &[
-            "/etc/yum.repos.d",
-            "/etc/dnf/vars",
-            "/etc/yum/vars",
-            TARGET_REPOS_DIR,
-            "host: file:// gpgkey paths of target repositories",
-        ],
-        produces: &["facts.repositories"],
-    },
+pub const SCANNER: Scanner = Scanner::new(
+    "repositories_scanner",
+    "Reads the configured repositories and leapfrog's custom target repositories, substituting dnf variables.",
+    &[
+        "/etc/yum.repos.d",
+        "/etc/dnf/vars",
+        "/etc/yum/vars",
+        TARGET_REPOS_DIR,
+        "host: file:// gpgkey paths of target repositories",
+    ],
+    &["facts.repositories"],
     run,
-};
+);
 
 fn run(env: &Env, facts: &Facts) -> Result<(), String> {
     let os = os_release::read(&env.root).map_err(|e| e.to_string())?;

@@ -8,23 +8,20 @@ use rpm_sys::RpmDatabase;
 use crate::facts::rpm::RpmFacts;
 use crate::facts::rpmdb::{self, RpmDbInfo};
 use crate::model::{Env, Facts};
-use crate::registry::{ActorInfo, ActorKind, Scanner};
+use crate::registry::Scanner;
 
 /// The scanner.
-pub const SCANNER: Scanner = Scanner {
-    info: ActorInfo {
-        id: "rpm_scanner",
-        kind: ActorKind::Scanner,
-        description: "Finds the rpm database (sqlite or BerkeleyDB, EL7-EL10 locations) and lists installed packages with signing key and vendor through librpm.",
-        reads: &[
-            "/var/lib/rpm",
-            "/usr/lib/sysimage/rpm",
-            "/usr/lib/rpm/macros.d",
-        ],
-        produces: &["facts.rpm"],
-    },
+pub const SCANNER: Scanner = Scanner::new(
+    "rpm_scanner",
+    "Finds the rpm database (sqlite or BerkeleyDB, EL7-EL10 locations) and lists installed packages with signing key and vendor through librpm.",
+    &[
+        "/var/lib/rpm",
+        "/usr/lib/sysimage/rpm",
+        "/usr/lib/rpm/macros.d",
+    ],
+    &["facts.rpm"],
     run,
-};
+);
 
 /// Copies the regular files of the database directory into a temporary root, at the same dbpath.
 fn private_copy(env: &Env, db: &RpmDbInfo) -> std::io::Result<tempfile::TempDir> {

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use crate::facts::kv;
 use crate::facts::security::{SecurityFacts, SshdConfig};
 use crate::model::{Env, Facts};
-use crate::registry::{ActorInfo, ActorKind, Scanner};
+use crate::registry::Scanner;
 
 use super::{list, read_text};
 
@@ -14,23 +14,20 @@ use super::{list, read_text};
 pub const CUSTOM_POLICY_DIR: &str = "/etc/crypto-policies/policies";
 
 /// The scanner.
-pub const SCANNER: Scanner = Scanner {
-    info: ActorInfo {
-        id: "security_scanner",
-        kind: ActorKind::Scanner,
-        description: "Reads the SELinux mode, sshd settings, PAM modules in use, the crypto policy and firewalld options.",
-        reads: &[
-            "/etc/selinux/config",
-            "/etc/ssh/sshd_config",
-            "/etc/pam.d",
-            "/etc/crypto-policies/config",
-            CUSTOM_POLICY_DIR,
-            "/etc/firewalld/firewalld.conf",
-        ],
-        produces: &["facts.security"],
-    },
+pub const SCANNER: Scanner = Scanner::new(
+    "security_scanner",
+    "Reads the SELinux mode, sshd settings, PAM modules in use, the crypto policy and firewalld options.",
+    &[
+        "/etc/selinux/config",
+        "/etc/ssh/sshd_config",
+        "/etc/pam.d",
+        "/etc/crypto-policies/config",
+        CUSTOM_POLICY_DIR,
+        "/etc/firewalld/firewalld.conf",
+    ],
+    &["facts.security"],
     run,
-};
+);
 
 /// Reads the settings of an sshd_config text.
 pub fn parse_sshd(text: &str) -> SshdConfig {

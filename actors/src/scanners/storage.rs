@@ -3,21 +3,18 @@
 use crate::facts::fstab::{self, Fstab};
 use crate::facts::storage::StorageFacts;
 use crate::model::{Env, Facts};
-use crate::registry::{ActorInfo, ActorKind, Scanner};
+use crate::registry::Scanner;
 
 use super::read_text;
 
 /// The scanner.
-pub const SCANNER: Scanner = Scanner {
-    info: ActorInfo {
-        id: "storage_scanner",
-        kind: ActorKind::Scanner,
-        description: "Reads /etc/fstab and /etc/crypttab.",
-        reads: &["/etc/fstab", "/etc/crypttab"],
-        produces: &["facts.storage"],
-    },
+pub const SCANNER: Scanner = Scanner::new(
+    "storage_scanner",
+    "Reads /etc/fstab and /etc/crypttab.",
+    &["/etc/fstab", "/etc/crypttab"],
+    &["facts.storage"],
     run,
-};
+);
 
 fn run(env: &Env, facts: &Facts) -> Result<(), String> {
     let Fstab { entries, invalid } = read_text(&env.root, "/etc/fstab")?

@@ -3,7 +3,7 @@
 
 use crate::facts::system::{CONTROL_PANELS, DataDir, SystemFacts};
 use crate::model::{Env, Facts};
-use crate::registry::{ActorInfo, ActorKind, Scanner};
+use crate::registry::Scanner;
 
 use super::read_text;
 
@@ -17,26 +17,23 @@ pub const PGSQL_DATA_DIR: &str = "/var/lib/pgsql/data";
 pub const MYSQL_DATA_DIR: &str = "/var/lib/mysql";
 
 /// The scanner.
-pub const SCANNER: Scanner = Scanner {
-    info: ActorInfo {
-        id: "system_scanner",
-        kind: ActorKind::Scanner,
-        description: "Looks for control panels, absolute symlinks directly under /, leftovers of leapp or ELevate and initialized PostgreSQL/MariaDB/MySQL data directories.",
-        reads: &[
-            "/usr/local/cpanel",
-            "/usr/local/psa",
-            "/usr/local/directadmin",
-            "/",
-            "/var/lib/leapp",
-            "/etc/leapp",
-            "/root/tmp_leapp_py3",
-            PGSQL_DATA_DIR,
-            MYSQL_DATA_DIR,
-        ],
-        produces: &["facts.system"],
-    },
+pub const SCANNER: Scanner = Scanner::new(
+    "system_scanner",
+    "Looks for control panels, absolute symlinks directly under /, leftovers of leapp or ELevate and initialized PostgreSQL/MariaDB/MySQL data directories.",
+    &[
+        "/usr/local/cpanel",
+        "/usr/local/psa",
+        "/usr/local/directadmin",
+        "/",
+        "/var/lib/leapp",
+        "/etc/leapp",
+        "/root/tmp_leapp_py3",
+        PGSQL_DATA_DIR,
+        MYSQL_DATA_DIR,
+    ],
+    &["facts.system"],
     run,
-};
+);
 
 fn run(env: &Env, facts: &Facts) -> Result<(), String> {
     let control_panels = CONTROL_PANELS
