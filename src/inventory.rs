@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use rpm_sys::{InstalledPackage, RpmDatabase, RpmError};
 use serde::{Deserialize, Serialize};
 
-use leapfrog_actors::facts::Problem;
+use leapfrog_actors::facts::ReadProblem;
 use leapfrog_actors::facts::kernels::{self, BootEntry, Kernel};
 use leapfrog_actors::facts::os_release::{self, OsRelease, OsReleaseError};
 use leapfrog_actors::facts::repos::{self, Repository};
@@ -46,7 +46,7 @@ pub struct Inventory {
     /// Configured repositories.
     pub repositories: Vec<Repository>,
     /// Non-fatal problems found on the way.
-    pub problems: Vec<Problem>,
+    pub problems: Vec<ReadProblem>,
     /// Every installed package, by name then EVR.
     pub packages: Vec<InstalledPackage>,
 }
@@ -112,7 +112,7 @@ impl Inventory {
 
         let os_release = os_release::read(&rootfs).map_err(InventoryError::OsRelease)?;
         let redhat_release = os_release::read_redhat_release(&rootfs).unwrap_or_else(|err| {
-            problems.push(Problem::new("/etc/redhat-release", err.to_string()));
+            problems.push(ReadProblem::new("/etc/redhat-release", err.to_string()));
             None
         });
 

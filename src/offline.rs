@@ -8,6 +8,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use leapfrog_actors::facts::fstab;
 use serde::Serialize;
 
 use crate::apply::progress::{Event, Sink};
@@ -66,31 +67,21 @@ fn fstab_mounts(ws: &Workspace) -> Vec<(String, String, String, String)> {
     let skip_types = [
         "swap", "proc", "sysfs", "tmpfs", "devpts", "nfs", "nfs4", "cifs", "smb3", "none",
     ];
-    let mut out = Vec::new();
-    for line in text.lines() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let f: Vec<&str> = line.split_whitespace().collect();
-        if f.len() < 3 {
-            continue;
-        }
-        let (src, mp, ty) = (f[0], f[1], f[2]);
-        let opts = f.get(3).copied().unwrap_or("defaults");
-        if mp == "/" || !mp.starts_with('/') || skip_types.contains(&ty) {
-            continue;
-        }
-        if opts.split(',').any(|o| o == "noauto" || o == "_netdev") {
-            continue;
-        }
-        out.push((
-            src.to_string(),
-            mp.to_string(),
-            ty.to_string(),
-            opts.to_string(),
-        ));
-    }
+    let mut out: Vec<_> = fstab::parse(&text)
+        .entries
+        .into_iter()
+        .filter(|e| e.target != "/" && e.target.starts_with('/'))
+        .filter(|e| !skip_types.contains(&e.fstype.as_str()))
+        .filter(|e| !e.options.iter().any(|o| o == "noauto" || o == "_netdev"))
+        .map(|e| {
+            let opts = if e.options.is_empty() {
+                "defaults".to_string()
+            } else {
+                e.options.join(",")
+            };
+            (e.source, e.target, e.fstype, opts)
+        })
+        .collect();
     // parents before children (/boot before /boot/efi)
     out.sort_by(|a, b| a.1.cmp(&b.1));
     out

@@ -29,6 +29,54 @@ impl Severity {
     }
 }
 
+/// How a kind of finding is classified: one of the [`Severity`]s, or an inhibitor. A [`Finding`]
+/// carries its level as the report does, as a `severity` and an `inhibitor` flag
+/// ([`Level::severity`], [`Level::is_inhibitor`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// Informational.
+    Info,
+    /// Low.
+    Low,
+    /// Medium.
+    Medium,
+    /// High.
+    High,
+    /// Blocks the upgrade (reported with high severity).
+    Inhibitor,
+}
+
+impl Level {
+    /// The severity findings of this level are reported with (`high` for an inhibitor).
+    pub const fn severity(self) -> Severity {
+        match self {
+            Level::Info => Severity::Info,
+            Level::Low => Severity::Low,
+            Level::Medium => Severity::Medium,
+            Level::High | Level::Inhibitor => Severity::High,
+        }
+    }
+
+    /// Whether findings of this level block the upgrade.
+    pub const fn is_inhibitor(self) -> bool {
+        matches!(self, Level::Inhibitor)
+    }
+}
+
+/// A kind of finding a check can produce, declared once as a constant of the check: its stable
+/// key, level and title. The check names it in [`crate::registry::Check::findings`] (which is
+/// also what the catalogue lists) and builds its findings from it with [`Finding::of`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct FindingInfo {
+    /// Stable key (`domain.what`), what `--waive` names.
+    pub key: &'static str,
+    /// Level.
+    pub level: Level,
+    /// Title of every finding of this kind.
+    pub title: &'static str,
+}
+
 /// How to fix a finding.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Remediation {
@@ -111,7 +159,8 @@ pub struct Finding {
 }
 
 impl Finding {
-    /// A finding of `severity` from `actor` under `key`.
+    /// A finding of `severity` from `actor` under `key`, for findings that are not a check's
+    /// (checks use [`Finding::of`] with a declared [`FindingInfo`]).
     pub fn new(
         key: &str,
         actor: &str,
@@ -134,7 +183,24 @@ impl Finding {
         }
     }
 
-    /// An inhibitor (always high severity).
+    /// A finding of the kind `info` from `actor`: key, severity, inhibitor flag and title are
+    /// the declared ones.
+    pub fn of(info: &FindingInfo, actor: &str, summary: impl Into<String>) -> Self {
+        let mut f = Self::new(info.key, actor, info.level.severity(), info.title, summary);
+        f.inhibitor = info.level.is_inhibitor();
+        f
+    }
+
+    /// Whether this finding is of the kind `info`: its key, severity, inhibitor flag and title.
+    pub fn is_of(&self, info: &FindingInfo) -> bool {
+        self.key == info.key
+            && self.severity == info.level.severity()
+            && self.inhibitor == info.level.is_inhibitor()
+            && self.title == info.title
+    }
+
+    /// An inhibitor (always high severity), for findings that are not a check's (the runner's
+    /// actor errors, the planner's); checks use [`Finding::of`].
     pub fn inhibitor(
         key: &str,
         actor: &str,
@@ -177,17 +243,17 @@ impl Finding {
         self
     }
 
-    /// An inhibitor for an unanswered question; its remediation is the `leapfrog answer` command.
+    /// A finding of the kind `info` (an inhibitor) for an unanswered question; its remediation
+    /// is the `leapfrog answer` command.
     pub fn unanswered(
-        key: &str,
+        info: &FindingInfo,
         actor: &str,
-        title: impl Into<String>,
         summary: impl Into<String>,
         question: Question,
     ) -> Self {
         let example = question.choices.first().cloned().unwrap_or_default();
         let name = question.name();
-        let mut f = Self::inhibitor(key, actor, title, summary)
+        let mut f = Self::of(info, actor, summary)
             .hint(format!(
                 "{} Answer with one of: {}.",
                 question.prompt,
@@ -242,6 +308,33 @@ mod tests {
         w.waived = true;
         assert!(!w.blocks());
         assert!(!Finding::new("k", "a", Severity::Low, "t", "s").blocks());
+    }
+
+    #[test]
+    fn findings_of_a_declared_kind() {
+        const LOCKED: FindingInfo = FindingInfo {
+            key: "d.locked",
+            level: Level::Inhibitor,
+            title: "Locked",
+        };
+        const NOTE: FindingInfo = FindingInfo {
+            key: "d.note",
+            level: Level::Low,
+            title: "Note",
+        };
+        let f = Finding::of(&LOCKED, "a", "s");
+        assert_eq!(f, Finding::inhibitor("d.locked", "a", "Locked", "s"));
+        assert!(f.is_of(&LOCKED) && !f.is_of(&NOTE));
+        let n = Finding::of(&NOTE, "a", "s");
+        assert_eq!(n, Finding::new("d.note", "a", Severity::Low, "Note", "s"));
+        let mut other_title = n.clone();
+        other_title.title = "Other".into();
+        assert!(!other_title.is_of(&NOTE));
+        let mut raised = n;
+        raised.severity = Severity::High;
+        assert!(!raised.is_of(&NOTE));
+        assert_eq!(Level::Inhibitor.severity(), Severity::High);
+        assert!(Level::Inhibitor.is_inhibitor() && !Level::High.is_inhibitor());
     }
 
     #[test]

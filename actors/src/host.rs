@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::facts::mountinfo;
+
 /// A mounted filesystem.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Mount {
@@ -199,7 +201,7 @@ impl HostFacts {
         f.cpu_flags = read("/proc/cpuinfo")
             .map(|t| parse_cpu_flags(&t))
             .unwrap_or_default();
-        f.mounts = read("/proc/self/mounts")
+        f.mounts = read("/proc/self/mountinfo")
             .map(|t| parse_mounts(&t))
             .unwrap_or_default();
         for m in &mut f.mounts {
@@ -245,42 +247,19 @@ pub fn parse_cpu_flags(text: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Parses `/proc/self/mounts`.
+/// The mounts of a `/proc/self/mountinfo` text (parsed by [`mountinfo::parse`]), with the
+/// options `/proc/self/mounts` would show.
 pub fn parse_mounts(text: &str) -> Vec<Mount> {
-    text.lines()
-        .filter_map(|l| {
-            let mut it = l.split_whitespace();
-            let (source, target, fstype, opts) = (it.next()?, it.next()?, it.next()?, it.next()?);
-            Some(Mount {
-                source: unescape_octal(source),
-                target: unescape_octal(target),
-                fstype: fstype.to_string(),
-                options: opts.split(',').map(str::to_string).collect(),
-                ..Default::default()
-            })
+    mountinfo::parse(text)
+        .into_iter()
+        .map(|m| Mount {
+            options: m.mount_table_options(),
+            source: m.source,
+            target: m.mount_point,
+            fstype: m.fstype,
+            ..Default::default()
         })
         .collect()
-}
-
-/// Undoes the `\040`-style escapes of `/proc/mounts` and fstab.
-pub fn unescape_octal(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'\\'
-            && i + 3 < b.len()
-            && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c))
-        {
-            let v = (b[i + 1] - b'0') * 64 + (b[i + 2] - b'0') * 8 + (b[i + 3] - b'0');
-            out.push(v);
-            i += 4;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The `ftype` setting (0 or 1) of an XFS filesystem from its primary superblock (the first
@@ -444,12 +423,14 @@ mod tests {
             ["fpu", "sse4_2", "popcnt"]
         );
         let m = parse_mounts(
-            "/dev/vda1 / xfs rw,relatime 0 0\nserver:/x /mnt/my\\040share nfs4 ro 0 0\nbroken\n",
+            "22 1 254:0 / / rw,relatime - xfs /dev/vda1 rw,attr2\n31 22 0:50 / /mnt/my\\040share ro,noexec - nfs4 server:/x rw,vers=4.2\nbroken\n",
         );
         assert_eq!(m.len(), 2);
+        assert_eq!(m[0].source, "/dev/vda1");
+        assert_eq!(m[0].options, ["rw", "relatime", "attr2"]);
         assert_eq!(m[1].target, "/mnt/my share");
-        assert_eq!(m[1].options, ["ro"]);
-        assert_eq!(unescape_octal("a\\011b\\"), "a\tb\\");
+        assert_eq!(m[1].fstype, "nfs4");
+        assert_eq!(m[1].options, ["ro", "noexec", "vers=4.2"]);
     }
 
     #[test]
@@ -500,7 +481,7 @@ mod tests {
     fn mount_for_picks_the_longest_prefix() {
         let f = HostFacts {
             mounts: parse_mounts(
-                "/dev/a / xfs rw 0 0\n/dev/b /boot xfs rw 0 0\n/dev/c /bootstrap xfs rw 0 0\n",
+                "1 0 8:0 / / rw - xfs /dev/a rw\n2 1 8:1 / /boot rw - xfs /dev/b rw\n3 1 8:2 / /bootstrap rw - xfs /dev/c rw\n",
             ),
             ..Default::default()
         };

@@ -8,7 +8,7 @@ pub mod facts;
 pub mod finding;
 pub mod host;
 pub mod model;
-pub mod paths;
 pub mod registry;
 pub mod runner;
 pub mod scanners;
+pub mod upgrade_paths;

@@ -7,13 +7,13 @@ use std::sync::OnceLock;
 use serde::{Serialize, Serializer};
 
 use crate::facts::rootfs::RootFs;
-use crate::host::HostFacts;
-use crate::paths::Target;
-use crate::scanners::{
+use crate::facts::{
     boot::BootFacts, config::ConfigFacts, hardware::HardwareFacts, network::NetworkFacts,
     pkgmgr::PackageManagerFacts, release::ReleaseFacts, repositories::RepositoryFacts,
     rpm::RpmFacts, security::SecurityFacts, storage::StorageFacts, system::SystemFacts,
 };
+use crate::host::HostFacts;
+use crate::upgrade_paths::Target;
 
 /// What every actor reads from: the root and the host facts.
 #[derive(Debug)]

@@ -1,6 +1,8 @@
 //! Running the actors: scanners in parallel, then the target is resolved, then checks in
 //! parallel. A scanner or check that fails or panics becomes an error finding naming the actor;
-//! it never takes the run down.
+//! it never takes the run down. So does a check that produces a finding of a kind it does not
+//! declare ([`crate::registry::Check::undeclared`]): the catalogue, the README's table and
+//! waivers can rely on the declarations.
 
 use std::collections::BTreeSet;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -10,16 +12,17 @@ use serde::Serialize;
 
 use crate::finding::Finding;
 use crate::model::{Answers, CheckInput, Env, Facts};
-use crate::paths::{self, Target, TargetSpec};
-use crate::registry::{self, Phase};
+use crate::registry::{self, ActorKind};
+use crate::upgrade_paths::{self, Target, TargetSpec};
 
 /// How one actor went.
 #[derive(Debug, Clone, Serialize)]
 pub struct ActorRun {
     /// Actor id.
     pub id: &'static str,
-    /// Phase.
-    pub phase: Phase,
+    /// Scanner or check (serialized as `phase`).
+    #[serde(rename = "phase")]
+    pub kind: ActorKind,
     /// Wall time in milliseconds.
     pub millis: f64,
     /// Why it failed, if it did.
@@ -71,11 +74,11 @@ fn maybe_panic(failpoints: &Result<Option<String>, String>, id: &str) {
     }
 }
 
-fn actor_error(id: &str, phase: Phase, message: &str) -> Finding {
+fn actor_error(id: &str, kind: ActorKind, message: &str) -> Finding {
     Finding::inhibitor(
         &format!("actor-error.{id}"),
         id,
-        format!("The {id} {} failed", if phase == Phase::Facts { "scanner" } else { "check" }),
+        format!("The {id} {} failed", kind.noun()),
         format!("leapfrog could not complete the assessment: actor {id} failed: {message}"),
     )
     .hint("Fix the cause named above (often an unreadable or corrupt file) and run `leapfrog preupgrade` again; report a bug if it persists.")
@@ -109,13 +112,14 @@ pub fn assess(
                     .unwrap_or_else(|p| Err(format!("panicked: {}", panic_message(p))));
                     let run = ActorRun {
                         id: sc.info.id,
-                        phase: Phase::Facts,
+                        kind: ActorKind::Scanner,
                         millis: t.elapsed().as_secs_f64() * 1e3,
                         error: res.clone().err(),
                     };
                     (
                         run,
-                        res.err().map(|e| actor_error(sc.info.id, Phase::Facts, &e)),
+                        res.err()
+                            .map(|e| actor_error(sc.info.id, ActorKind::Scanner, &e)),
                     )
                 })
             })
@@ -137,7 +141,7 @@ pub fn assess(
         .release
         .get()
         .and_then(|r| Some((r.os.id.clone(), r.major?)))
-        .and_then(|(id, major)| paths::resolve(&id, major, requested));
+        .and_then(|(id, major)| upgrade_paths::resolve(&id, major, requested));
 
     let input = CheckInput {
         facts: &facts,
@@ -157,28 +161,29 @@ pub fn assess(
                         (c.run)(input)
                     }));
                     let millis = t.elapsed().as_secs_f64() * 1e3;
+                    let res = res
+                        .map_err(|p| format!("panicked: {}", panic_message(p)))
+                        .and_then(|found| match c.undeclared(&found) {
+                            None => Ok(found),
+                            Some(f) => Err(format!(
+                                "produced a finding it does not declare: {} ({}{}, {:?})",
+                                f.key,
+                                f.severity.as_str(),
+                                if f.inhibitor { ", inhibitor" } else { "" },
+                                f.title
+                            )),
+                        });
+                    let run = ActorRun {
+                        id: c.info.id,
+                        kind: ActorKind::Check,
+                        millis,
+                        error: res.as_ref().err().cloned(),
+                    };
                     match res {
-                        Ok(f) => (
-                            ActorRun {
-                                id: c.info.id,
-                                phase: Phase::Checks,
-                                millis,
-                                error: None,
-                            },
-                            f,
-                        ),
-                        Err(p) => {
-                            let msg = format!("panicked: {}", panic_message(p));
-                            let f = actor_error(c.info.id, Phase::Checks, &msg);
-                            (
-                                ActorRun {
-                                    id: c.info.id,
-                                    phase: Phase::Checks,
-                                    millis,
-                                    error: Some(msg),
-                                },
-                                vec![f],
-                            )
+                        Ok(found) => (run, found),
+                        Err(msg) => {
+                            let f = actor_error(c.info.id, ActorKind::Check, &msg);
+                            (run, vec![f])
                         }
                     }
                 })

@@ -110,8 +110,8 @@ fn small_boot_is_an_inhibitor_naming_the_mount() {
     let f = one(&a, "boot.insufficient-space", &[]);
     assert!(
         f.summary.contains("/boot")
-            && f.summary.contains("120 MiB")
-            && f.summary.contains("300 MiB"),
+            && f.summary.contains("120.0 MiB")
+            && f.summary.contains("300.0 MiB"),
         "{}",
         f.summary
     );

@@ -25,7 +25,7 @@ pub struct DataSet {
 
 /// The kinds of problems [`DataSet::check`] reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ProblemKind {
+pub enum DataSetProblemKind {
     /// Two events share an id.
     DuplicateEventId,
     /// A `set_id` is reused for a different set of package names.
@@ -44,18 +44,18 @@ pub enum ProblemKind {
 
 /// One finding of [`DataSet::check`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
+pub struct DataSetProblem {
     /// The file the problem is in.
     pub file: PathBuf,
     /// Where in the file, e.g. `packageinfo[12] (id 9942)`.
     pub location: String,
     /// The kind of problem.
-    pub kind: ProblemKind,
+    pub kind: DataSetProblemKind,
     /// A human-readable description.
     pub message: String,
 }
 
-impl fmt::Display for Problem {
+impl fmt::Display for DataSetProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
@@ -101,7 +101,7 @@ impl DataSet {
     }
 
     /// Runs all checks and returns the problems found, grouped by check, in file order.
-    pub fn check(&self) -> Vec<Problem> {
+    pub fn check(&self) -> Vec<DataSetProblem> {
         let mut out = Vec::new();
         self.check_ids(&mut out);
         self.check_set_ids(&mut out);
@@ -119,14 +119,14 @@ impl DataSet {
         })
     }
 
-    fn check_ids(&self, out: &mut Vec<Problem>) {
+    fn check_ids(&self, out: &mut Vec<DataSetProblem>) {
         let mut seen: HashMap<u64, (&Path, usize)> = HashMap::new();
         for (file, index, ev) in self.events() {
             match seen.get(&ev.id) {
-                Some((first_file, first_index)) => out.push(Problem {
+                Some((first_file, first_index)) => out.push(DataSetProblem {
                     file: file.to_path_buf(),
                     location: location(index, ev),
-                    kind: ProblemKind::DuplicateEventId,
+                    kind: DataSetProblemKind::DuplicateEventId,
                     message: format!(
                         "event id {} already used by packageinfo[{first_index}] of {}",
                         ev.id,
@@ -140,7 +140,7 @@ impl DataSet {
         }
     }
 
-    fn check_set_ids(&self, out: &mut Vec<Problem>) {
+    fn check_set_ids(&self, out: &mut Vec<DataSetProblem>) {
         let mut seen: HashMap<u64, (BTreeSet<&str>, &Path, usize, u64)> = HashMap::new();
         for (file, index, ev) in self.events() {
             let sets = [
@@ -152,10 +152,10 @@ impl DataSet {
                 let Some(set_id) = set.set_id else { continue };
                 let names: BTreeSet<&str> = set.packages.iter().map(|p| p.name.as_str()).collect();
                 match seen.get(&set_id) {
-                    Some((first, ffile, findex, fid)) if *first != names => out.push(Problem {
+                    Some((first, ffile, findex, fid)) if *first != names => out.push(DataSetProblem {
                         file: file.to_path_buf(),
                         location: location(index, ev),
-                        kind: ProblemKind::ConflictingSetId,
+                        kind: DataSetProblemKind::ConflictingSetId,
                         message: format!(
                             "{side}_packageset set_id {set_id} holds {names:?}, but the same set_id \
                              holds {first:?} in packageinfo[{findex}] (id {fid}) of {}",
@@ -171,7 +171,7 @@ impl DataSet {
         }
     }
 
-    fn check_pesids(&self, out: &mut Vec<Problem>) {
+    fn check_pesids(&self, out: &mut Vec<DataSetProblem>) {
         let mut known: HashMap<&str, bool> = HashMap::new();
         for (file, index, ev) in self.events() {
             let mut unknown: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
@@ -196,10 +196,10 @@ impl DataSet {
             }
             for (side, pesids) in unknown {
                 for pesid in pesids {
-                    out.push(Problem {
+                    out.push(DataSetProblem {
                         file: file.to_path_buf(),
                         location: location(index, ev),
-                        kind: ProblemKind::UnknownPesid,
+                        kind: DataSetProblemKind::UnknownPesid,
                         message: format!(
                             "{side}-package repository {pesid:?} is not known to any repository map"
                         ),
@@ -209,10 +209,10 @@ impl DataSet {
         }
     }
 
-    fn check_events(&self, out: &mut Vec<Problem>) {
+    fn check_events(&self, out: &mut Vec<DataSetProblem>) {
         for (file, index, ev) in self.events() {
             let mut push = |kind, message| {
-                out.push(Problem {
+                out.push(DataSetProblem {
                     file: file.to_path_buf(),
                     location: location(index, ev),
                     kind,
@@ -228,7 +228,7 @@ impl DataSet {
                     && !MAJOR_RANGE.contains(major)
                 {
                     push(
-                        ProblemKind::ReleaseOutOfRange,
+                        DataSetProblemKind::ReleaseOutOfRange,
                         format!("{what} {major}.{minor} has a major version outside 6..=10"),
                     );
                 }
@@ -236,7 +236,7 @@ impl DataSet {
             let n_out = ev.out_package_list().len();
             if ev.action.needs_out_packages() && n_out == 0 {
                 push(
-                    ProblemKind::MissingOutPackages,
+                    DataSetProblemKind::MissingOutPackages,
                     format!(
                         "action {:?} needs out-packages but the event has none",
                         ev.action
@@ -245,7 +245,7 @@ impl DataSet {
             }
             if ev.action.forbids_out_packages() && n_out > 0 {
                 push(
-                    ProblemKind::UnexpectedOutPackages,
+                    DataSetProblemKind::UnexpectedOutPackages,
                     format!(
                         "action {:?} takes no out-packages but the event has {n_out}",
                         ev.action
@@ -260,7 +260,7 @@ impl DataSet {
                 for (pi, p) in pkgs.iter().enumerate() {
                     if p.name.trim().is_empty() {
                         push(
-                            ProblemKind::EmptyPackageName,
+                            DataSetProblemKind::EmptyPackageName,
                             format!("{side}-package #{pi} has an empty name"),
                         );
                     }

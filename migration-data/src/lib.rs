@@ -7,7 +7,7 @@
 //! * [`leapp::vendors`] reads a `vendors.d` directory,
 //! * [`data`] reads leapfrog's own YAML data (distributions, paths, repository maps, events,
 //!   vendors), compiled in or from a directory,
-//! * [`check`] validates a loaded [`check::DataSet`] and lists its [`check::Problem`]s.
+//! * [`check`] validates a loaded [`check::DataSet`] and lists its [`check::DataSetProblem`]s.
 //!
 //! Everything here is pure Rust and never panics on hostile input: every failure is an
 //! [`Error`] that names the file it came from.

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use leapfrog_migration_data::Error;
-use leapfrog_migration_data::check::{DataSet, ProblemKind};
+use leapfrog_migration_data::check::{DataSet, DataSetProblemKind};
 use leapfrog_migration_data::leapp::{pes, repofile, repomap, vendors};
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
@@ -412,17 +412,17 @@ fn check_reports_each_kind() {
         repomaps: vec![(m.clone(), repomap::load(&m, "almalinux").unwrap())],
     };
     let problems = set.check();
-    let kinds: Vec<ProblemKind> = problems.iter().map(|p| p.kind).collect();
+    let kinds: Vec<DataSetProblemKind> = problems.iter().map(|p| p.kind).collect();
     assert_eq!(
         kinds,
         [
-            ProblemKind::DuplicateEventId,
-            ProblemKind::ConflictingSetId,
-            ProblemKind::UnknownPesid,
-            ProblemKind::ReleaseOutOfRange,
-            ProblemKind::UnexpectedOutPackages,
-            ProblemKind::EmptyPackageName,
-            ProblemKind::MissingOutPackages,
+            DataSetProblemKind::DuplicateEventId,
+            DataSetProblemKind::ConflictingSetId,
+            DataSetProblemKind::UnknownPesid,
+            DataSetProblemKind::ReleaseOutOfRange,
+            DataSetProblemKind::UnexpectedOutPackages,
+            DataSetProblemKind::EmptyPackageName,
+            DataSetProblemKind::MissingOutPackages,
         ],
         "{problems:#?}"
     );

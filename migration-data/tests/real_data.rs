@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use leapfrog_migration_data::check::{DataSet, ProblemKind};
+use leapfrog_migration_data::check::{DataSet, DataSetProblemKind};
 use leapfrog_migration_data::leapp::pes::{Action, ModuleStream};
 use leapfrog_migration_data::leapp::{pes, repofile, repomap, vendors};
 
@@ -254,22 +254,22 @@ fn real_data_set_check() {
     assert_eq!(set.pes.len(), 1 + 6);
     assert_eq!(set.repomaps.len(), 1 + 6);
     let problems = set.check();
-    let mut kinds: BTreeMap<ProblemKind, usize> = BTreeMap::new();
+    let mut kinds: BTreeMap<DataSetProblemKind, usize> = BTreeMap::new();
     for p in &problems {
         *kinds.entry(p.kind).or_default() += 1;
     }
     let expected = [
-        (ProblemKind::DuplicateEventId, 1),
-        (ProblemKind::ConflictingSetId, 84),
-        (ProblemKind::UnknownPesid, 26),
-        (ProblemKind::MissingOutPackages, 1),
+        (DataSetProblemKind::DuplicateEventId, 1),
+        (DataSetProblemKind::ConflictingSetId, 84),
+        (DataSetProblemKind::UnknownPesid, 26),
+        (DataSetProblemKind::MissingOutPackages, 1),
     ];
     assert_eq!(kinds, expected.into_iter().collect(), "{problems:#?}");
     let main = el8().join("pes-events.json");
 
     let dup: Vec<_> = problems
         .iter()
-        .filter(|p| p.kind == ProblemKind::DuplicateEventId)
+        .filter(|p| p.kind == DataSetProblemKind::DuplicateEventId)
         .collect();
     assert_eq!(dup[0].file, main);
     assert_eq!(dup[0].location, "packageinfo[2371] (id 9942)");
@@ -281,7 +281,7 @@ fn real_data_set_check() {
 
     let moved: Vec<_> = problems
         .iter()
-        .filter(|p| p.kind == ProblemKind::MissingOutPackages)
+        .filter(|p| p.kind == DataSetProblemKind::MissingOutPackages)
         .collect();
     assert_eq!(moved[0].location, "packageinfo[749] (id 750)");
     assert!(moved[0].message.contains("Moved"));
@@ -290,13 +290,13 @@ fn real_data_set_check() {
     // (event 4) and {ghostscript-fonts} (event 10).
     let sets: std::collections::BTreeSet<&str> = problems
         .iter()
-        .filter(|p| p.kind == ProblemKind::ConflictingSetId)
+        .filter(|p| p.kind == DataSetProblemKind::ConflictingSetId)
         .map(|p| p.message.split_whitespace().nth(2).unwrap())
         .collect();
     assert_eq!(sets.len(), 83);
     let first = problems
         .iter()
-        .find(|p| p.kind == ProblemKind::ConflictingSetId)
+        .find(|p| p.kind == DataSetProblemKind::ConflictingSetId)
         .unwrap();
     assert_eq!(first.location, "packageinfo[9] (id 10)");
     assert!(first.message.contains("set_id 13") && first.message.contains("ntpstat"));
@@ -304,7 +304,7 @@ fn real_data_set_check() {
     let mut unknown: BTreeMap<String, usize> = BTreeMap::new();
     for p in problems
         .iter()
-        .filter(|p| p.kind == ProblemKind::UnknownPesid)
+        .filter(|p| p.kind == DataSetProblemKind::UnknownPesid)
     {
         let pesid = p.message.split('"').nth(1).unwrap().to_string();
         *unknown.entry(pesid).or_default() += 1;
@@ -346,11 +346,11 @@ fn real_el9_data_set() {
     assert_eq!(map.targets_for("baseos", 8, 9), ["almalinux9-baseos"]);
     assert_eq!(set.pes[0].1.events.len(), 2381);
     let problems = set.check();
-    let mut kinds: BTreeMap<ProblemKind, usize> = BTreeMap::new();
+    let mut kinds: BTreeMap<DataSetProblemKind, usize> = BTreeMap::new();
     let mut unknown: BTreeMap<String, usize> = BTreeMap::new();
     for p in &problems {
         *kinds.entry(p.kind).or_default() += 1;
-        if p.kind == ProblemKind::UnknownPesid {
+        if p.kind == DataSetProblemKind::UnknownPesid {
             *unknown
                 .entry(p.message.split('"').nth(1).unwrap().to_string())
                 .or_default() += 1;
@@ -360,10 +360,10 @@ fn real_el9_data_set() {
     // `almalinux8-*`) but an 8->9 repomap whose PESIDs are `baseos`, `appstream`, ...: almost
     // every package repository is unknown to it.
     let expected_kinds = [
-        (ProblemKind::DuplicateEventId, 1),
-        (ProblemKind::ConflictingSetId, 84),
-        (ProblemKind::UnknownPesid, 3712),
-        (ProblemKind::MissingOutPackages, 1),
+        (DataSetProblemKind::DuplicateEventId, 1),
+        (DataSetProblemKind::ConflictingSetId, 84),
+        (DataSetProblemKind::UnknownPesid, 3712),
+        (DataSetProblemKind::MissingOutPackages, 1),
     ];
     assert_eq!(kinds, expected_kinds.into_iter().collect());
     let expected_unknown = [

@@ -15,8 +15,8 @@ use anyhow::Context as _;
 use leapfrog_actors::facts::rootfs::RootFs;
 use leapfrog_actors::host::HostFacts;
 use leapfrog_actors::model::Env;
-use leapfrog_actors::paths::TargetSpec;
 use leapfrog_actors::runner::{self, Assessment};
+use leapfrog_actors::upgrade_paths::TargetSpec;
 use serde::{Deserialize, Serialize};
 
 use crate::document::{Document, Invalid};

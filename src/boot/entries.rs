@@ -6,6 +6,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use leapfrog_actors::facts::fstab;
+
 use super::{BootError, DROPPED_ARGS, DROPPED_KEYS, UPGRADE_ARGS, grubenv, io_err, run};
 use crate::workspace::Workspace;
 
@@ -24,11 +26,8 @@ pub fn boot_is_separate(ws: &Workspace) -> bool {
             }
         }
     }
-    fs::read_to_string(ws.in_root("etc/fstab")).is_ok_and(|t| {
-        t.lines()
-            .filter(|l| !l.trim_start().starts_with('#'))
-            .any(|l| l.split_whitespace().nth(1) == Some("/boot"))
-    })
+    fs::read_to_string(ws.in_root("etc/fstab"))
+        .is_ok_and(|t| fstab::parse(&t).entries.iter().any(|e| e.target == "/boot"))
 }
 
 /// The kernel command line of the installed system: grubenv `kernelopts` (EL8), else

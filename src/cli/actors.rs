@@ -1,11 +1,10 @@
 //! `leapfrog actors`: the catalogue of scanners and checks.
 
 use std::fmt::Write as _;
-use std::io::Write as _;
 
-use anyhow::Context as _;
 use clap::Args;
-use leapfrog_actors::registry::{self, Level};
+use leapfrog_actors::finding::Level;
+use leapfrog_actors::registry;
 
 use super::GlobalArgs;
 use crate::exit::ExitCode;
@@ -52,42 +51,33 @@ pub fn markdown() -> String {
 ///
 /// When the output cannot be written.
 pub fn run(global: &GlobalArgs, args: &ActorsArgs) -> anyhow::Result<ExitCode> {
-    let mut out = std::io::stdout().lock();
-    if global.json {
-        let checks: Vec<_> = registry::checks()
-            .iter()
-            .map(|c| serde_json::json!({"actor": c.info, "findings": c.findings}))
-            .collect();
-        let scanners: Vec<_> = registry::scanners().iter().map(|s| s.info).collect();
-        writeln!(
-            out,
-            "{}",
-            serde_json::to_string_pretty(
-                &serde_json::json!({"scanners": scanners, "checks": checks})
-            )?
-        )
-        .context("cannot write")?;
-    } else if args.markdown {
-        write!(out, "{}", markdown()).context("cannot write")?;
-    } else {
-        writeln!(out, "Scanners ({}):", registry::scanners().len()).context("cannot write")?;
-        for s in registry::scanners() {
-            writeln!(out, "  {:<34} {}", s.info.id, s.info.description).context("cannot write")?;
+    let checks: Vec<_> = registry::checks()
+        .iter()
+        .map(|c| serde_json::json!({"actor": c.info, "findings": c.findings}))
+        .collect();
+    let scanners: Vec<_> = registry::scanners().iter().map(|s| s.info).collect();
+    let catalogue = serde_json::json!({"scanners": scanners, "checks": checks});
+    global.printer().document(&catalogue, |out| {
+        if args.markdown {
+            return write!(out, "{}", markdown());
         }
-        writeln!(out, "\nChecks ({}):", registry::checks().len()).context("cannot write")?;
+        writeln!(out, "Scanners ({}):", registry::scanners().len())?;
+        for s in registry::scanners() {
+            writeln!(out, "  {:<34} {}", s.info.id, s.info.description)?;
+        }
+        writeln!(out, "\nChecks ({}):", registry::checks().len())?;
         for c in registry::checks() {
-            writeln!(out, "  {:<34} {}", c.info.id, c.info.description).context("cannot write")?;
+            writeln!(out, "  {:<34} {}", c.info.id, c.info.description)?;
             for f in c.findings {
                 writeln!(
                     out,
                     "      {:<44} {}",
                     f.key,
                     level(f.level).trim_matches('*')
-                )
-                .context("cannot write")?;
+                )?;
             }
         }
-    }
-    out.flush().context("cannot write")?;
+        Ok(())
+    })?;
     Ok(ExitCode::Ok)
 }

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use anyhow::bail;
 use clap::Args;
-use leapfrog_actors::paths::TargetSpec;
+use leapfrog_actors::upgrade_paths::TargetSpec;
 use leapfrog_base::units::human_bytes;
 
 use super::GlobalArgs;

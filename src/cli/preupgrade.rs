@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use clap::Args;
-use leapfrog_actors::paths::TargetSpec;
+use leapfrog_actors::upgrade_paths::TargetSpec;
 
 use super::GlobalArgs;
 use crate::assess::{self, AssessInputs, AssessReport, report};

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
-use leapfrog_actors::paths::TargetSpec;
+use leapfrog_actors::upgrade_paths::TargetSpec;
 use leapfrog_migration_data::data::{DistroMajor, MigrationData};
 use leapfrog_migration_data::leapp::{pes, repomap};
 use serde::Serialize;
@@ -138,14 +138,13 @@ fn from_root(
     let target = match &inputs.target {
         Some(t) => t.clone(),
         None => {
-            let t = leapfrog_actors::paths::resolve(&release.os.id, major, None).with_context(
-                || {
+            let t = leapfrog_actors::upgrade_paths::resolve(&release.os.id, major, None)
+                .with_context(|| {
                     format!(
                         "no supported upgrade path from {} {}: pass --target",
                         release.os.name, release.os.version_id
                     )
-                },
-            )?;
+                })?;
             TargetSpec {
                 distro: t.distro,
                 major: t.major,

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use leapfrog_actors::paths::TargetSpec;
+use leapfrog_actors::upgrade_paths::TargetSpec;
 
 use super::fates::Choices;
 

@@ -29,6 +29,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use leapfrog_actors::facts::mountinfo;
 use rpm_sys::{AddedElement, DbLocation, PackageHeader, RpmDatabase, RpmError};
 use serde::Serialize;
 
@@ -99,49 +100,18 @@ pub struct Mount {
     pub source: String,
 }
 
-/// Parses `/proc/self/mountinfo` (mount point: field 5, octal escapes such as `\040` decoded;
-/// type and source after the ` - ` separator). Malformed lines are skipped.
+/// Parses `/proc/self/mountinfo` with the workspace's one parser
+/// ([`leapfrog_actors::facts::mountinfo::parse`]: mount point field 5, octal escapes such as
+/// `\040` decoded; type and source after the ` - ` separator). Malformed lines are skipped.
 pub fn parse_mountinfo(text: &str) -> Vec<Mount> {
-    text.lines()
-        .filter_map(|line| {
-            let (before, after) = line.split_once(" - ")?;
-            let mount_point = before.split(' ').nth(4)?;
-            let mut after = after.split(' ');
-            let fs_type = after.next()?;
-            let source = after.next().unwrap_or("");
-            Some(Mount {
-                mount_point: PathBuf::from(unescape_octal(mount_point)),
-                fs_type: fs_type.to_owned(),
-                source: unescape_octal(source),
-            })
+    mountinfo::parse(text)
+        .into_iter()
+        .map(|m| Mount {
+            mount_point: PathBuf::from(m.mount_point),
+            fs_type: m.fstype,
+            source: m.source,
         })
         .collect()
-}
-
-fn unescape_octal(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'\\'
-            && i + 4 <= bytes.len()
-            && bytes[i + 1..i + 4]
-                .iter()
-                .all(|b| (b'0'..=b'7').contains(b))
-        {
-            let value = bytes[i + 1..i + 4]
-                .iter()
-                .fold(0u32, |acc, b| acc * 8 + u32::from(b - b'0'));
-            if let Ok(byte) = u8::try_from(value) {
-                out.push(byte);
-                i += 4;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The mount containing `path` (longest mount point that is a path prefix; later mounts on the

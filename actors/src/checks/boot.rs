@@ -17,24 +17,3 @@ pub const CHECKS: &[Check] = &[
     kernel_cmdline::CHECK,
     efi::CHECK,
 ];
-
-/// A byte count for humans: `512 MiB`, `3.2 GiB`.
-pub(crate) fn human_bytes(bytes: u64) -> String {
-    const MIB: u64 = 1 << 20;
-    const GIB: u64 = 1 << 30;
-    if bytes >= GIB {
-        format!("{:.1} GiB", bytes as f64 / GIB as f64)
-    } else {
-        format!("{} MiB", bytes / MIB)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn human_bytes() {
-        assert_eq!(super::human_bytes(300 << 20), "300 MiB");
-        assert_eq!(super::human_bytes(3 << 30), "3.0 GiB");
-        assert_eq!(super::human_bytes(0), "0 MiB");
-    }
-}

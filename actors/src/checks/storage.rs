@@ -1,8 +1,8 @@
 //! Checks of the storage domain (one file per check in `checks/storage/`): free space, network
 //! and encrypted filesystems, mount options, XFS features, root symlinks and a separate `/usr`.
 
+use crate::facts::fstab::FstabEntry;
 use crate::registry::Check;
-use crate::scanners::storage::FstabEntry;
 
 pub mod luks_root;
 pub mod network_filesystems;

@@ -10,7 +10,7 @@ use std::path::Path;
 use rpm_sys::InstalledPackage;
 use serde::{Deserialize, Serialize};
 
-use super::Problem;
+use super::ReadProblem;
 use super::rootfs::RootFs;
 
 /// Where BLS entries live.
@@ -90,11 +90,11 @@ pub fn installed_kernels(packages: &[InstalledPackage], entries: &[BootEntry]) -
 
 /// Reads every `*.conf` in [`BLS_DIR`], sorted by file name. Unreadable files are reported as
 /// problems and skipped.
-pub fn read_boot_entries(root: &RootFs, problems: &mut Vec<Problem>) -> Vec<BootEntry> {
+pub fn read_boot_entries(root: &RootFs, problems: &mut Vec<ReadProblem>) -> Vec<BootEntry> {
     let files = match root.files_in(BLS_DIR, |name| name.ends_with(".conf")) {
         Ok(files) => files,
         Err(err) => {
-            problems.push(Problem::new(
+            problems.push(ReadProblem::new(
                 BLS_DIR,
                 format!("cannot list boot entries: {err}"),
             ));
@@ -112,7 +112,7 @@ pub fn read_boot_entries(root: &RootFs, problems: &mut Vec<Problem>) -> Vec<Boot
                 entries.push(parse_boot_entry(file, &String::from_utf8_lossy(&bytes)));
             }
             Ok(None) => {}
-            Err(err) => problems.push(Problem::new(
+            Err(err) => problems.push(ReadProblem::new(
                 Path::new(&path).display().to_string(),
                 format!("cannot read boot entry: {err}"),
             )),

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::Problem;
+use super::ReadProblem;
 use super::rootfs::RootFs;
 
 /// Where repository files are read from.
@@ -128,7 +128,7 @@ pub fn read_variables(
     root: &RootFs,
     releasever: &str,
     basearch: &str,
-    problems: &mut Vec<Problem>,
+    problems: &mut Vec<ReadProblem>,
 ) -> BTreeMap<String, String> {
     let mut vars = BTreeMap::from([
         ("releasever".to_owned(), releasever.to_owned()),
@@ -139,7 +139,7 @@ pub fn read_variables(
         let files = match root.files_in(dir, is_variable_name) {
             Ok(files) => files,
             Err(err) => {
-                problems.push(Problem::new(
+                problems.push(ReadProblem::new(
                     dir,
                     format!("cannot list dnf variables: {err}"),
                 ));
@@ -158,7 +158,7 @@ pub fn read_variables(
                     vars.insert(name, value);
                 }
                 Ok(None) => {}
-                Err(err) => problems.push(Problem::new(
+                Err(err) => problems.push(ReadProblem::new(
                     path.display().to_string(),
                     format!("cannot read dnf variable: {err}"),
                 )),
@@ -174,7 +174,7 @@ pub fn read_variables(
 pub fn read_repositories(
     root: &RootFs,
     vars: &BTreeMap<String, String>,
-    problems: &mut Vec<Problem>,
+    problems: &mut Vec<ReadProblem>,
 ) -> Vec<Repository> {
     read_repositories_in(root, REPOS_DIR, vars, problems)
 }
@@ -185,12 +185,12 @@ pub fn read_repositories_in(
     root: &RootFs,
     dir: &str,
     vars: &BTreeMap<String, String>,
-    problems: &mut Vec<Problem>,
+    problems: &mut Vec<ReadProblem>,
 ) -> Vec<Repository> {
     let files = match root.files_in(dir, |name| name.ends_with(".repo")) {
         Ok(files) => files,
         Err(err) => {
-            problems.push(Problem::new(
+            problems.push(ReadProblem::new(
                 dir,
                 format!("cannot list repository files: {err}"),
             ));
@@ -204,13 +204,13 @@ pub fn read_repositories_in(
             Ok(Some(bytes)) => String::from_utf8_lossy(&bytes).into_owned(),
             Ok(None) => continue,
             Err(err) => {
-                problems.push(Problem::new(&file, format!("cannot read: {err}")));
+                problems.push(ReadProblem::new(&file, format!("cannot read: {err}")));
                 continue;
             }
         };
         match parse_ini(&text) {
             Ok(sections) => repos.extend(repositories(Path::new(&file), &sections, vars, problems)),
-            Err(err) => problems.push(Problem::new(
+            Err(err) => problems.push(ReadProblem::new(
                 &file,
                 format!("ignored, not a valid repository file: {err}"),
             )),
@@ -224,7 +224,7 @@ pub fn repositories(
     file: &Path,
     sections: &[Section],
     vars: &BTreeMap<String, String>,
-    problems: &mut Vec<Problem>,
+    problems: &mut Vec<ReadProblem>,
 ) -> Vec<Repository> {
     let file = file.display().to_string();
     let mut repos = Vec::new();
@@ -233,7 +233,7 @@ pub fn repositories(
             continue;
         }
         if !is_valid_repo_id(id) {
-            problems.push(Problem::new(
+            problems.push(ReadProblem::new(
                 &file,
                 format!(
                     "repository [{id}] ignored: ids may only contain letters, digits and - _ . :"
@@ -253,7 +253,7 @@ pub fn repositories(
             let value = get(key)?;
             let parsed = parse_bool(value);
             if parsed.is_none() {
-                problems.push(Problem::new(
+                problems.push(ReadProblem::new(
                     &file,
                     format!("repository [{id}]: invalid {key}={value:?} ignored (expected 1/0, yes/no, true/false, on/off)"),
                 ));

@@ -1,48 +1,27 @@
 //! `boot_scanner`: BLS boot entries, grubenv, `/etc/default/grub` and the kernel images in
 //! `/boot`.
 
-use std::collections::BTreeMap;
-
-use serde::Serialize;
-
-use crate::facts::kernels::{self, BootEntry};
+use crate::facts::boot::BootFacts;
+use crate::facts::kernels;
 use crate::facts::kv;
 use crate::model::{Env, Facts};
-use crate::registry::{ActorInfo, Phase, Scanner};
+use crate::registry::Scanner;
 
 use super::{list, read_text};
 
-/// Bootloader state.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct BootFacts {
-    /// BLS entries in `/boot/loader/entries`.
-    pub entries: Vec<BootEntry>,
-    /// Variables of `/boot/grub2/grubenv` (`saved_entry`, `kernelopts`, ...).
-    pub grubenv: BTreeMap<String, String>,
-    /// Assignments of `/etc/default/grub`.
-    pub default_grub: BTreeMap<String, String>,
-    /// `/boot/grub2/grub.cfg` exists.
-    pub grub_cfg: bool,
-    /// `vmlinuz-*` images in `/boot`.
-    pub images: Vec<String>,
-}
-
 /// The scanner.
-pub const SCANNER: Scanner = Scanner {
-    info: ActorInfo {
-        id: "boot_scanner",
-        phase: Phase::Facts,
-        description: "Reads BLS boot entries, grubenv, /etc/default/grub and the kernel images in /boot.",
-        reads: &[
-            "/boot/loader/entries",
-            "/boot/grub2/grubenv",
-            "/etc/default/grub",
-            "/boot",
-        ],
-        produces: &["facts.boot"],
-    },
+pub const SCANNER: Scanner = Scanner::new(
+    "boot_scanner",
+    "Reads BLS boot entries, grubenv, /etc/default/grub and the kernel images in /boot.",
+    &[
+        "/boot/loader/entries",
+        "/boot/grub2/grubenv",
+        "/etc/default/grub",
+        "/boot",
+    ],
+    &["facts.boot"],
     run,
-};
+);
 
 fn run(env: &Env, facts: &Facts) -> Result<(), String> {
     let mut problems = Vec::new();

@@ -1,53 +1,27 @@
 //! `config_scanner`: configuration that package changes across majors break: TCP wrappers rules,
 //! package-manager excludes, and unmerged `.rpmnew`/`.rpmsave` files in `/etc`.
 
-use serde::Serialize;
-
+use crate::facts::config::{ConfigFacts, Exclude};
 use crate::facts::repos::parse_ini;
 use crate::model::{Env, Facts};
-use crate::registry::{ActorInfo, Phase, Scanner};
+use crate::registry::Scanner;
 
 use super::read_text;
 
-/// An `exclude=` setting of a package manager configuration.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Exclude {
-    /// The file.
-    pub file: String,
-    /// The section (`main` or a repository id).
-    pub section: String,
-    /// The patterns.
-    pub patterns: Vec<String>,
-}
-
-/// Configuration facts.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct ConfigFacts {
-    /// Rules (non-comment lines) of `/etc/hosts.allow` and `/etc/hosts.deny`: `(file, line)`.
-    pub tcp_wrappers_rules: Vec<(String, String)>,
-    /// `exclude`/`excludepkgs` settings of dnf.conf and yum.conf.
-    pub excludes: Vec<Exclude>,
-    /// `.rpmnew` / `.rpmsave` files under `/etc`.
-    pub unmerged_config: Vec<String>,
-}
-
 /// The scanner.
-pub const SCANNER: Scanner = Scanner {
-    info: ActorInfo {
-        id: "config_scanner",
-        phase: Phase::Facts,
-        description: "Reads TCP wrappers rules, package-manager excludes and finds unmerged .rpmnew/.rpmsave files in /etc.",
-        reads: &[
-            "/etc/hosts.allow",
-            "/etc/hosts.deny",
-            "/etc/dnf/dnf.conf",
-            "/etc/yum.conf",
-            "/etc",
-        ],
-        produces: &["facts.config"],
-    },
+pub const SCANNER: Scanner = Scanner::new(
+    "config_scanner",
+    "Reads TCP wrappers rules, package-manager excludes and finds unmerged .rpmnew/.rpmsave files in /etc.",
+    &[
+        "/etc/hosts.allow",
+        "/etc/hosts.deny",
+        "/etc/dnf/dnf.conf",
+        "/etc/yum.conf",
+        "/etc",
+    ],
+    &["facts.config"],
     run,
-};
+);
 
 const MAX_DEPTH: usize = 6;
 

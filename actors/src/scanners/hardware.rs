@@ -22,12 +22,12 @@
 
 use std::collections::BTreeSet;
 
-use serde::Serialize;
 use serde_json::Value;
 
+use crate::facts::hardware::{DriverSupport, HardwareFacts, PciSupport};
 use crate::host::HostFacts;
 use crate::model::{Env, Facts};
-use crate::registry::{ActorInfo, Phase, Scanner};
+use crate::registry::Scanner;
 
 use super::read_text;
 
@@ -37,71 +37,19 @@ pub const DRIVER_DATA_PATHS: &[&str] = &[
     "/etc/leapp/files/device_driver_deprecation_data.json",
 ];
 
-/// Support of a kernel driver across majors (a driver entry of the data).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct DriverSupport {
-    /// The module name as loaded (`-` written `_`, as in `/proc/modules`).
-    pub driver: String,
-    /// Description from the data (may be empty).
-    pub name: String,
-    /// Majors whose kernel still has the driver.
-    pub available_in: Vec<u32>,
-    /// Majors in which it is maintained.
-    pub maintained_in: Vec<u32>,
-    /// `deprecation_announced` (free text, often empty).
-    pub deprecation_announced: String,
-}
-
-/// Support of one PCI device present on the host (a PCI entry of the data).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PciSupport {
-    /// `vvvv:dddd`, lowercase hex.
-    pub id: String,
-    /// Bus address of the device on the host.
-    pub address: String,
-    /// Driver bound to it on the host, when any.
-    pub bound_driver: Option<String>,
-    /// The driver the data names for it.
-    pub driver: String,
-    /// Description from the data.
-    pub name: String,
-    /// Majors that support the device.
-    pub available_in: Vec<u32>,
-    /// Majors in which its support is maintained.
-    pub maintained_in: Vec<u32>,
-}
-
-/// Hardware-support data.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct HardwareFacts {
-    /// Which file the driver data came from, if any.
-    pub driver_data_file: Option<String>,
-    /// `provided_data_streams` of that file.
-    pub data_streams: Vec<String>,
-    /// Entries of the file (all kinds).
-    pub entries_total: usize,
-    /// Driver entries of the modules loaded on the host, sorted by driver.
-    pub drivers: Vec<DriverSupport>,
-    /// PCI entries of the devices present on the host, sorted by address.
-    pub pci_devices: Vec<PciSupport>,
-}
-
 /// The scanner.
-pub const SCANNER: Scanner = Scanner {
-    info: ActorInfo {
-        id: "hardware_scanner",
-        phase: Phase::Facts,
-        description: "Reads leapp's device driver deprecation data (drivers and PCI ids removed or deprecated per release) and keeps the entries of the host's loaded modules and PCI devices.",
-        reads: &[
-            "/etc/leapfrog/files/device_driver_deprecation_data.json",
-            "/etc/leapp/files/device_driver_deprecation_data.json",
-            "host.loaded_modules",
-            "host.pci_devices",
-        ],
-        produces: &["facts.hardware"],
-    },
+pub const SCANNER: Scanner = Scanner::new(
+    "hardware_scanner",
+    "Reads leapp's device driver deprecation data (drivers and PCI ids removed or deprecated per release) and keeps the entries of the host's loaded modules and PCI devices.",
+    &[
+        "/etc/leapfrog/files/device_driver_deprecation_data.json",
+        "/etc/leapp/files/device_driver_deprecation_data.json",
+        "host.loaded_modules",
+        "host.pci_devices",
+    ],
+    &["facts.hardware"],
     run,
-};
+);
 
 /// A kernel module name the way `/proc/modules` writes it (`3w-9xxx` is loaded as `3w_9xxx`).
 pub fn module_name(name: &str) -> String {

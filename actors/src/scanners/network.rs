@@ -2,13 +2,10 @@
 //! NetworkManager keyfiles (with their connection type), whether the legacy `network` service
 //! is enabled, and custom network-scripts hooks.
 
-use std::collections::BTreeMap;
-
-use serde::Serialize;
-
 use crate::facts::kv;
+use crate::facts::network::{IfcfgFile, NetworkFacts, NmConnection};
 use crate::model::{Env, Facts};
-use crate::registry::{ActorInfo, Phase, Scanner};
+use crate::registry::Scanner;
 
 use super::{list, read_text};
 
@@ -34,89 +31,20 @@ pub const RUNLEVEL_DIRS: &[&str] = &[
     "/etc/rc.d/rc5.d",
 ];
 
-/// One `ifcfg-<name>` file.
-#[derive(Debug, Clone, Serialize)]
-pub struct IfcfgFile {
-    /// Path inside the root.
-    pub file: String,
-    /// The name after `ifcfg-`.
-    pub name: String,
-    /// Its assignments.
-    pub vars: BTreeMap<String, String>,
-}
-
-impl IfcfgFile {
-    /// `NM_CONTROLLED` is explicitly `no`.
-    pub fn not_nm_controlled(&self) -> bool {
-        self.vars
-            .get("NM_CONTROLLED")
-            .is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "no" | "n" | "false" | "0"))
-    }
-    /// The device name (`DEVICE`, else the file's name).
-    pub fn device(&self) -> &str {
-        self.vars
-            .get("DEVICE")
-            .map_or(self.name.as_str(), String::as_str)
-    }
-    /// The `TYPE` / `DEVICETYPE` (e.g. `Team`, `Bond`, `Ethernet`).
-    pub fn kind(&self) -> Option<&str> {
-        self.vars
-            .get("DEVICETYPE")
-            .or_else(|| self.vars.get("TYPE"))
-            .map(String::as_str)
-    }
-}
-
-/// A NetworkManager keyfile connection profile (the settings that matter for the upgrade).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct NmConnection {
-    /// Path inside the root.
-    pub file: String,
-    /// `connection.id`.
-    pub id: Option<String>,
-    /// `connection.type` (`ethernet`, `team`, `bond`, ...).
-    pub kind: Option<String>,
-    /// `connection.port-type` / `connection.slave-type` (`team`, `bond`, `bridge`).
-    pub port_type: Option<String>,
-    /// `connection.interface-name`.
-    pub interface: Option<String>,
-}
-
-/// Network configuration.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct NetworkFacts {
-    /// `ifcfg-*` files (without `ifcfg-lo`).
-    pub ifcfg: Vec<IfcfgFile>,
-    /// `route-*`, `route6-*`, `rule-*` and `rule6-*` files next to the ifcfg files.
-    pub ifcfg_companions: Vec<String>,
-    /// NetworkManager keyfiles in `/etc/NetworkManager/system-connections`.
-    pub nm_keyfiles: Vec<String>,
-    /// The same keyfiles, parsed.
-    pub nm_connections: Vec<NmConnection>,
-    /// Start links of the legacy `network` service (`/etc/rc.d/rc3.d/S10network`, ...): it is
-    /// enabled.
-    pub legacy_network_service: Vec<String>,
-    /// Custom network-scripts hooks that exist (`/sbin/ifup-local`, ...).
-    pub custom_network_scripts: Vec<String>,
-}
-
 /// The scanner.
-pub const SCANNER: Scanner = Scanner {
-    info: ActorInfo {
-        id: "network_scanner",
-        phase: Phase::Facts,
-        description: "Reads legacy ifcfg files, NetworkManager keyfiles, whether the legacy network service is enabled and custom network-scripts hooks.",
-        reads: &[
-            IFCFG_DIR,
-            NM_KEYFILE_DIR,
-            "/etc/rc.d",
-            "/sbin/ifup-local",
-            "/sbin/ifdown-local",
-        ],
-        produces: &["facts.network"],
-    },
+pub const SCANNER: Scanner = Scanner::new(
+    "network_scanner",
+    "Reads legacy ifcfg files, NetworkManager keyfiles, whether the legacy network service is enabled and custom network-scripts hooks.",
+    &[
+        IFCFG_DIR,
+        NM_KEYFILE_DIR,
+        "/etc/rc.d",
+        "/sbin/ifup-local",
+        "/sbin/ifdown-local",
+    ],
+    &["facts.network"],
     run,
-};
+);
 
 /// Reads the `[connection]` settings of a keyfile (lenient: unknown lines are skipped).
 pub fn parse_keyfile(file: &str, text: &str) -> NmConnection {

@@ -1,40 +1,12 @@
 //! `package_manager_scanner`: dnf module states, unfinished yum/dnf transactions and version
 //! locks.
 
-use serde::Serialize;
-
+use crate::facts::pkgmgr::{ModuleState, PackageManagerFacts};
 use crate::facts::repos::parse_ini;
 use crate::model::{Env, Facts};
-use crate::registry::{ActorInfo, Phase, Scanner};
+use crate::registry::Scanner;
 
 use super::{list, read_text};
-
-/// A module's state in `/etc/dnf/modules.d`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ModuleState {
-    /// Module name.
-    pub name: String,
-    /// Stream.
-    pub stream: Option<String>,
-    /// `enabled`, `disabled`, ...
-    pub state: Option<String>,
-}
-
-/// Package-manager state.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct PackageManagerFacts {
-    /// Module states.
-    pub modules: Vec<ModuleState>,
-    /// Files of unfinished yum transactions (`/var/lib/yum/transaction-all.*`).
-    pub unfinished_transactions: Vec<String>,
-    /// Version-lock entries (yum and dnf plugins; `!` marks an exclude entry).
-    pub versionlocks: Vec<String>,
-    /// The lock-list files that hold those entries.
-    pub versionlock_files: Vec<String>,
-    /// Extra installonly package names or capabilities set with `installonlypkgs` in
-    /// `/etc/yum.conf` or `/etc/dnf/dnf.conf` (empty when not set).
-    pub installonlypkgs: Vec<String>,
-}
 
 /// The main configuration files of yum and dnf.
 const MAIN_CONFIGS: [&str; 2] = ["/etc/yum.conf", "/etc/dnf/dnf.conf"];
@@ -53,25 +25,22 @@ const VERSIONLOCK_PLUGINS: [(&str, &str); 2] = [
 ];
 
 /// The scanner.
-pub const SCANNER: Scanner = Scanner {
-    info: ActorInfo {
-        id: "package_manager_scanner",
-        phase: Phase::Facts,
-        description: "Reads dnf module states, unfinished yum transactions, version locks and configured installonly packages.",
-        reads: &[
-            "/etc/yum.conf",
-            "/etc/dnf/dnf.conf",
-            "/etc/dnf/modules.d",
-            "/var/lib/yum",
-            "/etc/yum/pluginconf.d/versionlock.conf",
-            "/etc/yum/pluginconf.d/versionlock.list",
-            "/etc/dnf/plugins/versionlock.conf",
-            "/etc/dnf/plugins/versionlock.list",
-        ],
-        produces: &["facts.package_manager"],
-    },
+pub const SCANNER: Scanner = Scanner::new(
+    "package_manager_scanner",
+    "Reads dnf module states, unfinished yum transactions, version locks and configured installonly packages.",
+    &[
+        "/etc/yum.conf",
+        "/etc/dnf/dnf.conf",
+        "/etc/dnf/modules.d",
+        "/var/lib/yum",
+        "/etc/yum/pluginconf.d/versionlock.conf",
+        "/etc/yum/pluginconf.d/versionlock.list",
+        "/etc/dnf/plugins/versionlock.conf",
+        "/etc/dnf/plugins/versionlock.list",
+    ],
+    &["facts.package_manager"],
     run,
-};
+);
 
 fn run(env: &Env, facts: &Facts) -> Result<(), String> {
     let mut modules = Vec::new();

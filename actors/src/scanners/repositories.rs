@@ -7,60 +7,26 @@
 //! repositories' `file://` keys are looked up as host paths here (the one read this scanner makes
 //! outside the root). On a live system the root is `/` and both are the same.
 
-use std::collections::BTreeMap;
-
-use serde::Serialize;
-
-use crate::facts::Problem;
 use crate::facts::os_release;
-use crate::facts::repos::{self, Repository};
+use crate::facts::repos;
+use crate::facts::repositories::{RepositoryFacts, TARGET_REPOS_DIR, file_url_path};
 use crate::model::{Env, Facts};
-use crate::registry::{ActorInfo, Phase, Scanner};
-
-/// Where custom target repositories are read from.
-pub const TARGET_REPOS_DIR: &str = "/etc/leapfrog/target.repos.d";
-
-/// Repositories.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct RepositoryFacts {
-    /// dnf variables.
-    pub variables: BTreeMap<String, String>,
-    /// `/etc/yum.repos.d`.
-    pub repos: Vec<Repository>,
-    /// `/etc/leapfrog/target.repos.d`.
-    pub target_repos: Vec<Repository>,
-    /// Target repository sources given on the command line (`Env::target_sources`).
-    pub command_line_sources: Vec<String>,
-    /// Unreadable files, invalid ids or values.
-    pub problems: Vec<Problem>,
-    /// Every `file://` `gpgkey` path of the target repositories (a host path, see the module
-    /// documentation) and whether a file exists there.
-    pub target_gpgkey_files: BTreeMap<String, bool>,
-}
-
-/// The local path of a `file://` URL (`file:///etc/pki/x` gives `/etc/pki/x`); `None` for other
-/// URLs and for `file://host/...` forms.
-pub fn file_url_path(url: &str) -> Option<&str> {
-    url.strip_prefix("file://").filter(|p| p.starts_with('/'))
-}
+use crate::registry::Scanner;
 
 /// The scanner.
-pub const SCANNER: Scanner = Scanner {
-    info: ActorInfo {
-        id: "repositories_scanner",
-        phase: Phase::Facts,
-        description: "Reads the configured repositories and leapfrog's custom target repositories, substituting dnf variables.",
-        reads: &[
-            "/etc/yum.repos.d",
-            "/etc/dnf/vars",
-            "/etc/yum/vars",
-            TARGET_REPOS_DIR,
-            "host: file:// gpgkey paths of target repositories",
-        ],
-        produces: &["facts.repositories"],
-    },
+pub const SCANNER: Scanner = Scanner::new(
+    "repositories_scanner",
+    "Reads the configured repositories and leapfrog's custom target repositories, substituting dnf variables.",
+    &[
+        "/etc/yum.repos.d",
+        "/etc/dnf/vars",
+        "/etc/yum/vars",
+        TARGET_REPOS_DIR,
+        "host: file:// gpgkey paths of target repositories",
+    ],
+    &["facts.repositories"],
     run,
-};
+);
 
 fn run(env: &Env, facts: &Facts) -> Result<(), String> {
     let os = os_release::read(&env.root).map_err(|e| e.to_string())?;
@@ -89,17 +55,4 @@ fn run(env: &Env, facts: &Facts) -> Result<(), String> {
         target_gpgkey_files,
     });
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn file_urls() {
-        assert_eq!(
-            super::file_url_path("file:///etc/pki/rpm-gpg/KEY"),
-            Some("/etc/pki/rpm-gpg/KEY")
-        );
-        assert_eq!(super::file_url_path("https://example.com/KEY"), None);
-        assert_eq!(super::file_url_path("file://host/KEY"), None);
-    }
 }

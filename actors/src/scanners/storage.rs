@@ -1,82 +1,24 @@
 //! `storage_scanner`: `/etc/fstab` and `/etc/crypttab`.
 
-use serde::Serialize;
-
-use crate::host::unescape_octal;
+use crate::facts::fstab::{self, Fstab};
+use crate::facts::storage::StorageFacts;
 use crate::model::{Env, Facts};
-use crate::registry::{ActorInfo, Phase, Scanner};
+use crate::registry::Scanner;
 
 use super::read_text;
 
-/// One fstab line.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FstabEntry {
-    /// Device, `UUID=`, `LABEL=` or remote source.
-    pub source: String,
-    /// Mount point.
-    pub target: String,
-    /// Filesystem type.
-    pub fstype: String,
-    /// Options.
-    pub options: Vec<String>,
-    /// 1-based line number.
-    pub line: usize,
-}
-
-/// Storage configuration.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct StorageFacts {
-    /// fstab entries.
-    pub fstab: Vec<FstabEntry>,
-    /// Names of crypttab mappings.
-    pub crypttab: Vec<String>,
-    /// fstab lines that could not be parsed (line number, text).
-    pub invalid_fstab_lines: Vec<(usize, String)>,
-}
-
 /// The scanner.
-pub const SCANNER: Scanner = Scanner {
-    info: ActorInfo {
-        id: "storage_scanner",
-        phase: Phase::Facts,
-        description: "Reads /etc/fstab and /etc/crypttab.",
-        reads: &["/etc/fstab", "/etc/crypttab"],
-        produces: &["facts.storage"],
-    },
+pub const SCANNER: Scanner = Scanner::new(
+    "storage_scanner",
+    "Reads /etc/fstab and /etc/crypttab.",
+    &["/etc/fstab", "/etc/crypttab"],
+    &["facts.storage"],
     run,
-};
-
-/// Parses fstab text.
-pub fn parse_fstab(text: &str) -> (Vec<FstabEntry>, Vec<(usize, String)>) {
-    let mut ok = Vec::new();
-    let mut bad = Vec::new();
-    for (i, raw) in text.lines().enumerate() {
-        let line = raw.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let f: Vec<&str> = line.split_whitespace().collect();
-        if f.len() < 3 {
-            bad.push((i + 1, raw.to_string()));
-            continue;
-        }
-        ok.push(FstabEntry {
-            source: unescape_octal(f[0]),
-            target: unescape_octal(f[1]),
-            fstype: f[2].to_string(),
-            options: f
-                .get(3)
-                .map(|o| o.split(',').map(str::to_string).collect())
-                .unwrap_or_default(),
-            line: i + 1,
-        });
-    }
-    (ok, bad)
-}
+);
 
 fn run(env: &Env, facts: &Facts) -> Result<(), String> {
-    let (fstab, invalid_fstab_lines) = read_text(&env.root, "/etc/fstab")?
-        .map(|t| parse_fstab(&t))
+    let Fstab { entries, invalid } = read_text(&env.root, "/etc/fstab")?
+        .map(|t| fstab::parse(&t))
         .unwrap_or_default();
     let crypttab = read_text(&env.root, "/etc/crypttab")?
         .map(|t| {
@@ -88,23 +30,9 @@ fn run(env: &Env, facts: &Facts) -> Result<(), String> {
         })
         .unwrap_or_default();
     facts.storage.set(StorageFacts {
-        fstab,
+        fstab: entries,
         crypttab,
-        invalid_fstab_lines,
+        invalid_fstab_lines: invalid,
     });
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn fstab_parsing() {
-        let (ok, bad) = super::parse_fstab(
-            "# c\nUUID=1 / xfs defaults 0 0\nsrv:/x /mnt/a\\040b nfs ro\nbroken\n",
-        );
-        assert_eq!(ok.len(), 2);
-        assert_eq!(ok[1].target, "/mnt/a b");
-        assert_eq!(ok[1].options, ["ro"]);
-        assert_eq!(bad, vec![(4, "broken".to_string())]);
-    }
 }

@@ -1,19 +1,11 @@
 //! `system_scanner`: control panels, absolute symlinks at the top of the root, leftovers of
 //! other upgrade tools, and initialized database data directories.
 
-use serde::Serialize;
-
+use crate::facts::system::{CONTROL_PANELS, DataDir, SystemFacts};
 use crate::model::{Env, Facts};
-use crate::registry::{ActorInfo, Phase, Scanner};
+use crate::registry::Scanner;
 
 use super::read_text;
-
-/// Control panels and the paths that identify them.
-pub const CONTROL_PANELS: &[(&str, &str)] = &[
-    ("cPanel", "/usr/local/cpanel/cpanel"),
-    ("Plesk", "/usr/local/psa/version"),
-    ("DirectAdmin", "/usr/local/directadmin/directadmin"),
-];
 
 /// Leftovers of leapp / ELevate that are looked for.
 pub const LEAPP_LEFTOVERS: &[&str] = &["/var/lib/leapp", "/etc/leapp", "/root/tmp_leapp_py3"];
@@ -24,52 +16,24 @@ pub const PGSQL_DATA_DIR: &str = "/var/lib/pgsql/data";
 /// The default data directory of MariaDB and MySQL servers.
 pub const MYSQL_DATA_DIR: &str = "/var/lib/mysql";
 
-/// An initialized database data directory.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct DataDir {
-    /// Path inside the root.
-    pub path: String,
-    /// Version the data was written by, when the directory records it (`PG_VERSION`,
-    /// `mysql_upgrade_info`).
-    pub version: Option<String>,
-}
-
-/// System-wide facts.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct SystemFacts {
-    /// Control panels found.
-    pub control_panels: Vec<String>,
-    /// Symlinks directly under `/` whose target is absolute: `(link, target)`.
-    pub absolute_root_symlinks: Vec<(String, String)>,
-    /// Leftovers of leapp / ELevate (`/var/lib/leapp`, `/etc/leapp`, `/root/tmp_leapp_py3`).
-    pub leapp_leftovers: Vec<String>,
-    /// `/var/lib/pgsql/data` when it holds an initialized cluster (`PG_VERSION` exists).
-    pub postgresql_data: Option<DataDir>,
-    /// `/var/lib/mysql` when it holds an initialized server (the `mysql` system database).
-    pub mysql_data: Option<DataDir>,
-}
-
 /// The scanner.
-pub const SCANNER: Scanner = Scanner {
-    info: ActorInfo {
-        id: "system_scanner",
-        phase: Phase::Facts,
-        description: "Looks for control panels, absolute symlinks directly under /, leftovers of leapp or ELevate and initialized PostgreSQL/MariaDB/MySQL data directories.",
-        reads: &[
-            "/usr/local/cpanel",
-            "/usr/local/psa",
-            "/usr/local/directadmin",
-            "/",
-            "/var/lib/leapp",
-            "/etc/leapp",
-            "/root/tmp_leapp_py3",
-            PGSQL_DATA_DIR,
-            MYSQL_DATA_DIR,
-        ],
-        produces: &["facts.system"],
-    },
+pub const SCANNER: Scanner = Scanner::new(
+    "system_scanner",
+    "Looks for control panels, absolute symlinks directly under /, leftovers of leapp or ELevate and initialized PostgreSQL/MariaDB/MySQL data directories.",
+    &[
+        "/usr/local/cpanel",
+        "/usr/local/psa",
+        "/usr/local/directadmin",
+        "/",
+        "/var/lib/leapp",
+        "/etc/leapp",
+        "/root/tmp_leapp_py3",
+        PGSQL_DATA_DIR,
+        MYSQL_DATA_DIR,
+    ],
+    &["facts.system"],
     run,
-};
+);
 
 fn run(env: &Env, facts: &Facts) -> Result<(), String> {
     let control_panels = CONTROL_PANELS

@@ -8,12 +8,12 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
 use leapfrog_actors::facts::rootfs::RootFs;
-use leapfrog_actors::finding::{Finding, Severity};
+use leapfrog_actors::finding::{Finding, Level};
 use leapfrog_actors::host::{HostFacts, HostFactsSource, Mount, NetInterface};
 use leapfrog_actors::model::{Answers, Env};
-use leapfrog_actors::paths::TargetSpec;
-use leapfrog_actors::registry::{self, Level};
+use leapfrog_actors::registry;
 use leapfrog_actors::runner::{self, Assessment};
+use leapfrog_actors::upgrade_paths::TargetSpec;
 use leapfrog_testkit::root::{self, RootOptions};
 use leapfrog_testkit::world::{self, Scale, WorldOptions};
 
@@ -152,7 +152,20 @@ pub fn assess_with(
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-    runner::assess(&env, spec.as_ref(), &answers, &BTreeSet::new())
+    let a = runner::assess(&env, spec.as_ref(), &answers, &BTreeSet::new());
+    // every finding of every scenario is of a kind its check declares (the runner turns any
+    // other into an actor error)
+    for r in &a.runs {
+        assert!(
+            !r.error
+                .as_deref()
+                .is_some_and(|e| e.contains("does not declare")),
+            "{}: {:?}",
+            r.id,
+            r.error
+        );
+    }
+    a
 }
 
 /// Runs the whole assessment of a sandbox of `release` with a healthy host and the default target.
@@ -187,14 +200,8 @@ pub fn one<'a>(a: &'a Assessment, key: &str, names: &[&str]) -> &'a Finding {
     assert_eq!(found.len(), 1, "{key}: {:?}", keys(a));
     let f = found[0];
     let level = level_of(key);
-    assert_eq!(f.blocks(), level == Level::Inhibitor, "{key}");
-    let severity = match level {
-        Level::Info => Severity::Info,
-        Level::Low => Severity::Low,
-        Level::Medium => Severity::Medium,
-        Level::High | Level::Inhibitor => Severity::High,
-    };
-    assert_eq!(f.severity, severity, "{key}");
+    assert_eq!(f.blocks(), level.is_inhibitor(), "{key}");
+    assert_eq!(f.severity, level.severity(), "{key}");
     for n in names {
         assert!(f.summary.contains(n), "{key}: {n:?} not in {}", f.summary);
     }

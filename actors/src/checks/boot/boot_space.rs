@@ -13,32 +13,31 @@
 //! leaves a margin for a larger initramfs (firmware, extra drivers). Leapp asks for 100 MiB and
 //! cPanel's ELevate for 200 MiB; both are known to run out on hosts with big initramfs images.
 
-use crate::checks::boot::human_bytes;
-use crate::finding::Finding;
+use leapfrog_base::units::human_bytes;
+
+use crate::finding::{Finding, FindingInfo, Level};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::Check;
 
 const ID: &str = "boot_space_check";
 
 /// Free space needed on the filesystem holding `/boot`, in bytes (see the module docs).
 pub const BOOT_NEEDED: u64 = 300 << 20;
 
-/// The check.
-pub const CHECK: Check = Check {
-    info: ActorInfo {
-        id: ID,
-        phase: Phase::Checks,
-        description: "Verifies that the filesystem holding /boot has 300 MiB free for the upgrade kernel and initramfs and the target kernel with its initramfs.",
-        reads: &["host.mounts"],
-        produces: &["boot.insufficient-space"],
-    },
-    findings: &[FindingInfo {
-        key: "boot.insufficient-space",
-        level: Level::Inhibitor,
-        title: "Not enough free space for the boot files",
-    }],
-    run,
+const INSUFFICIENT_SPACE: FindingInfo = FindingInfo {
+    key: "boot.insufficient-space",
+    level: Level::Inhibitor,
+    title: "Not enough free space for the boot files",
 };
+
+/// The check.
+pub const CHECK: Check = Check::new(
+    ID,
+    "Verifies that the filesystem holding /boot has 300 MiB free for the upgrade kernel and initramfs and the target kernel with its initramfs.",
+    &["host.mounts"],
+    &[INSUFFICIENT_SPACE],
+    run,
+);
 
 fn run(input: &CheckInput<'_>) -> Vec<Finding> {
     if !input.host.known() {
@@ -55,10 +54,9 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
     }
     let missing = BOOT_NEEDED - free;
     vec![
-        Finding::inhibitor(
-            "boot.insufficient-space",
+        Finding::of(
+            &INSUFFICIENT_SPACE,
             ID,
-            "Not enough free space for the boot files",
             format!(
                 "/boot is on {} (mount point {}, {}) with {} free; the upgrade needs {} there (upgrade kernel and initramfs, then the target kernel and its initramfs while the current kernels are still installed). {} more is needed.",
                 mount.source,

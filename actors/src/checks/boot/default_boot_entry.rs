@@ -11,35 +11,32 @@
 //!
 //! EL7 keeps its menu in `grub.cfg` (no BLS) and is not checked here.
 
-use crate::finding::{Finding, Severity, bullet_list};
+use crate::finding::{Finding, FindingInfo, Level, bullet_list};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::Check;
 
 const ID: &str = "default_boot_entry_check";
 
-/// The check.
-pub const CHECK: Check = Check {
-    info: ActorInfo {
-        id: ID,
-        phase: Phase::Checks,
-        description: "EL8+: verifies that grubenv's saved_entry names an existing BLS boot entry and that BLS entries exist when GRUB_ENABLE_BLSCFG=true.",
-        reads: &["facts.boot", "facts.release"],
-        produces: &["boot.default-entry-missing", "boot.no-bls-entries"],
-    },
-    findings: &[
-        FindingInfo {
-            key: "boot.default-entry-missing",
-            level: Level::High,
-            title: "The default boot entry does not exist",
-        },
-        FindingInfo {
-            key: "boot.no-bls-entries",
-            level: Level::Inhibitor,
-            title: "GRUB uses BLS entries but there are none",
-        },
-    ],
-    run,
+const DEFAULT_ENTRY_MISSING: FindingInfo = FindingInfo {
+    key: "boot.default-entry-missing",
+    level: Level::High,
+    title: "The default boot entry does not exist",
 };
+
+const NO_BLS_ENTRIES: FindingInfo = FindingInfo {
+    key: "boot.no-bls-entries",
+    level: Level::Inhibitor,
+    title: "GRUB uses BLS entries but there are none",
+};
+
+/// The check.
+pub const CHECK: Check = Check::new(
+    ID,
+    "EL8+: verifies that grubenv's saved_entry names an existing BLS boot entry and that BLS entries exist when GRUB_ENABLE_BLSCFG=true.",
+    &["facts.boot", "facts.release"],
+    &[DEFAULT_ENTRY_MISSING, NO_BLS_ENTRIES],
+    run,
+);
 
 fn run(input: &CheckInput<'_>) -> Vec<Finding> {
     let Some(boot) = input.facts.boot.get() else {
@@ -54,10 +51,9 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
         .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
     if bls && boot.entries.is_empty() {
         return vec![
-            Finding::inhibitor(
-                "boot.no-bls-entries",
+            Finding::of(
+                &NO_BLS_ENTRIES,
                 ID,
-                "GRUB uses BLS entries but there are none",
                 "/etc/default/grub sets GRUB_ENABLE_BLSCFG=true, so GRUB builds its menu from /boot/loader/entries, but that directory has no *.conf entries. After the upgrade regenerates the GRUB configuration the machine would have no kernel to boot.",
             )
             .hint("Recreate the boot entries of the installed kernels (`kernel-install add <version> /lib/modules/<version>/vmlinuz` for each, or reinstall the kernel-core packages), check them with `grubby --info=ALL`, then run the assessment again.")
@@ -89,11 +85,9 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
         .iter()
         .filter_map(|e| e.linux.as_deref())
         .max_by(|a, b| rpm_sys::vercmp(a, b));
-    let mut f = Finding::new(
-        "boot.default-entry-missing",
+    let mut f = Finding::of(
+        &DEFAULT_ENTRY_MISSING,
         ID,
-        Severity::High,
-        "The default boot entry does not exist",
         format!(
             "saved_entry in /boot/grub2/grubenv is {saved:?}, but no boot entry in /boot/loader/entries has that id. Existing entries:\n{}\nGRUB falls back to the first entry of its menu, so the kernel the machine boots is not the one configured.",
             bullet_list(&ids, 10)

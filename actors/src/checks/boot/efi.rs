@@ -8,31 +8,29 @@
 //! loader files would land in a plain directory the firmware never reads. Kept simple on
 //! purpose: the check does not look into the partition.
 
-use crate::finding::{Finding, Severity};
+use crate::finding::{Finding, FindingInfo, Level};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::Check;
 
 const ID: &str = "efi_check";
 
 /// Where the EFI system partition is expected.
 pub const ESP: &str = "/boot/efi";
 
-/// The check.
-pub const CHECK: Check = Check {
-    info: ActorInfo {
-        id: ID,
-        phase: Phase::Checks,
-        description: "On UEFI hosts, verifies that the EFI system partition is mounted at /boot/efi or listed there in /etc/fstab.",
-        reads: &["host.efi", "host.mounts", "facts.storage"],
-        produces: &["boot.efi-unknown-layout"],
-    },
-    findings: &[FindingInfo {
-        key: "boot.efi-unknown-layout",
-        level: Level::Medium,
-        title: "UEFI host without an EFI system partition at /boot/efi",
-    }],
-    run,
+const EFI_UNKNOWN_LAYOUT: FindingInfo = FindingInfo {
+    key: "boot.efi-unknown-layout",
+    level: Level::Medium,
+    title: "UEFI host without an EFI system partition at /boot/efi",
 };
+
+/// The check.
+pub const CHECK: Check = Check::new(
+    ID,
+    "On UEFI hosts, verifies that the EFI system partition is mounted at /boot/efi or listed there in /etc/fstab.",
+    &["host.efi", "host.mounts", "facts.storage"],
+    &[EFI_UNKNOWN_LAYOUT],
+    run,
+);
 
 fn run(input: &CheckInput<'_>) -> Vec<Finding> {
     if !input.host.known() || input.host.efi != Some(true) {
@@ -61,11 +59,9 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
         format!("Mounted vfat filesystems: {}.", vfat.join(", "))
     };
     vec![
-        Finding::new(
-            "boot.efi-unknown-layout",
+        Finding::of(
+            &EFI_UNKNOWN_LAYOUT,
             ID,
-            Severity::Medium,
-            "UEFI host without an EFI system partition at /boot/efi",
             format!("The host booted with UEFI, but nothing is mounted at /boot/efi and /etc/fstab has no entry for it. {seen} The upgrade installs the new boot loader (shim, GRUB) into /boot/efi/EFI; without the EFI system partition there the firmware keeps starting the old boot loader."),
         )
         .hint("Mount the EFI system partition at /boot/efi and add it to /etc/fstab (e.g. `UUID=<uuid> /boot/efi vfat umask=0077,shortname=winnt 0 2`), then run the assessment again.")

@@ -8,9 +8,9 @@
 //! - Arguments the target kernel no longer supports ([`DEPRECATED_ARGS`]), reported low: they
 //!   are ignored or replaced, not fatal.
 
-use crate::finding::{Finding, Severity, bullet_list};
+use crate::finding::{Finding, FindingInfo, Level, bullet_list};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::Check;
 
 const ID: &str = "kernel_cmdline_check";
 
@@ -46,29 +46,26 @@ pub const DEPRECATED_ARGS: &[DeprecatedArg] = &[
     },
 ];
 
-/// The check.
-pub const CHECK: Check = Check {
-    info: ActorInfo {
-        id: ID,
-        phase: Phase::Checks,
-        description: "Looks at the running kernel command line: fips=1 (FIPS systems are not upgraded in place) and arguments the target kernel no longer supports (crashkernel=auto, elevator= on EL9+).",
-        reads: &["host.kernel_cmdline", "facts.release", "target"],
-        produces: &["boot.fips-enabled", "boot.deprecated-kernel-args"],
-    },
-    findings: &[
-        FindingInfo {
-            key: "boot.fips-enabled",
-            level: Level::Inhibitor,
-            title: "The system runs in FIPS mode",
-        },
-        FindingInfo {
-            key: "boot.deprecated-kernel-args",
-            level: Level::Low,
-            title: "Kernel arguments the target kernel does not support",
-        },
-    ],
-    run,
+const FIPS_ENABLED: FindingInfo = FindingInfo {
+    key: "boot.fips-enabled",
+    level: Level::Inhibitor,
+    title: "The system runs in FIPS mode",
 };
+
+const DEPRECATED_KERNEL_ARGS: FindingInfo = FindingInfo {
+    key: "boot.deprecated-kernel-args",
+    level: Level::Low,
+    title: "Kernel arguments the target kernel does not support",
+};
+
+/// The check.
+pub const CHECK: Check = Check::new(
+    ID,
+    "Looks at the running kernel command line: fips=1 (FIPS systems are not upgraded in place) and arguments the target kernel no longer supports (crashkernel=auto, elevator= on EL9+).",
+    &["host.kernel_cmdline", "facts.release", "target"],
+    &[FIPS_ENABLED, DEPRECATED_KERNEL_ARGS],
+    run,
+);
 
 fn matches(token: &str, arg: &str) -> bool {
     if arg.ends_with('=') {
@@ -90,10 +87,9 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
     if tokens.contains(&"fips=1") {
         let el8 = input.source_major().is_some_and(|m| m >= 8);
         out.push(
-            Finding::inhibitor(
-                "boot.fips-enabled",
+            Finding::of(
+                &FIPS_ENABLED,
                 ID,
-                "The system runs in FIPS mode",
                 format!("The running kernel was booted with fips=1 (command line: {cmdline}). leapfrog cannot upgrade a FIPS-mode system in place yet: the upgrade environment and the target's first boot would not keep a validated FIPS setup."),
             )
             .hint(if el8 {
@@ -129,11 +125,9 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
                 .collect();
             let args: Vec<String> = found.iter().map(|(t, _)| t.to_string()).collect();
             out.push(
-                Finding::new(
-                    "boot.deprecated-kernel-args",
+                Finding::of(
+                    &DEPRECATED_KERNEL_ARGS,
                     ID,
-                    Severity::Low,
-                    "Kernel arguments the target kernel does not support",
                     format!(
                         "The running kernel command line has arguments that EL{target} kernels no longer support:\n{}",
                         bullet_list(&lines, 10)

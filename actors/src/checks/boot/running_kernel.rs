@@ -13,9 +13,9 @@ use std::cmp::Ordering;
 use rpm_sys::vercmp;
 
 use crate::facts::kernels::installed_kernels;
-use crate::finding::{Finding, Severity};
+use crate::finding::{Finding, FindingInfo, Level};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::Check;
 
 const ID: &str = "running_kernel_check";
 
@@ -35,29 +35,26 @@ const IMAGE_PACKAGES: &[&str] = &[
     "kernel-uek-core",
 ];
 
-/// The check.
-pub const CHECK: Check = Check {
-    info: ActorInfo {
-        id: ID,
-        phase: Phase::Checks,
-        description: "Verifies that the running kernel is the newest installed kernel (kernel-core on EL8+, kernel on EL7) and that it is an installed package.",
-        reads: &["facts.rpm", "facts.boot", "host.running_kernel"],
-        produces: &["kernel.newest-not-running", "kernel.running-not-installed"],
-    },
-    findings: &[
-        FindingInfo {
-            key: "kernel.newest-not-running",
-            level: Level::Inhibitor,
-            title: "The newest installed kernel is not the running one",
-        },
-        FindingInfo {
-            key: "kernel.running-not-installed",
-            level: Level::High,
-            title: "The running kernel is not an installed package",
-        },
-    ],
-    run,
+const NEWEST_NOT_RUNNING: FindingInfo = FindingInfo {
+    key: "kernel.newest-not-running",
+    level: Level::Inhibitor,
+    title: "The newest installed kernel is not the running one",
 };
+
+const RUNNING_NOT_INSTALLED: FindingInfo = FindingInfo {
+    key: "kernel.running-not-installed",
+    level: Level::High,
+    title: "The running kernel is not an installed package",
+};
+
+/// The check.
+pub const CHECK: Check = Check::new(
+    ID,
+    "Verifies that the running kernel is the newest installed kernel (kernel-core on EL8+, kernel on EL7) and that it is an installed package.",
+    &["facts.rpm", "facts.boot", "host.running_kernel"],
+    &[NEWEST_NOT_RUNNING, RUNNING_NOT_INSTALLED],
+    run,
+);
 
 /// `version-release` of a `uname -r` (`4.18.0-553.el8_10.x86_64+debug` ->
 /// `4.18.0-553.el8_10`), given the package arch when known.
@@ -126,11 +123,9 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
         .collect();
     if !installed {
         return vec![
-            Finding::new(
-                "kernel.running-not-installed",
+            Finding::of(
+                &RUNNING_NOT_INSTALLED,
                 ID,
-                Severity::High,
-                "The running kernel is not an installed package",
                 format!(
                     "The host runs kernel {running}, which no installed kernel package provides. Installed kernels:\n{}\nThe upgrade replaces the installed kernels; a kernel that is not a package (built by hand, booted by the hypervisor or the provider) is not upgraded, and leapfrog cannot tell what the machine will boot.",
                     crate::finding::bullet_list(&list, 10)
@@ -148,10 +143,9 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
     let newest_vr = version_release(&newest.kernel_release);
     if cmp_vr(version_release(running), newest_vr) == Ordering::Less {
         return vec![
-            Finding::inhibitor(
-                "kernel.newest-not-running",
+            Finding::of(
+                &NEWEST_NOT_RUNNING,
                 ID,
-                "The newest installed kernel is not the running one",
                 format!(
                     "The host runs kernel {running}, but the newest installed kernel is {} ({}). Installed kernels:\n{}\nThe upgrade must start from the system as it boots: a newer kernel is installed but was never booted.",
                     newest.kernel_release,

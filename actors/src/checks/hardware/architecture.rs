@@ -3,31 +3,29 @@
 //! EL8, EL9 and EL10 exist for `x86_64`, `aarch64`, `ppc64le` and `s390x` only; 32-bit
 //! machines (`i686`, `armv7l`) and big-endian `ppc64` have no target to upgrade to.
 
-use crate::finding::Finding;
+use crate::finding::{Finding, FindingInfo, Level};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::Check;
 
 const ID: &str = "architecture_check";
 
 /// Architectures the targets are built for.
 pub const SUPPORTED_ARCHES: &[&str] = &["x86_64", "aarch64", "ppc64le", "s390x"];
 
-/// The check.
-pub const CHECK: Check = Check {
-    info: ActorInfo {
-        id: ID,
-        phase: Phase::Checks,
-        description: "Verifies that the host architecture is x86_64, aarch64, ppc64le or s390x (no 32-bit or big-endian POWER targets exist).",
-        reads: &["host.arch"],
-        produces: &["hardware.unsupported-arch"],
-    },
-    findings: &[FindingInfo {
-        key: "hardware.unsupported-arch",
-        level: Level::Inhibitor,
-        title: "The architecture is not supported by the target",
-    }],
-    run,
+const UNSUPPORTED_ARCH: FindingInfo = FindingInfo {
+    key: "hardware.unsupported-arch",
+    level: Level::Inhibitor,
+    title: "The architecture is not supported by the target",
 };
+
+/// The check.
+pub const CHECK: Check = Check::new(
+    ID,
+    "Verifies that the host architecture is x86_64, aarch64, ppc64le or s390x (no 32-bit or big-endian POWER targets exist).",
+    &["host.arch"],
+    &[UNSUPPORTED_ARCH],
+    run,
+);
 
 fn is_32bit(arch: &str) -> bool {
     matches!(
@@ -52,10 +50,9 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
         format!("The host runs on {arch}, an architecture no target release is built for")
     };
     vec![
-        Finding::inhibitor(
-            "hardware.unsupported-arch",
+        Finding::of(
+            &UNSUPPORTED_ARCH,
             ID,
-            "The architecture is not supported by the target",
             format!(
                 "{what}; EL8 and later exist for {} only.",
                 SUPPORTED_ARCHES.join(", ")

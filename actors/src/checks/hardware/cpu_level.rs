@@ -10,9 +10,9 @@
 //!
 //! Nothing is reported when the host's flags are unknown (an empty list).
 
-use crate::finding::Finding;
+use crate::finding::{Finding, FindingInfo, Level};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::Check;
 
 const ID: &str = "cpu_level_check";
 
@@ -24,50 +24,41 @@ pub const X86_64_V3: &[&str] = &[
     "avx", "avx2", "bmi1", "bmi2", "f16c", "fma", "abm", "movbe", "xsave",
 ];
 
-/// The check.
-pub const CHECK: Check = Check {
-    info: ActorInfo {
-        id: ID,
-        phase: Phase::Checks,
-        description: "x86_64: verifies the CPU flags of x86-64-v2 for EL9 targets and x86-64-v3 for EL10 targets, naming the missing ones.",
-        reads: &["host.arch", "host.cpu_flags", "facts.release", "target"],
-        produces: &["hardware.cpu-x86-64-v2", "hardware.cpu-x86-64-v3"],
-    },
-    findings: &[
-        FindingInfo {
-            key: "hardware.cpu-x86-64-v2",
-            level: Level::Inhibitor,
-            title: "The CPU does not support x86-64-v2",
-        },
-        FindingInfo {
-            key: "hardware.cpu-x86-64-v3",
-            level: Level::Inhibitor,
-            title: "The CPU does not support x86-64-v3",
-        },
-    ],
-    run,
+const CPU_X86_64_V2: FindingInfo = FindingInfo {
+    key: "hardware.cpu-x86-64-v2",
+    level: Level::Inhibitor,
+    title: "The CPU does not support x86-64-v2",
 };
+
+const CPU_X86_64_V3: FindingInfo = FindingInfo {
+    key: "hardware.cpu-x86-64-v3",
+    level: Level::Inhibitor,
+    title: "The CPU does not support x86-64-v3",
+};
+
+/// The check.
+pub const CHECK: Check = Check::new(
+    ID,
+    "x86_64: verifies the CPU flags of x86-64-v2 for EL9 targets and x86-64-v3 for EL10 targets, naming the missing ones.",
+    &["host.arch", "host.cpu_flags", "facts.release", "target"],
+    &[CPU_X86_64_V2, CPU_X86_64_V3],
+    run,
+);
 
 fn run(input: &CheckInput<'_>) -> Vec<Finding> {
     let host = input.host;
     if !host.known() || host.arch.as_deref() != Some("x86_64") || host.cpu_flags.is_empty() {
         return Vec::new();
     }
-    let (key, level, title, required): (&str, &str, &str, Vec<&str>) =
+    let (info, level, required): (&FindingInfo, &str, Vec<&str>) =
         if input.upgrading_to_at_least(10) {
             (
-                "hardware.cpu-x86-64-v3",
+                &CPU_X86_64_V3,
                 "x86-64-v3",
-                "The CPU does not support x86-64-v3",
                 X86_64_V2.iter().chain(X86_64_V3).copied().collect(),
             )
         } else if input.upgrading_to_at_least(9) {
-            (
-                "hardware.cpu-x86-64-v2",
-                "x86-64-v2",
-                "The CPU does not support x86-64-v2",
-                X86_64_V2.to_vec(),
-            )
+            (&CPU_X86_64_V2, "x86-64-v2", X86_64_V2.to_vec())
         } else {
             return Vec::new();
         };
@@ -80,10 +71,9 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
     }
     let target = input.target_major().unwrap_or_default();
     vec![
-        Finding::inhibitor(
-            key,
+        Finding::of(
+            info,
             ID,
-            title,
             format!(
                 "EL{target} for x86_64 requires an {level} CPU; this CPU lacks the flags: {}. The upgraded system would not boot (programs would stop with illegal instructions).",
                 missing.join(", ")

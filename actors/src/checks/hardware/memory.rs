@@ -6,9 +6,9 @@
 //! 1536 MiB on x86_64, aarch64 and s390x, 3072 MiB on ppc64le (64 KiB pages and larger
 //! kernel structures). [`MIN_MIB_DEFAULT`], [`MIN_MIB_PPC64LE`].
 
-use crate::finding::Finding;
+use crate::finding::{Finding, FindingInfo, Level};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::Check;
 
 const ID: &str = "memory_check";
 
@@ -17,22 +17,20 @@ pub const MIN_MIB_DEFAULT: u64 = 1536;
 /// Minimum memory (MiB) on ppc64le.
 pub const MIN_MIB_PPC64LE: u64 = 3072;
 
-/// The check.
-pub const CHECK: Check = Check {
-    info: ActorInfo {
-        id: ID,
-        phase: Phase::Checks,
-        description: "Verifies that the host has at least 1536 MiB of memory (3072 MiB on ppc64le), what the upgrade initramfs and its package transaction need.",
-        reads: &["host.memory_kib", "host.arch"],
-        produces: &["hardware.insufficient-memory"],
-    },
-    findings: &[FindingInfo {
-        key: "hardware.insufficient-memory",
-        level: Level::Inhibitor,
-        title: "Not enough memory for the upgrade",
-    }],
-    run,
+const INSUFFICIENT_MEMORY: FindingInfo = FindingInfo {
+    key: "hardware.insufficient-memory",
+    level: Level::Inhibitor,
+    title: "Not enough memory for the upgrade",
 };
+
+/// The check.
+pub const CHECK: Check = Check::new(
+    ID,
+    "Verifies that the host has at least 1536 MiB of memory (3072 MiB on ppc64le), what the upgrade initramfs and its package transaction need.",
+    &["host.memory_kib", "host.arch"],
+    &[INSUFFICIENT_MEMORY],
+    run,
+);
 
 fn run(input: &CheckInput<'_>) -> Vec<Finding> {
     let host = input.host;
@@ -53,10 +51,9 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
         return Vec::new();
     }
     vec![
-        Finding::inhibitor(
-            "hardware.insufficient-memory",
+        Finding::of(
+            &INSUFFICIENT_MEMORY,
             ID,
-            "Not enough memory for the upgrade",
             format!(
                 "The host has {have_mib} MiB of memory; upgrading on {arch} needs at least {min_mib} MiB ({} MiB more). The package transaction runs from the upgrade initramfs, which lives in memory together with dnf, rpm and the repository metadata.",
                 min_mib - have_mib

@@ -17,56 +17,55 @@
 //! Nothing is reported without host facts, a target, or the data file, nor for conversions
 //! within one major.
 
-use crate::finding::{Finding, Severity, bullet_list};
+use crate::facts::hardware::{DriverSupport, PciSupport};
+use crate::finding::{Finding, FindingInfo, Level, bullet_list};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
-use crate::scanners::hardware::{DriverSupport, PciSupport};
+use crate::registry::Check;
 
 const ID: &str = "removed_drivers_check";
 
+const REMOVED_DRIVER_LOADED: FindingInfo = FindingInfo {
+    key: "hardware.removed-driver-loaded",
+    level: Level::Inhibitor,
+    title: "Loaded kernel drivers are removed in the target",
+};
+
+const DEPRECATED_DRIVER_LOADED: FindingInfo = FindingInfo {
+    key: "hardware.deprecated-driver-loaded",
+    level: Level::Medium,
+    title: "Loaded kernel drivers are no longer maintained in the target",
+};
+
+const UNSUPPORTED_PCI_DEVICE: FindingInfo = FindingInfo {
+    key: "hardware.unsupported-pci-device",
+    level: Level::Inhibitor,
+    title: "PCI devices are not supported by the target",
+};
+
+const DEPRECATED_PCI_DEVICE: FindingInfo = FindingInfo {
+    key: "hardware.deprecated-pci-device",
+    level: Level::Medium,
+    title: "PCI devices are no longer maintained in the target",
+};
+
 /// The check.
-pub const CHECK: Check = Check {
-    info: ActorInfo {
-        id: ID,
-        phase: Phase::Checks,
-        description: "Compares the loaded kernel drivers and present PCI devices with leapp's device driver deprecation data: removed in the target (inhibitor) or no longer maintained (medium).",
-        reads: &[
-            "facts.hardware",
-            "host.loaded_modules",
-            "host.pci_devices",
-            "target",
-        ],
-        produces: &[
-            "hardware.removed-driver-loaded",
-            "hardware.deprecated-driver-loaded",
-            "hardware.unsupported-pci-device",
-            "hardware.deprecated-pci-device",
-        ],
-    },
-    findings: &[
-        FindingInfo {
-            key: "hardware.removed-driver-loaded",
-            level: Level::Inhibitor,
-            title: "Loaded kernel drivers are removed in the target",
-        },
-        FindingInfo {
-            key: "hardware.deprecated-driver-loaded",
-            level: Level::Medium,
-            title: "Loaded kernel drivers are no longer maintained in the target",
-        },
-        FindingInfo {
-            key: "hardware.unsupported-pci-device",
-            level: Level::Inhibitor,
-            title: "PCI devices are not supported by the target",
-        },
-        FindingInfo {
-            key: "hardware.deprecated-pci-device",
-            level: Level::Medium,
-            title: "PCI devices are no longer maintained in the target",
-        },
+pub const CHECK: Check = Check::new(
+    ID,
+    "Compares the loaded kernel drivers and present PCI devices with leapp's device driver deprecation data: removed in the target (inhibitor) or no longer maintained (medium).",
+    &[
+        "facts.hardware",
+        "host.loaded_modules",
+        "host.pci_devices",
+        "target",
+    ],
+    &[
+        REMOVED_DRIVER_LOADED,
+        DEPRECATED_DRIVER_LOADED,
+        UNSUPPORTED_PCI_DEVICE,
+        DEPRECATED_PCI_DEVICE,
     ],
     run,
-};
+);
 
 fn driver_line(d: &DriverSupport) -> String {
     let mut s = d.driver.clone();
@@ -128,10 +127,9 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
         let mut argv = vec!["modprobe".to_string(), "-r".to_string()];
         argv.extend(names.iter().cloned());
         out.push(
-            Finding::inhibitor(
-                "hardware.removed-driver-loaded",
+            Finding::of(
+                &REMOVED_DRIVER_LOADED,
                 ID,
-                "Loaded kernel drivers are removed in the target",
                 format!(
                     "These loaded kernel drivers do not exist in the EL{target} kernel (per {file}):\n{}\nDevices that depend on them stop working after the upgrade.",
                     bullet_list(&lines, 20)
@@ -150,11 +148,9 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
         let names: Vec<String> = deprecated.iter().map(|d| d.driver.clone()).collect();
         let lines: Vec<String> = deprecated.iter().map(|d| driver_line(d)).collect();
         out.push(
-            Finding::new(
-                "hardware.deprecated-driver-loaded",
+            Finding::of(
+                &DEPRECATED_DRIVER_LOADED,
                 ID,
-                Severity::Medium,
-                "Loaded kernel drivers are no longer maintained in the target",
                 format!(
                     "These loaded kernel drivers are still in the EL{target} kernel but no longer maintained there (per {file}):\n{}\nThey keep working, but receive no fixes and may be removed in a later major release.",
                     bullet_list(&lines, 20)
@@ -178,10 +174,9 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
     if !unsupported.is_empty() {
         let lines: Vec<String> = unsupported.iter().map(|p| pci_line(p)).collect();
         out.push(
-            Finding::inhibitor(
-                "hardware.unsupported-pci-device",
+            Finding::of(
+                &UNSUPPORTED_PCI_DEVICE,
                 ID,
-                "PCI devices are not supported by the target",
                 format!(
                     "The EL{target} kernel no longer supports these PCI devices (per {file}):\n{}\nThey will not work after the upgrade; if one holds the root filesystem or the only network link, the system will not come back.",
                     bullet_list(&lines, 20)
@@ -195,11 +190,9 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
     if !unmaintained.is_empty() {
         let lines: Vec<String> = unmaintained.iter().map(|p| pci_line(p)).collect();
         out.push(
-            Finding::new(
-                "hardware.deprecated-pci-device",
+            Finding::of(
+                &DEPRECATED_PCI_DEVICE,
                 ID,
-                Severity::Medium,
-                "PCI devices are no longer maintained in the target",
                 format!(
                     "The EL{target} kernel still drives these PCI devices but no longer maintains their support (per {file}):\n{}",
                     bullet_list(&lines, 20)

@@ -1,29 +1,26 @@
 //! `package_excludes_check`: `exclude=` in dnf.conf/yum.conf hides packages from the package
 //! manager, so the target versions of excluded packages cannot be installed.
 
-use crate::finding::{Finding, Severity, bullet_list};
+use crate::finding::{Finding, FindingInfo, Level, bullet_list};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::Check;
 
 const ID: &str = "package_excludes_check";
-const KEY: &str = "config.package-excludes";
+
+const PACKAGE_EXCLUDES: FindingInfo = FindingInfo {
+    key: "config.package-excludes",
+    level: Level::High,
+    title: "Package excludes are configured",
+};
 
 /// The check.
-pub const CHECK: Check = Check {
-    info: ActorInfo {
-        id: ID,
-        phase: Phase::Checks,
-        description: "Finds exclude= settings in dnf.conf / yum.conf that would keep packages at their old version.",
-        reads: &["facts.config"],
-        produces: &[KEY],
-    },
-    findings: &[FindingInfo {
-        key: KEY,
-        level: Level::High,
-        title: "Package excludes are configured",
-    }],
+pub const CHECK: Check = Check::new(
+    ID,
+    "Finds exclude= settings in dnf.conf / yum.conf that would keep packages at their old version.",
+    &["facts.config"],
+    &[PACKAGE_EXCLUDES],
     run,
-};
+);
 
 fn run(input: &CheckInput<'_>) -> Vec<Finding> {
     let Some(cfg) = input.facts.config.get() else {
@@ -39,11 +36,9 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
         .collect();
     let files: Vec<&str> = cfg.excludes.iter().map(|e| e.file.as_str()).collect();
     vec![
-        Finding::new(
-            KEY,
+        Finding::of(
+            &PACKAGE_EXCLUDES,
             ID,
-            Severity::High,
-            "Package excludes are configured",
             format!("These exclude settings hide packages from dnf/yum; excluded packages cannot move to their target versions and may make the upgrade transaction fail:\n{}", bullet_list(&lines, 20)),
         )
         .hint("Remove or comment out the exclude lines for the upgrade and restore them afterwards if still needed.")

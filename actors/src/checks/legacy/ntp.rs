@@ -1,29 +1,26 @@
 //! `ntp_check`: ntpd is gone from EL8; chrony replaces it and ntp's configuration is not
 //! carried over by the package swap.
 
-use crate::finding::{Finding, Severity};
+use crate::finding::{Finding, FindingInfo, Level};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::Check;
 
 const ID: &str = "ntp_check";
-const KEY: &str = "legacy.ntp-to-chrony";
+
+const NTP_TO_CHRONY: FindingInfo = FindingInfo {
+    key: "legacy.ntp-to-chrony",
+    level: Level::Medium,
+    title: "ntp is replaced by chrony",
+};
 
 /// The check.
-pub const CHECK: Check = Check {
-    info: ActorInfo {
-        id: ID,
-        phase: Phase::Checks,
-        description: "Warns that ntp is replaced by chrony from EL8 and its configuration must be migrated.",
-        reads: &["facts.rpm", "facts.release", "target"],
-        produces: &[KEY],
-    },
-    findings: &[FindingInfo {
-        key: KEY,
-        level: Level::Medium,
-        title: "ntp is replaced by chrony",
-    }],
+pub const CHECK: Check = Check::new(
+    ID,
+    "Warns that ntp is replaced by chrony from EL8 and its configuration must be migrated.",
+    &["facts.rpm", "facts.release", "target"],
+    &[NTP_TO_CHRONY],
     run,
-};
+);
 
 fn run(input: &CheckInput<'_>) -> Vec<Finding> {
     if !(input.source_major() == Some(7) && input.upgrading_to_at_least(8)) {
@@ -40,11 +37,9 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
         return Vec::new();
     }
     vec![
-        Finding::new(
-            KEY,
+        Finding::of(
+            &NTP_TO_CHRONY,
             ID,
-            Severity::Medium,
-            "ntp is replaced by chrony",
             format!(
                 "EL8 has no ntpd. These packages are installed and will be replaced by chrony (and ntpstat): {}. The servers and options in /etc/ntp.conf are not converted.",
                 found.join(", ")

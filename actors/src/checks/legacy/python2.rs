@@ -1,29 +1,26 @@
 //! `python2_check`: EL9 has no Python 2; python2 packages (EL8's python27 module) are removed
 //! by the upgrade, and whatever runs on them stops working.
 
-use crate::finding::{Finding, Severity, bullet_list};
+use crate::finding::{Finding, FindingInfo, Level, bullet_list};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::Check;
 
 const ID: &str = "python2_check";
-const KEY: &str = "legacy.python2-removed";
+
+const PYTHON2_REMOVED: FindingInfo = FindingInfo {
+    key: "legacy.python2-removed",
+    level: Level::High,
+    title: "Python 2 is removed by the upgrade",
+};
 
 /// The check.
-pub const CHECK: Check = Check {
-    info: ActorInfo {
-        id: ID,
-        phase: Phase::Checks,
-        description: "Warns that Python 2 packages are removed when upgrading to EL9 or later.",
-        reads: &["facts.rpm", "target"],
-        produces: &[KEY],
-    },
-    findings: &[FindingInfo {
-        key: KEY,
-        level: Level::High,
-        title: "Python 2 is removed by the upgrade",
-    }],
+pub const CHECK: Check = Check::new(
+    ID,
+    "Warns that Python 2 packages are removed when upgrading to EL9 or later.",
+    &["facts.rpm", "target"],
+    &[PYTHON2_REMOVED],
     run,
-};
+);
 
 fn run(input: &CheckInput<'_>) -> Vec<Finding> {
     if !input.upgrading_to_at_least(9) {
@@ -43,11 +40,9 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
         return Vec::new();
     }
     vec![
-        Finding::new(
-            KEY,
+        Finding::of(
+            &PYTHON2_REMOVED,
             ID,
-            Severity::High,
-            "Python 2 is removed by the upgrade",
             format!("EL9 ships no Python 2. These packages will be removed, and scripts using /usr/bin/python2 will stop working:\n{}", bullet_list(&found, 20)),
         )
         .hint("Port the scripts that need them to Python 3 before upgrading, then remove the python2 packages.")

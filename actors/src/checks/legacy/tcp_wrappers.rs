@@ -1,29 +1,26 @@
 //! `tcp_wrappers_check`: EL8 removed TCP wrappers, so access rules in `/etc/hosts.allow` and
 //! `/etc/hosts.deny` silently stop protecting services after the upgrade.
 
-use crate::finding::{Finding, bullet_list};
+use crate::finding::{Finding, FindingInfo, Level, bullet_list};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::Check;
 
 const ID: &str = "tcp_wrappers_check";
-const KEY: &str = "legacy.tcp-wrappers-rules";
+
+const TCP_WRAPPERS_RULES: FindingInfo = FindingInfo {
+    key: "legacy.tcp-wrappers-rules",
+    level: Level::Inhibitor,
+    title: "TCP wrappers rules would stop being enforced",
+};
 
 /// The check.
-pub const CHECK: Check = Check {
-    info: ActorInfo {
-        id: ID,
-        phase: Phase::Checks,
-        description: "Blocks an upgrade to EL8+ while /etc/hosts.allow or /etc/hosts.deny hold rules that would stop being enforced.",
-        reads: &["facts.config", "facts.release", "target"],
-        produces: &[KEY],
-    },
-    findings: &[FindingInfo {
-        key: KEY,
-        level: Level::Inhibitor,
-        title: "TCP wrappers rules would stop being enforced",
-    }],
+pub const CHECK: Check = Check::new(
+    ID,
+    "Blocks an upgrade to EL8+ while /etc/hosts.allow or /etc/hosts.deny hold rules that would stop being enforced.",
+    &["facts.config", "facts.release", "target"],
+    &[TCP_WRAPPERS_RULES],
     run,
-};
+);
 
 fn run(input: &CheckInput<'_>) -> Vec<Finding> {
     if !(input.source_major() == Some(7) && input.upgrading_to_at_least(8)) {
@@ -47,10 +44,9 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
         .collect();
     files.dedup();
     vec![
-        Finding::inhibitor(
-            KEY,
+        Finding::of(
+            &TCP_WRAPPERS_RULES,
             ID,
-            "TCP wrappers rules would stop being enforced",
             format!("EL8 removed TCP wrappers (libwrap); these access rules would silently stop applying after the upgrade:\n{}", bullet_list(&lines, 20)),
         )
         .hint("Re-create the rules as firewalld rich rules or in the services' own configuration, then empty /etc/hosts.allow and /etc/hosts.deny (keep comments).")

@@ -1,29 +1,26 @@
 //! `unmerged_config_check`: `.rpmnew` / `.rpmsave` files in `/etc` are configuration changes
 //! of earlier updates that were never merged; the upgrade adds many more.
 
-use crate::finding::{Finding, Severity, bullet_list};
+use crate::finding::{Finding, FindingInfo, Level, bullet_list};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::Check;
 
 const ID: &str = "unmerged_config_check";
-const KEY: &str = "config.unmerged-rpmnew";
+
+const UNMERGED_RPMNEW: FindingInfo = FindingInfo {
+    key: "config.unmerged-rpmnew",
+    level: Level::Low,
+    title: "Unmerged .rpmnew/.rpmsave files in /etc",
+};
 
 /// The check.
-pub const CHECK: Check = Check {
-    info: ActorInfo {
-        id: ID,
-        phase: Phase::Checks,
-        description: "Lists .rpmnew and .rpmsave files already in /etc, so they are not confused with the upgrade's own.",
-        reads: &["facts.config"],
-        produces: &[KEY],
-    },
-    findings: &[FindingInfo {
-        key: KEY,
-        level: Level::Low,
-        title: "Unmerged .rpmnew/.rpmsave files in /etc",
-    }],
+pub const CHECK: Check = Check::new(
+    ID,
+    "Lists .rpmnew and .rpmsave files already in /etc, so they are not confused with the upgrade's own.",
+    &["facts.config"],
+    &[UNMERGED_RPMNEW],
     run,
-};
+);
 
 fn run(input: &CheckInput<'_>) -> Vec<Finding> {
     let Some(cfg) = input.facts.config.get() else {
@@ -33,11 +30,9 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
         return Vec::new();
     }
     vec![
-        Finding::new(
-            KEY,
+        Finding::of(
+            &UNMERGED_RPMNEW,
             ID,
-            Severity::Low,
-            "Unmerged .rpmnew/.rpmsave files in /etc",
             format!("Configuration changes of earlier updates were never merged:\n{}", bullet_list(&cfg.unmerged_config, 20)),
         )
         .hint("Merge or remove them before upgrading, so the report after the upgrade lists only the upgrade's own .rpmnew files.")

@@ -3,18 +3,12 @@
 //! (and only those it is allowed to manage); on EL10 NetworkManager no longer reads `ifcfg-*`
 //! files at all.
 
-use crate::finding::{Finding, bullet_list};
+use crate::facts::network::IfcfgFile;
+use crate::finding::{Finding, FindingInfo, Level, bullet_list};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
-use crate::scanners::network::IfcfgFile;
+use crate::registry::Check;
 
 const ID: &str = "ifcfg_check";
-const LEGACY: &str = "network.ifcfg-legacy";
-const LEGACY_TITLE: &str = "Network configuration depends on the legacy network-scripts";
-const UNSUPPORTED: &str = "network.ifcfg-unsupported";
-const UNSUPPORTED_TITLE: &str = "ifcfg network configuration is not read on the target";
-const MIGRATION: &str = "network.ifcfg-migration";
-const MIGRATION_TITLE: &str = "ifcfg network configuration should be migrated to keyfiles";
 
 /// Device types NetworkManager's ifcfg-rh plugin can load (lowercase `TYPE`/`DEVICETYPE`).
 pub const NM_IFCFG_TYPES: &[&str] = &[
@@ -29,34 +23,32 @@ pub const NM_IFCFG_TYPES: &[&str] = &[
     "teamport",
 ];
 
-/// The check.
-pub const CHECK: Check = Check {
-    info: ActorInfo {
-        id: ID,
-        phase: Phase::Checks,
-        description: "Verifies that ifcfg network configuration keeps working: no NM_CONTROLLED=no files, enabled legacy network service or network-scripts hooks when going to EL9, no ifcfg files at all when going to EL10, and suggests migrating ifcfg files to keyfiles on EL9.",
-        reads: &["facts.network", "facts.rpm", "facts.release", "target"],
-        produces: &[LEGACY, UNSUPPORTED, MIGRATION],
-    },
-    findings: &[
-        FindingInfo {
-            key: LEGACY,
-            level: Level::Inhibitor,
-            title: LEGACY_TITLE,
-        },
-        FindingInfo {
-            key: UNSUPPORTED,
-            level: Level::Inhibitor,
-            title: UNSUPPORTED_TITLE,
-        },
-        FindingInfo {
-            key: MIGRATION,
-            level: Level::Info,
-            title: MIGRATION_TITLE,
-        },
-    ],
-    run,
+const IFCFG_LEGACY: FindingInfo = FindingInfo {
+    key: "network.ifcfg-legacy",
+    level: Level::Inhibitor,
+    title: "Network configuration depends on the legacy network-scripts",
 };
+
+const IFCFG_UNSUPPORTED: FindingInfo = FindingInfo {
+    key: "network.ifcfg-unsupported",
+    level: Level::Inhibitor,
+    title: "ifcfg network configuration is not read on the target",
+};
+
+const IFCFG_MIGRATION: FindingInfo = FindingInfo {
+    key: "network.ifcfg-migration",
+    level: Level::Info,
+    title: "ifcfg network configuration should be migrated to keyfiles",
+};
+
+/// The check.
+pub const CHECK: Check = Check::new(
+    ID,
+    "Verifies that ifcfg network configuration keeps working: no NM_CONTROLLED=no files, enabled legacy network service or network-scripts hooks when going to EL9, no ifcfg files at all when going to EL10, and suggests migrating ifcfg files to keyfiles on EL9.",
+    &["facts.network", "facts.rpm", "facts.release", "target"],
+    &[IFCFG_LEGACY, IFCFG_UNSUPPORTED, IFCFG_MIGRATION],
+    run,
+);
 
 fn unsupported_type(f: &IfcfgFile) -> Option<String> {
     let kind = f.kind()?;
@@ -136,10 +128,9 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
     }
     let mut out = Vec::new();
     if !reasons.is_empty() {
-        let mut f = Finding::inhibitor(
-            LEGACY,
+        let mut f = Finding::of(
+            &IFCFG_LEGACY,
             ID,
-            LEGACY_TITLE,
             format!(
                 "The upgrade to EL9 removes the legacy network-scripts (deprecated since EL8). {}",
                 reasons.join("\n")
@@ -176,11 +167,9 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
         .collect();
     if !nm_read.is_empty() {
         out.push(
-            Finding::new(
-                MIGRATION,
+            Finding::of(
+                &IFCFG_MIGRATION,
                 ID,
-                crate::finding::Severity::Info,
-                MIGRATION_TITLE,
                 format!(
                     "NetworkManager on EL9 still reads these ifcfg files, so they keep working after the upgrade:\n{}\n\
                      The ifcfg format is deprecated: EL9 writes new profiles as keyfiles and EL10's NetworkManager does not read ifcfg files at all, so they must be migrated before the next major upgrade.",
@@ -226,10 +215,9 @@ fn unsupported(input: &CheckInput<'_>, target: u32) -> Vec<Finding> {
         }
     }));
     vec![
-        Finding::inhibitor(
-            UNSUPPORTED,
+        Finding::of(
+            &IFCFG_UNSUPPORTED,
             ID,
-            UNSUPPORTED_TITLE,
             format!(
                 "NetworkManager on EL{target} no longer reads ifcfg files; this configuration would be ignored after the upgrade and its devices left unconfigured:\n{}",
                 bullet_list(&files, 30)

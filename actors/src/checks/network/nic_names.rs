@@ -2,31 +2,27 @@
 //! ...) while it has several physical NICs — those names follow probe order, which a new
 //! kernel and udev may change, so the NICs can swap names and configurations after the upgrade.
 
-use crate::finding::{Finding, bullet_list};
+use crate::finding::{Finding, FindingInfo, Level, bullet_list};
 use crate::host::NetInterface;
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::Check;
 
 const ID: &str = "nic_names_check";
-const KEY: &str = "network.kernel-nic-names";
-const TITLE: &str = "Several physical NICs use kernel-assigned names (ethN)";
+
+const KERNEL_NIC_NAMES: FindingInfo = FindingInfo {
+    key: "network.kernel-nic-names",
+    level: Level::Inhibitor,
+    title: "Several physical NICs use kernel-assigned names (ethN)",
+};
 
 /// The check.
-pub const CHECK: Check = Check {
-    info: ActorInfo {
-        id: ID,
-        phase: Phase::Checks,
-        description: "Inhibits when the host has more than one physical NIC and any of them carries a kernel-assigned ethN name, which may change with the target's kernel and udev.",
-        reads: &["host.network_interfaces", "host.kernel_cmdline"],
-        produces: &[KEY],
-    },
-    findings: &[FindingInfo {
-        key: KEY,
-        level: Level::Inhibitor,
-        title: TITLE,
-    }],
+pub const CHECK: Check = Check::new(
+    ID,
+    "Inhibits when the host has more than one physical NIC and any of them carries a kernel-assigned ethN name, which may change with the target's kernel and udev.",
+    &["host.network_interfaces", "host.kernel_cmdline"],
+    &[KERNEL_NIC_NAMES],
     run,
-};
+);
 
 /// Whether `name` is a kernel-assigned name (`eth` followed by digits only).
 pub fn is_kernel_name(name: &str) -> bool {
@@ -117,7 +113,7 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
          link files, reboot and check that every interface came up under its new name.",
     );
     vec![
-        Finding::inhibitor(KEY, ID, TITLE, summary)
+        Finding::of(&KERNEL_NIC_NAMES, ID, summary)
             .hint(hint)
             .related(
                 "network-interface",

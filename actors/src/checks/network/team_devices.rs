@@ -1,39 +1,32 @@
 //! `team_devices_check`: no network teaming (teamd) in use. Teaming is deprecated in EL9 and
 //! removed from EL10; its devices do not come up on EL10.
 
-use crate::finding::{Finding, Severity, bullet_list};
+use crate::finding::{Finding, FindingInfo, Level, bullet_list};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::Check;
 
 const ID: &str = "team_devices_check";
-const REMOVED: &str = "network.team-removed";
-const REMOVED_TITLE: &str = "Network teaming is removed from the target";
-const DEPRECATED: &str = "network.team-deprecated";
-const DEPRECATED_TITLE: &str = "Network teaming is deprecated on the target";
+
+const TEAM_REMOVED: FindingInfo = FindingInfo {
+    key: "network.team-removed",
+    level: Level::Inhibitor,
+    title: "Network teaming is removed from the target",
+};
+
+const TEAM_DEPRECATED: FindingInfo = FindingInfo {
+    key: "network.team-deprecated",
+    level: Level::High,
+    title: "Network teaming is deprecated on the target",
+};
 
 /// The check.
-pub const CHECK: Check = Check {
-    info: ActorInfo {
-        id: ID,
-        phase: Phase::Checks,
-        description: "Finds team devices and team ports in ifcfg files and NetworkManager keyfiles: an inhibitor when going to EL10 (teamd removed), high when going to EL9 (deprecated).",
-        reads: &["facts.network", "facts.release", "target"],
-        produces: &[REMOVED, DEPRECATED],
-    },
-    findings: &[
-        FindingInfo {
-            key: REMOVED,
-            level: Level::Inhibitor,
-            title: REMOVED_TITLE,
-        },
-        FindingInfo {
-            key: DEPRECATED,
-            level: Level::High,
-            title: DEPRECATED_TITLE,
-        },
-    ],
+pub const CHECK: Check = Check::new(
+    ID,
+    "Finds team devices and team ports in ifcfg files and NetworkManager keyfiles: an inhibitor when going to EL10 (teamd removed), high when going to EL9 (deprecated).",
+    &["facts.network", "facts.release", "target"],
+    &[TEAM_REMOVED, TEAM_DEPRECATED],
     run,
-};
+);
 
 const HINT: &str = "Replace each team with a bond (the kernel bonding driver does the same with NetworkManager): \
     export the team's configuration with `teamdctl <team> config dump actual > /root/<team>.json`, \
@@ -88,20 +81,17 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
     }
     let list = bullet_list(&items, 20);
     let f = if target >= 10 {
-        Finding::inhibitor(
-            REMOVED,
+        Finding::of(
+            &TEAM_REMOVED,
             ID,
-            REMOVED_TITLE,
             format!(
                 "EL{target} no longer ships teamd or NetworkManager's team plugin; these team devices would not come up after the upgrade:\n{list}"
             ),
         )
     } else {
-        Finding::new(
-            DEPRECATED,
+        Finding::of(
+            &TEAM_DEPRECATED,
             ID,
-            Severity::High,
-            DEPRECATED_TITLE,
             format!(
                 "Network teaming still works on EL9 but is deprecated there and removed in EL10; this configuration must be converted to bonding before the next major upgrade:\n{list}"
             ),

@@ -6,30 +6,26 @@
 
 use std::collections::BTreeMap;
 
-use crate::finding::{Finding, bullet_list};
+use crate::finding::{Finding, FindingInfo, Level, bullet_list};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::Check;
 
 const ID: &str = "duplicate_packages_check";
-const KEY: &str = "packages.duplicate";
-const TITLE: &str = "Packages are installed in more than one version";
+
+const DUPLICATE: FindingInfo = FindingInfo {
+    key: "packages.duplicate",
+    level: Level::Inhibitor,
+    title: "Packages are installed in more than one version",
+};
 
 /// The check.
-pub const CHECK: Check = Check {
-    info: ActorInfo {
-        id: ID,
-        phase: Phase::Checks,
-        description: "Finds packages installed in several versions of the same architecture (leftovers of an interrupted transaction), except installonly packages.",
-        reads: &["facts.rpm", "facts.package_manager", "facts.release"],
-        produces: &[KEY],
-    },
-    findings: &[FindingInfo {
-        key: KEY,
-        level: Level::Inhibitor,
-        title: TITLE,
-    }],
+pub const CHECK: Check = Check::new(
+    ID,
+    "Finds packages installed in several versions of the same architecture (leftovers of an interrupted transaction), except installonly packages.",
+    &["facts.rpm", "facts.package_manager", "facts.release"],
+    &[DUPLICATE],
     run,
-};
+);
 
 fn run(input: &CheckInput<'_>) -> Vec<Finding> {
     let Some(rpm) = input.facts.rpm.get() else {
@@ -73,10 +69,9 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
         )
     };
     vec![
-        Finding::inhibitor(
-            KEY,
+        Finding::of(
+            &DUPLICATE,
             ID,
-            TITLE,
             format!(
                 "{} package name(s) are installed in more than one version for the same architecture, usually left by an interrupted yum/dnf transaction. The upgrade transaction cannot replace them consistently:\n{}",
                 duplicates.len(),

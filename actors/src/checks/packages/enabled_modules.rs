@@ -2,32 +2,28 @@
 //! resets. Module streams do not carry over to the next major release: EL9 has other streams
 //! (and non-modular defaults), EL10 has no modules at all.
 
-use crate::finding::{Finding, Severity, bullet_list};
+use crate::finding::{Finding, FindingInfo, Level, bullet_list};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::Check;
 
 use super::origin;
 
 const ID: &str = "enabled_modules_check";
-const KEY: &str = "packages.modules-reset";
-const TITLE: &str = "Enabled module streams will be reset";
+
+const MODULES_RESET: FindingInfo = FindingInfo {
+    key: "packages.modules-reset",
+    level: Level::Info,
+    title: "Enabled module streams will be reset",
+};
 
 /// The check.
-pub const CHECK: Check = Check {
-    info: ActorInfo {
-        id: ID,
-        phase: Phase::Checks,
-        description: "Lists the dnf module streams enabled on the source that the major upgrade resets.",
-        reads: &["facts.package_manager", "facts.release", "target"],
-        produces: &[KEY],
-    },
-    findings: &[FindingInfo {
-        key: KEY,
-        level: Level::Info,
-        title: TITLE,
-    }],
+pub const CHECK: Check = Check::new(
+    ID,
+    "Lists the dnf module streams enabled on the source that the major upgrade resets.",
+    &["facts.package_manager", "facts.release", "target"],
+    &[MODULES_RESET],
     run,
-};
+);
 
 fn run(input: &CheckInput<'_>) -> Vec<Finding> {
     if !origin::is_major_upgrade(input) {
@@ -63,11 +59,9 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
         ),
     };
     vec![
-        Finding::new(
-            KEY,
+        Finding::of(
+            &MODULES_RESET,
             ID,
-            Severity::Info,
-            TITLE,
             format!(
                 "The upgrade resets these enabled module streams (files in /etc/dnf/modules.d); on {target} {after}:\n{}",
                 bullet_list(&streams, 20)

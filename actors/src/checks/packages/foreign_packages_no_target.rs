@@ -9,32 +9,28 @@
 //! inventory. Once target repository content is known (migration data), packages a custom
 //! target repository provides will no longer be listed here.
 
-use crate::finding::{Finding, bullet_list};
+use crate::finding::{Finding, FindingInfo, Level, bullet_list};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::Check;
 
 use super::origin;
 
 const ID: &str = "foreign_packages_no_target_check";
-const KEY: &str = "packages.no-target";
-const TITLE: &str = "No target is known for some third-party packages";
+
+const NO_TARGET: FindingInfo = FindingInfo {
+    key: "packages.no-target",
+    level: Level::Inhibitor,
+    title: "No target is known for some third-party packages",
+};
 
 /// The check.
-pub const CHECK: Check = Check {
-    info: ActorInfo {
-        id: ID,
-        phase: Phase::Checks,
-        description: "Blocks the upgrade while packages that are neither signed by the distribution nor from a known vendor are installed: nothing would upgrade them.",
-        reads: &["facts.rpm", "facts.release", "facts.repositories", "target"],
-        produces: &[KEY],
-    },
-    findings: &[FindingInfo {
-        key: KEY,
-        level: Level::Inhibitor,
-        title: TITLE,
-    }],
+pub const CHECK: Check = Check::new(
+    ID,
+    "Blocks the upgrade while packages that are neither signed by the distribution nor from a known vendor are installed: nothing would upgrade them.",
+    &["facts.rpm", "facts.release", "facts.repositories", "target"],
+    &[NO_TARGET],
     run,
-};
+);
 
 fn run(input: &CheckInput<'_>) -> Vec<Finding> {
     if !origin::is_major_upgrade(input) {
@@ -66,17 +62,17 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
     let nevras: Vec<String> = origins.third_party.iter().map(|p| p.nevra()).collect();
     let pm = origin::package_manager(input);
     vec![
-        Finding::inhibitor(
-            KEY,
+        Finding::of(
+            &NO_TARGET,
             ID,
-            TITLE,
             format!(
                 "No repository leapfrog knows provides {target} versions of these packages (they are neither signed by the distribution nor from a known vendor); the upgrade would leave them as they are, built for the old release:\n{}",
                 bullet_list(&lines, 20)
             ),
         )
         .hint(format!(
-            "Remove them (command below) and reinstall {target} builds after the upgrade, or keep them explicitly: once you know they work on {target}, waive this finding with `--waive {KEY}`."
+            "Remove them (command below) and reinstall {target} builds after the upgrade, or keep them explicitly: once you know they work on {target}, waive this finding with `--waive {}`.",
+            NO_TARGET.key
         ))
         .command(
             [pm, "remove"]

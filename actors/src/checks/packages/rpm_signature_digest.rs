@@ -3,30 +3,26 @@
 //! such signatures, so these packages can neither be verified nor handled by the upgrade
 //! transaction.
 
-use crate::finding::{Finding, bullet_list};
+use crate::finding::{Finding, FindingInfo, Level, bullet_list};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::Check;
 
 const ID: &str = "rpm_signature_digest_check";
-const KEY: &str = "packages.sha1-signature";
-const TITLE: &str = "Packages are signed with SHA-1, which EL9 and later reject";
+
+const SHA1_SIGNATURE: FindingInfo = FindingInfo {
+    key: "packages.sha1-signature",
+    level: Level::Inhibitor,
+    title: "Packages are signed with SHA-1, which EL9 and later reject",
+};
 
 /// The check.
-pub const CHECK: Check = Check {
-    info: ActorInfo {
-        id: ID,
-        phase: Phase::Checks,
-        description: "Blocks upgrades to EL9 and later while packages signed with a SHA-1 (or MD5) digest are installed: the target's default crypto policy rejects those signatures.",
-        reads: &["facts.rpm", "facts.release", "target"],
-        produces: &[KEY],
-    },
-    findings: &[FindingInfo {
-        key: KEY,
-        level: Level::Inhibitor,
-        title: TITLE,
-    }],
+pub const CHECK: Check = Check::new(
+    ID,
+    "Blocks upgrades to EL9 and later while packages signed with a SHA-1 (or MD5) digest are installed: the target's default crypto policy rejects those signatures.",
+    &["facts.rpm", "facts.release", "target"],
+    &[SHA1_SIGNATURE],
     run,
-};
+);
 
 /// Whether an rpm signature algorithm (`RSA/SHA1`) uses a digest EL9 rejects.
 pub fn weak_digest(algorithm: &str) -> bool {
@@ -62,10 +58,9 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
     );
     let lines: Vec<&String> = weak.iter().map(|(_, l)| l).collect();
     vec![
-        Finding::inhibitor(
-            KEY,
+        Finding::of(
+            &SHA1_SIGNATURE,
             ID,
-            TITLE,
             format!(
                 "These packages are signed with a SHA-1 digest. The DEFAULT crypto policy of {target} rejects SHA-1 signatures, so rpm and dnf cannot verify them during or after the upgrade:\n{}",
                 bullet_list(&lines, 20)

@@ -1,31 +1,27 @@
 //! `rpmdb_backend_check`: reports that a BerkeleyDB rpm database is converted to sqlite when
 //! upgrading to EL9 or later (rpm from EL9 on no longer reads BerkeleyDB).
 
-use crate::finding::{Finding, Severity};
+use crate::finding::{Finding, FindingInfo, Level};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::Check;
 use rpm_sys::DbBackend;
 
 const ID: &str = "rpmdb_backend_check";
-const KEY: &str = "packages.rpmdb-conversion";
-const TITLE: &str = "The rpm database will be converted from BerkeleyDB to sqlite";
+
+const RPMDB_CONVERSION: FindingInfo = FindingInfo {
+    key: "packages.rpmdb-conversion",
+    level: Level::Info,
+    title: "The rpm database will be converted from BerkeleyDB to sqlite",
+};
 
 /// The check.
-pub const CHECK: Check = Check {
-    info: ActorInfo {
-        id: ID,
-        phase: Phase::Checks,
-        description: "Reports that a BerkeleyDB rpm database is rebuilt as sqlite when upgrading to EL9 or later.",
-        reads: &["facts.rpm", "facts.release", "target"],
-        produces: &[KEY],
-    },
-    findings: &[FindingInfo {
-        key: KEY,
-        level: Level::Info,
-        title: TITLE,
-    }],
+pub const CHECK: Check = Check::new(
+    ID,
+    "Reports that a BerkeleyDB rpm database is rebuilt as sqlite when upgrading to EL9 or later.",
+    &["facts.rpm", "facts.release", "target"],
+    &[RPMDB_CONVERSION],
     run,
-};
+);
 
 fn run(input: &CheckInput<'_>) -> Vec<Finding> {
     if !input.upgrading_to_at_least(9) {
@@ -38,11 +34,9 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
         return Vec::new();
     }
     vec![
-        Finding::new(
-            KEY,
+        Finding::of(
+            &RPMDB_CONVERSION,
             ID,
-            Severity::Info,
-            TITLE,
             format!(
                 "The rpm database in {} is a BerkeleyDB database ({}). rpm on EL9 and later only uses sqlite, so the upgrade rebuilds it as rpmdb.sqlite (`rpmdb --rebuilddb`) before the package transaction. Tools that read the BerkeleyDB files directly stop working afterwards.",
                 rpm.db.dbpath, rpm.db.packages_file

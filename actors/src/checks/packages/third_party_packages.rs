@@ -5,42 +5,34 @@
 //! upgraded from the vendor's target repository. Only major upgrades are concerned (a same-major
 //! conversion keeps third-party packages working).
 
-use crate::finding::{Finding, Severity, bullet_list};
+use crate::finding::{Finding, FindingInfo, Level, bullet_list};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::Check;
 
 use super::origin::{self, Origins};
 
 const ID: &str = "third_party_packages_check";
-const KEY: &str = "packages.third-party";
-const TITLE: &str = "Packages not signed by the distribution are installed";
-const MAPPED_KEY: &str = "packages.vendor-mapped";
-const MAPPED_TITLE: &str =
-    "Packages of known vendors will be upgraded from the vendors' repositories";
+
+const THIRD_PARTY: FindingInfo = FindingInfo {
+    key: "packages.third-party",
+    level: Level::High,
+    title: "Packages not signed by the distribution are installed",
+};
+
+const VENDOR_MAPPED: FindingInfo = FindingInfo {
+    key: "packages.vendor-mapped",
+    level: Level::Medium,
+    title: "Packages of known vendors will be upgraded from the vendors' repositories",
+};
 
 /// The check.
-pub const CHECK: Check = Check {
-    info: ActorInfo {
-        id: ID,
-        phase: Phase::Checks,
-        description: "Lists installed packages not signed by the distribution's keys, grouped by vendor; packages of known vendors with an upgrade mapping (EPEL, MariaDB) are reported separately.",
-        reads: &["facts.rpm", "facts.release", "facts.repositories", "target"],
-        produces: &[KEY, MAPPED_KEY],
-    },
-    findings: &[
-        FindingInfo {
-            key: KEY,
-            level: Level::High,
-            title: TITLE,
-        },
-        FindingInfo {
-            key: MAPPED_KEY,
-            level: Level::Medium,
-            title: MAPPED_TITLE,
-        },
-    ],
+pub const CHECK: Check = Check::new(
+    ID,
+    "Lists installed packages not signed by the distribution's keys, grouped by vendor; packages of known vendors with an upgrade mapping (EPEL, MariaDB) are reported separately.",
+    &["facts.rpm", "facts.release", "facts.repositories", "target"],
+    &[THIRD_PARTY, VENDOR_MAPPED],
     run,
-};
+);
 
 fn run(input: &CheckInput<'_>) -> Vec<Finding> {
     if !origin::is_major_upgrade(input) {
@@ -69,11 +61,9 @@ fn third_party(origins: &Origins<'_>, target: &str) -> Finding {
         let nevras: Vec<String> = packages.iter().map(|p| p.nevra()).collect();
         text.push(format!("{vendor} ({key}):\n{}", bullet_list(&nevras, 15)));
     }
-    Finding::new(
-        KEY,
+    Finding::of(
+        &THIRD_PARTY,
         ID,
-        Severity::High,
-        TITLE,
         format!(
             "{} package(s) are not signed by the distribution (keys {} of {}) and no known vendor mapping covers them. The upgrade only replaces distribution packages: these keep their current builds, which may not work on {target} or may block the transaction when the libraries they need change.\n{}",
             origins.third_party.len(),
@@ -119,11 +109,9 @@ fn vendor_mapped(input: &CheckInput<'_>, origins: &Origins<'_>, target: &str) ->
             missing.join(", ")
         )
     };
-    Finding::new(
-        MAPPED_KEY,
+    Finding::of(
+        &VENDOR_MAPPED,
         ID,
-        Severity::Medium,
-        MAPPED_TITLE,
         format!(
             "These packages come from third-party vendors leapfrog knows; they will be upgraded from the vendor's target repository for {target}:\n{}",
             text.join("\n")

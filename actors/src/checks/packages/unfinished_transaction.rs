@@ -2,30 +2,26 @@
 //! `/var/lib/yum/transaction-all.*` journal of a transaction that was interrupted. dnf (EL8+)
 //! does not keep such journals, so files left there on later releases are ignored.
 
-use crate::finding::{Finding, bullet_list};
+use crate::finding::{Finding, FindingInfo, Level, bullet_list};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::Check;
 
 const ID: &str = "unfinished_transaction_check";
-const KEY: &str = "packages.unfinished-transaction";
-const TITLE: &str = "An interrupted yum transaction was never completed";
+
+const UNFINISHED_TRANSACTION: FindingInfo = FindingInfo {
+    key: "packages.unfinished-transaction",
+    level: Level::Inhibitor,
+    title: "An interrupted yum transaction was never completed",
+};
 
 /// The check.
-pub const CHECK: Check = Check {
-    info: ActorInfo {
-        id: ID,
-        phase: Phase::Checks,
-        description: "Blocks the upgrade while yum (EL7) has unfinished transactions in /var/lib/yum.",
-        reads: &["facts.package_manager", "facts.release"],
-        produces: &[KEY],
-    },
-    findings: &[FindingInfo {
-        key: KEY,
-        level: Level::Inhibitor,
-        title: TITLE,
-    }],
+pub const CHECK: Check = Check::new(
+    ID,
+    "Blocks the upgrade while yum (EL7) has unfinished transactions in /var/lib/yum.",
+    &["facts.package_manager", "facts.release"],
+    &[UNFINISHED_TRANSACTION],
     run,
-};
+);
 
 fn run(input: &CheckInput<'_>) -> Vec<Finding> {
     if input.source_major().is_none_or(|m| m > 7) {
@@ -38,10 +34,9 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
         return Vec::new();
     }
     vec![
-        Finding::inhibitor(
-            KEY,
+        Finding::of(
+            &UNFINISHED_TRANSACTION,
             ID,
-            TITLE,
             format!(
                 "yum recorded transactions that were interrupted before they finished; the rpm database may hold half-installed or duplicate packages:\n{}",
                 bullet_list(&pm.unfinished_transactions, 10)

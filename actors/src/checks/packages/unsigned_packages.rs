@@ -1,30 +1,26 @@
 //! `unsigned_packages_check`: every installed package carries a signature, so its origin can be
 //! verified. Unsigned packages (locally built or from repositories with `gpgcheck=0`) are named.
 
-use crate::finding::{Finding, Severity, bullet_list};
+use crate::finding::{Finding, FindingInfo, Level, bullet_list};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::Check;
 
 const ID: &str = "unsigned_packages_check";
-const KEY: &str = "packages.unsigned";
-const TITLE: &str = "Packages without any signature are installed";
+
+const UNSIGNED: FindingInfo = FindingInfo {
+    key: "packages.unsigned",
+    level: Level::Medium,
+    title: "Packages without any signature are installed",
+};
 
 /// The check.
-pub const CHECK: Check = Check {
-    info: ActorInfo {
-        id: ID,
-        phase: Phase::Checks,
-        description: "Finds installed packages that carry no signature at all.",
-        reads: &["facts.rpm"],
-        produces: &[KEY],
-    },
-    findings: &[FindingInfo {
-        key: KEY,
-        level: Level::Medium,
-        title: TITLE,
-    }],
+pub const CHECK: Check = Check::new(
+    ID,
+    "Finds installed packages that carry no signature at all.",
+    &["facts.rpm"],
+    &[UNSIGNED],
     run,
-};
+);
 
 fn run(input: &CheckInput<'_>) -> Vec<Finding> {
     let Some(rpm) = input.facts.rpm.get() else {
@@ -47,11 +43,9 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
         )
         .collect();
     vec![
-        Finding::new(
-            KEY,
+        Finding::of(
+            &UNSIGNED,
             ID,
-            Severity::Medium,
-            TITLE,
             format!(
                 "These packages carry no signature, so nobody can verify where they come from; they were installed from a repository with gpgcheck=0 or as local files. The upgrade never replaces them with signed packages on its own:\n{}",
                 bullet_list(&lines, 20)

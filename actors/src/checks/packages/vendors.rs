@@ -10,9 +10,9 @@
 use std::sync::OnceLock;
 
 use crate::facts::repos::Repository;
-use crate::paths::builtin_data;
-use crate::scanners::repositories::RepositoryFacts;
-use crate::scanners::rpm::RpmFacts;
+use crate::facts::repositories::RepositoryFacts;
+use crate::facts::rpm::RpmFacts;
+use crate::upgrade_paths::builtin_data;
 
 /// A vendor with an upgrade mapping.
 #[derive(Debug, Clone, PartialEq, Eq)]

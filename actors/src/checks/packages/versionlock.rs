@@ -1,32 +1,28 @@
 //! `versionlock_check`: no yum/dnf version locks are in place. A lock pins a package to its
 //! current version, so the upgrade transaction would have to keep the old major's build.
 
-use crate::finding::{Finding, Severity, bullet_list};
+use crate::finding::{Finding, FindingInfo, Level, bullet_list};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::Check;
 
 use super::origin;
 
 const ID: &str = "versionlock_check";
-const KEY: &str = "packages.versionlock";
-const TITLE: &str = "Package versions are locked";
+
+const VERSIONLOCK: FindingInfo = FindingInfo {
+    key: "packages.versionlock",
+    level: Level::High,
+    title: "Package versions are locked",
+};
 
 /// The check.
-pub const CHECK: Check = Check {
-    info: ActorInfo {
-        id: ID,
-        phase: Phase::Checks,
-        description: "Finds version locks of the yum/dnf versionlock plugins, which pin packages to their current versions.",
-        reads: &["facts.package_manager", "facts.release", "target"],
-        produces: &[KEY],
-    },
-    findings: &[FindingInfo {
-        key: KEY,
-        level: Level::High,
-        title: TITLE,
-    }],
+pub const CHECK: Check = Check::new(
+    ID,
+    "Finds version locks of the yum/dnf versionlock plugins, which pin packages to their current versions.",
+    &["facts.package_manager", "facts.release", "target"],
+    &[VERSIONLOCK],
     run,
-};
+);
 
 fn run(input: &CheckInput<'_>) -> Vec<Finding> {
     if input.target.is_none() {
@@ -40,11 +36,9 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
     }
     let tool = origin::package_manager(input);
     vec![
-        Finding::new(
-            KEY,
+        Finding::of(
+            &VERSIONLOCK,
             ID,
-            Severity::High,
-            TITLE,
             format!(
                 "The versionlock plugin pins these packages (entries starting with ! are excluded versions) in {}; the upgrade cannot replace a locked package with its new release, so the transaction fails or keeps the old build:\n{}",
                 pm.versionlock_files.join(", "),

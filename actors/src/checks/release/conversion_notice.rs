@@ -2,31 +2,27 @@
 //! changes (vendor, release and branding packages, signing keys), so it is not mistaken for a
 //! plain update.
 
-use crate::finding::{Finding, Severity, bullet_list};
+use crate::facts::release::release_package_of;
+use crate::finding::{Finding, FindingInfo, Level, bullet_list};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
-use crate::scanners::release::release_package_of;
+use crate::registry::Check;
 
 const ID: &str = "conversion_notice_check";
-const KEY: &str = "release.conversion";
-const TITLE: &str = "This run converts the system to another distribution";
+
+const CONVERSION: FindingInfo = FindingInfo {
+    key: "release.conversion",
+    level: Level::Info,
+    title: "This run converts the system to another distribution",
+};
 
 /// The check.
-pub const CHECK: Check = Check {
-    info: ActorInfo {
-        id: ID,
-        phase: Phase::Checks,
-        description: "Reports what a same-major conversion to another distribution changes: vendor, release and branding packages, signing keys.",
-        reads: &["facts.release", "facts.rpm", "target"],
-        produces: &[KEY],
-    },
-    findings: &[FindingInfo {
-        key: KEY,
-        level: Level::Info,
-        title: TITLE,
-    }],
+pub const CHECK: Check = Check::new(
+    ID,
+    "Reports what a same-major conversion to another distribution changes: vendor, release and branding packages, signing keys.",
+    &["facts.release", "facts.rpm", "target"],
+    &[CONVERSION],
     run,
-};
+);
 
 /// The branding package of a distribution id.
 fn logos_package(distro_id: &str) -> String {
@@ -92,11 +88,9 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
         )
     });
     vec![
-        Finding::new(
-            KEY,
+        Finding::of(
+            &CONVERSION,
             ID,
-            Severity::Info,
-            TITLE,
             format!(
                 "{source} is converted to {dest}; the major release stays the same. What changes:\n{}",
                 bullet_list(&changes, 10)

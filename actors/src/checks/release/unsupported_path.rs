@@ -1,55 +1,49 @@
 //! `unsupported_path_check`: the source release and the requested target have a supported
 //! upgrade or conversion path, and the source is on the minor release that path starts from.
 
-use crate::finding::Finding;
+use crate::finding::{Finding, FindingInfo, Level};
 use crate::model::CheckInput;
-use crate::paths;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::Check;
+use crate::upgrade_paths;
 
 const ID: &str = "unsupported_path_check";
 
-/// The check.
-pub const CHECK: Check = Check {
-    info: ActorInfo {
-        id: ID,
-        phase: Phase::Checks,
-        description: "Verifies that the source release and the target form a supported upgrade or conversion path, and that the source is on the required minor release.",
-        reads: &["facts.release", "target"],
-        produces: &[
-            "release.unsupported-path",
-            "release.source-minor-too-old",
-            "release.unknown-source",
-        ],
-    },
-    findings: &[
-        FindingInfo {
-            key: "release.unsupported-path",
-            level: Level::Inhibitor,
-            title: "No supported path from this release to the target",
-        },
-        FindingInfo {
-            key: "release.source-minor-too-old",
-            level: Level::Inhibitor,
-            title: "The source must first be updated to its last minor release",
-        },
-        FindingInfo {
-            key: "release.unknown-source",
-            level: Level::Inhibitor,
-            title: "The installed release is not one leapfrog can upgrade",
-        },
-    ],
-    run,
+const UNSUPPORTED_PATH: FindingInfo = FindingInfo {
+    key: "release.unsupported-path",
+    level: Level::Inhibitor,
+    title: "No supported path from this release to the target",
 };
 
+const SOURCE_MINOR_TOO_OLD: FindingInfo = FindingInfo {
+    key: "release.source-minor-too-old",
+    level: Level::Inhibitor,
+    title: "The source must first be updated to its last minor release",
+};
+
+const UNKNOWN_SOURCE: FindingInfo = FindingInfo {
+    key: "release.unknown-source",
+    level: Level::Inhibitor,
+    title: "The installed release is not one leapfrog can upgrade",
+};
+
+/// The check.
+pub const CHECK: Check = Check::new(
+    ID,
+    "Verifies that the source release and the target form a supported upgrade or conversion path, and that the source is on the required minor release.",
+    &["facts.release", "target"],
+    &[UNSUPPORTED_PATH, SOURCE_MINOR_TOO_OLD, UNKNOWN_SOURCE],
+    run,
+);
+
 fn supported_list() -> String {
-    paths::paths()
+    upgrade_paths::paths()
         .iter()
         .map(|p| {
             format!(
                 "- {} {} -> {} {}",
-                paths::distro_name(&p.from),
+                upgrade_paths::distro_name(&p.from),
                 p.from_major,
-                paths::distro_name(&p.to),
+                upgrade_paths::distro_name(&p.to),
                 p.to_major
             )
         })
@@ -64,10 +58,9 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
     let source = format!("{} {}", release.os.name, release.os.version_id);
     let Some(major) = release.major else {
         return vec![
-            Finding::inhibitor(
-                "release.unknown-source",
+            Finding::of(
+                &UNKNOWN_SOURCE,
                 ID,
-                "The installed release is not one leapfrog can upgrade",
                 format!(
                     "VERSION_ID {:?} in /etc/os-release has no major version.",
                     release.os.version_id
@@ -76,13 +69,12 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
             .groups(&["sanity"]),
         ];
     };
-    if paths::paths_from(&release.os.id, major).is_empty()
+    if upgrade_paths::paths_from(&release.os.id, major).is_empty()
         && input.target.is_none_or(|t| !t.supported)
     {
-        return vec![Finding::inhibitor(
-            "release.unknown-source",
+        return vec![Finding::of(
+            &UNKNOWN_SOURCE,
             ID,
-            "The installed release is not one leapfrog can upgrade",
             format!("{source} (ID={}) has no supported upgrade or conversion path. Supported paths:\n{}", release.os.id, supported_list()),
         )
         .groups(&["sanity"])];
@@ -93,10 +85,9 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
     if !target.supported {
         out.push(
-            Finding::inhibitor(
-                "release.unsupported-path",
+            Finding::of(
+                &UNSUPPORTED_PATH,
                 ID,
-                "No supported path from this release to the target",
                 format!("{source} cannot be upgraded or converted to {} {}.{} in one step. Supported paths:\n{}", target.name, target.major, target.minor, supported_list()),
             )
             .hint("Choose a supported target with --target, or upgrade in several steps.")
@@ -106,10 +97,9 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
         && minor < min
     {
         out.push(
-            Finding::inhibitor(
-                "release.source-minor-too-old",
+            Finding::of(
+                &SOURCE_MINOR_TOO_OLD,
                 ID,
-                "The source must first be updated to its last minor release",
                 format!("{source} is on minor release {major}.{minor}; upgrading to {} {} starts from {major}.{min}.", target.name, target.major),
             )
             .hint("Update the system within its major release and reboot, then run the assessment again.")

@@ -2,34 +2,30 @@
 //! cannot be read or parsed, invalid repository ids, invalid option values and undefined dnf
 //! variables in enabled repositories are named with the reason.
 
-use crate::finding::{Finding, Severity, bullet_list};
+use crate::finding::{Finding, FindingInfo, Level, bullet_list};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::Check;
 
 const ID: &str = "repo_problems_check";
-const KEY: &str = "repos.invalid-config";
-const TITLE: &str = "Repository configuration is invalid";
 
 /// Variables yum/dnf define themselves besides `releasever`, `basearch` and `arch` (which the
 /// scanner substitutes): not reported as undefined.
 const BUILTIN_VARIABLES: &[&str] = &["releasever_major", "releasever_minor", "uuid"];
 
-/// The check.
-pub const CHECK: Check = Check {
-    info: ActorInfo {
-        id: ID,
-        phase: Phase::Checks,
-        description: "Names repository files that cannot be read or parsed, invalid ids and values, and undefined variables in enabled repositories.",
-        reads: &["facts.repositories"],
-        produces: &[KEY],
-    },
-    findings: &[FindingInfo {
-        key: KEY,
-        level: Level::Medium,
-        title: TITLE,
-    }],
-    run,
+const INVALID_CONFIG: FindingInfo = FindingInfo {
+    key: "repos.invalid-config",
+    level: Level::Medium,
+    title: "Repository configuration is invalid",
 };
+
+/// The check.
+pub const CHECK: Check = Check::new(
+    ID,
+    "Names repository files that cannot be read or parsed, invalid ids and values, and undefined variables in enabled repositories.",
+    &["facts.repositories"],
+    &[INVALID_CONFIG],
+    run,
+);
 
 fn builtin(name: &str) -> bool {
     BUILTIN_VARIABLES.contains(&name)
@@ -77,11 +73,9 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
     files.sort();
     files.dedup();
     vec![
-        Finding::new(
-            KEY,
+        Finding::of(
+            &INVALID_CONFIG,
             ID,
-            Severity::Medium,
-            TITLE,
             format!(
                 "yum/dnf ignore or reject parts of these repository files, so the repositories may be missing or differ from what you expect during the upgrade:\n{}",
                 bullet_list(&lines, 20)

@@ -7,31 +7,27 @@
 //! not checked here. A repository without a `gpgcheck` setting counts as checking signatures
 //! (the EL default in dnf.conf).
 
-use crate::finding::{Finding, bullet_list};
+use crate::facts::repositories::file_url_path;
+use crate::finding::{Finding, FindingInfo, Level, bullet_list};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
-use crate::scanners::repositories::file_url_path;
+use crate::registry::Check;
 
 const ID: &str = "target_gpg_keys_check";
-const KEY: &str = "repos.target-key-missing";
-const TITLE: &str = "Signing keys of target repositories are missing";
+
+const TARGET_KEY_MISSING: FindingInfo = FindingInfo {
+    key: "repos.target-key-missing",
+    level: Level::Inhibitor,
+    title: "Signing keys of target repositories are missing",
+};
 
 /// The check.
-pub const CHECK: Check = Check {
-    info: ActorInfo {
-        id: ID,
-        phase: Phase::Checks,
-        description: "Blocks the upgrade when enabled target repositories with gpgcheck name file:// keys that do not exist (host paths, as dnf reads them).",
-        reads: &["facts.repositories", "target"],
-        produces: &[KEY],
-    },
-    findings: &[FindingInfo {
-        key: KEY,
-        level: Level::Inhibitor,
-        title: TITLE,
-    }],
+pub const CHECK: Check = Check::new(
+    ID,
+    "Blocks the upgrade when enabled target repositories with gpgcheck name file:// keys that do not exist (host paths, as dnf reads them).",
+    &["facts.repositories", "target"],
+    &[TARGET_KEY_MISSING],
     run,
-};
+);
 
 fn run(input: &CheckInput<'_>) -> Vec<Finding> {
     if input.target.is_none() {
@@ -60,10 +56,9 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
         return Vec::new();
     }
     vec![
-        Finding::inhibitor(
-            KEY,
+        Finding::of(
+            &TARGET_KEY_MISSING,
             ID,
-            TITLE,
             format!(
                 "These enabled target repositories check signatures, but the key files they name do not exist, so no package from them could be verified (paths are on this host, where dnf reads them):\n{}",
                 bullet_list(&lines, 20)

@@ -4,31 +4,27 @@
 //! directory `/etc/leapfrog/target.repos.d`; the distributions' own target repositories will come
 //! from leapfrog's migration data later, and this check will then count them too.
 
-use crate::finding::{Finding, bullet_list};
+use crate::facts::repositories::TARGET_REPOS_DIR;
+use crate::finding::{Finding, FindingInfo, Level, bullet_list};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
-use crate::scanners::repositories::TARGET_REPOS_DIR;
+use crate::registry::Check;
 
 const ID: &str = "target_repositories_check";
-const KEY: &str = "repos.no-target-repos";
-const TITLE: &str = "No repository for the target release is configured";
+
+const NO_TARGET_REPOS: FindingInfo = FindingInfo {
+    key: "repos.no-target-repos",
+    level: Level::Inhibitor,
+    title: "No repository for the target release is configured",
+};
 
 /// The check.
-pub const CHECK: Check = Check {
-    info: ActorInfo {
-        id: ID,
-        phase: Phase::Checks,
-        description: "Blocks the upgrade when no enabled repository for the target is configured in /etc/leapfrog/target.repos.d and none is given on the command line (until migration data provides the distributions' repositories, custom target repositories are the only source).",
-        reads: &["facts.repositories", "target"],
-        produces: &[KEY],
-    },
-    findings: &[FindingInfo {
-        key: KEY,
-        level: Level::Inhibitor,
-        title: TITLE,
-    }],
+pub const CHECK: Check = Check::new(
+    ID,
+    "Blocks the upgrade when no enabled repository for the target is configured in /etc/leapfrog/target.repos.d and none is given on the command line (until migration data provides the distributions' repositories, custom target repositories are the only source).",
+    &["facts.repositories", "target"],
+    &[NO_TARGET_REPOS],
     run,
-};
+);
 
 fn run(input: &CheckInput<'_>) -> Vec<Finding> {
     let Some(target) = input.target else {
@@ -54,10 +50,9 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
         )
     };
     vec![
-        Finding::inhibitor(
-            KEY,
+        Finding::of(
+            &NO_TARGET_REPOS,
             ID,
-            TITLE,
             format!(
                 "leapfrog has no repository to take the {} {}.{} packages from. {found}\nUntil leapfrog's migration data brings the distributions' own target repositories, custom target repositories in {TARGET_REPOS_DIR} are the only source.",
                 target.name, target.major, target.minor

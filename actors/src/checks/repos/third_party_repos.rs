@@ -9,16 +9,11 @@
 use crate::checks::packages::origin;
 use crate::checks::packages::vendors::{self, KnownVendor};
 use crate::facts::repos::Repository;
-use crate::finding::{Finding, Severity, bullet_list};
+use crate::finding::{Finding, FindingInfo, Level, bullet_list};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::Check;
 
 const ID: &str = "third_party_repos_check";
-const KEY: &str = "repos.third-party";
-const TITLE: &str = "Third-party repositories are enabled";
-const MAPPED_KEY: &str = "repos.vendor-mapped";
-const MAPPED_TITLE: &str =
-    "Repositories of known vendors will be switched to their target versions";
 
 /// Repo file name prefixes of each distribution's release package, by os-release `ID`.
 pub const DISTRIBUTION_REPO_FILE_PREFIXES: &[(&str, &[&str])] = &[
@@ -28,29 +23,26 @@ pub const DISTRIBUTION_REPO_FILE_PREFIXES: &[(&str, &[&str])] = &[
     ("ol", &["oracle-linux-", "uek-ol"]),
 ];
 
-/// The check.
-pub const CHECK: Check = Check {
-    info: ActorInfo {
-        id: ID,
-        phase: Phase::Checks,
-        description: "Lists enabled repositories that are neither the distribution's (by repo file name) nor a known vendor's; known vendors' repositories are reported as information.",
-        reads: &["facts.repositories", "facts.release", "target"],
-        produces: &[KEY, MAPPED_KEY],
-    },
-    findings: &[
-        FindingInfo {
-            key: KEY,
-            level: Level::Medium,
-            title: TITLE,
-        },
-        FindingInfo {
-            key: MAPPED_KEY,
-            level: Level::Info,
-            title: MAPPED_TITLE,
-        },
-    ],
-    run,
+const THIRD_PARTY: FindingInfo = FindingInfo {
+    key: "repos.third-party",
+    level: Level::Medium,
+    title: "Third-party repositories are enabled",
 };
+
+const VENDOR_MAPPED: FindingInfo = FindingInfo {
+    key: "repos.vendor-mapped",
+    level: Level::Info,
+    title: "Repositories of known vendors will be switched to their target versions",
+};
+
+/// The check.
+pub const CHECK: Check = Check::new(
+    ID,
+    "Lists enabled repositories that are neither the distribution's (by repo file name) nor a known vendor's; known vendors' repositories are reported as information.",
+    &["facts.repositories", "facts.release", "target"],
+    &[THIRD_PARTY, VENDOR_MAPPED],
+    run,
+);
 
 /// Whether a repo file (a path) is one of the distribution `distro_id`'s.
 pub fn is_distribution_file(distro_id: &str, file: &str) -> bool {
@@ -111,11 +103,9 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
                 .collect()
         };
         out.push(
-            Finding::new(
-                KEY,
+            Finding::of(
+                &THIRD_PARTY,
                 ID,
-                Severity::Medium,
-                TITLE,
                 format!(
                     "These enabled repositories are not the distribution's and leapfrog knows no {target} counterpart for them. They are not used during the upgrade, and afterwards they still point at content for the old release:\n{}",
                     bullet_list(&lines, 20)
@@ -145,11 +135,9 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
             })
             .collect();
         out.push(
-            Finding::new(
-                MAPPED_KEY,
+            Finding::of(
+                &VENDOR_MAPPED,
                 ID,
-                Severity::Info,
-                MAPPED_TITLE,
                 format!(
                     "These enabled repositories belong to vendors leapfrog knows; their packages are upgraded from the vendors' {target} repositories:\n{}",
                     bullet_list(&lines, 20)

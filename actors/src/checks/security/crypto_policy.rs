@@ -3,42 +3,35 @@
 //! crypto-policies package and must be recreated and re-checked there; LEGACY keeps weak
 //! algorithms enabled.
 
-use crate::finding::{Finding, Severity, bullet_list};
+use crate::finding::{Finding, FindingInfo, Level, bullet_list};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::Check;
 
 const ID: &str = "crypto_policy_check";
-const CUSTOM: &str = "security.custom-crypto-policy";
-const CUSTOM_TITLE: &str = "A custom crypto policy is in use";
-const LEGACY: &str = "security.legacy-crypto-policy";
-const LEGACY_TITLE: &str = "The LEGACY crypto policy is in use";
 
 /// The policies every crypto-policies package ships.
 pub const BUILTIN_POLICIES: &[&str] = &["DEFAULT", "LEGACY", "FUTURE", "FIPS"];
 
-/// The check.
-pub const CHECK: Check = Check {
-    info: ActorInfo {
-        id: ID,
-        phase: Phase::Checks,
-        description: "Reports a crypto policy or subpolicy module that is not built in (it must be recreated on the target) and the LEGACY policy.",
-        reads: &["facts.security", "facts.release", "target"],
-        produces: &[CUSTOM, LEGACY],
-    },
-    findings: &[
-        FindingInfo {
-            key: CUSTOM,
-            level: Level::High,
-            title: CUSTOM_TITLE,
-        },
-        FindingInfo {
-            key: LEGACY,
-            level: Level::Low,
-            title: LEGACY_TITLE,
-        },
-    ],
-    run,
+const CUSTOM_CRYPTO_POLICY: FindingInfo = FindingInfo {
+    key: "security.custom-crypto-policy",
+    level: Level::High,
+    title: "A custom crypto policy is in use",
 };
+
+const LEGACY_CRYPTO_POLICY: FindingInfo = FindingInfo {
+    key: "security.legacy-crypto-policy",
+    level: Level::Low,
+    title: "The LEGACY crypto policy is in use",
+};
+
+/// The check.
+pub const CHECK: Check = Check::new(
+    ID,
+    "Reports a crypto policy or subpolicy module that is not built in (it must be recreated on the target) and the LEGACY policy.",
+    &["facts.security", "facts.release", "target"],
+    &[CUSTOM_CRYPTO_POLICY, LEGACY_CRYPTO_POLICY],
+    run,
+);
 
 fn stem(path: &str) -> &str {
     let name = path.rsplit('/').next().unwrap_or(path);
@@ -84,11 +77,9 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
     if !custom.is_empty() {
         out.push(
-            Finding::new(
-                CUSTOM,
+            Finding::of(
+                &CUSTOM_CRYPTO_POLICY,
                 ID,
-                Severity::High,
-                CUSTOM_TITLE,
                 format!(
                     "/etc/crypto-policies/config selects {policy}, which uses definitions that are not part of \
                      the crypto-policies package:\n{}\nThe target's crypto-policies has a different syntax \
@@ -110,11 +101,9 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
     }
     if base == "LEGACY" {
         out.push(
-            Finding::new(
-                LEGACY,
+            Finding::of(
+                &LEGACY_CRYPTO_POLICY,
                 ID,
-                Severity::Low,
-                LEGACY_TITLE,
                 format!(
                     "/etc/crypto-policies/config selects {policy}. The upgraded system keeps it, so weak \
                      algorithms and short keys stay enabled on EL{target} too."

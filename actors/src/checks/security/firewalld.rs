@@ -1,31 +1,27 @@
 //! `firewalld_check`: firewalld's `AllowZoneDrifting` is not enabled. EL9's firewalld removed
 //! zone drifting; a configuration relying on it filters traffic differently after the upgrade.
 
-use crate::finding::Finding;
+use crate::finding::{Finding, FindingInfo, Level};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::Check;
 
 const ID: &str = "firewalld_check";
-const KEY: &str = "security.firewalld-zone-drifting";
-const TITLE: &str = "firewalld has AllowZoneDrifting enabled";
 const CONF: &str = "/etc/firewalld/firewalld.conf";
 
-/// The check.
-pub const CHECK: Check = Check {
-    info: ActorInfo {
-        id: ID,
-        phase: Phase::Checks,
-        description: "Inhibits an upgrade to EL9 or later when firewalld.conf has AllowZoneDrifting=yes (zone drifting was removed in EL9).",
-        reads: &["facts.security", "facts.release", "target"],
-        produces: &[KEY],
-    },
-    findings: &[FindingInfo {
-        key: KEY,
-        level: Level::Inhibitor,
-        title: TITLE,
-    }],
-    run,
+const FIREWALLD_ZONE_DRIFTING: FindingInfo = FindingInfo {
+    key: "security.firewalld-zone-drifting",
+    level: Level::Inhibitor,
+    title: "firewalld has AllowZoneDrifting enabled",
 };
+
+/// The check.
+pub const CHECK: Check = Check::new(
+    ID,
+    "Inhibits an upgrade to EL9 or later when firewalld.conf has AllowZoneDrifting=yes (zone drifting was removed in EL9).",
+    &["facts.security", "facts.release", "target"],
+    &[FIREWALLD_ZONE_DRIFTING],
+    run,
+);
 
 fn run(input: &CheckInput<'_>) -> Vec<Finding> {
     let Some(sec) = input.facts.security.get() else {
@@ -41,10 +37,9 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
         return Vec::new();
     }
     vec![
-        Finding::inhibitor(
-            KEY,
+        Finding::of(
+            &FIREWALLD_ZONE_DRIFTING,
             ID,
-            TITLE,
             format!(
                 "{CONF} sets AllowZoneDrifting={value}. With zone drifting, a packet whose source matches a \
                  source-based zone but is not accepted there falls through to the interface's zone. EL9's \

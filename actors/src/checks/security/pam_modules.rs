@@ -2,13 +2,11 @@
 //! ships. PAM fails every authentication of a stack that names a missing module (unless the
 //! line starts with `-`), so logins, `su` and `sudo` would break after the upgrade.
 
-use crate::finding::{Finding, bullet_list};
+use crate::finding::{Finding, FindingInfo, Level, bullet_list};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::Check;
 
 const ID: &str = "pam_modules_check";
-const KEY: &str = "security.removed-pam-module";
-const TITLE: &str = "PAM configuration uses modules the target does not have";
 
 /// A PAM module removed in a release, and what replaces it.
 #[derive(Debug, Clone, Copy)]
@@ -55,22 +53,20 @@ pub const REMOVED_MODULES: &[RemovedModule] = &[
     },
 ];
 
-/// The check.
-pub const CHECK: Check = Check {
-    info: ActorInfo {
-        id: ID,
-        phase: Phase::Checks,
-        description: "Inhibits when /etc/pam.d uses PAM modules removed in the target (pam_pkcs11 and pam_krb5 in EL8; pam_tally2, pam_tally and pam_cracklib in EL9).",
-        reads: &["facts.security", "facts.release", "target"],
-        produces: &[KEY],
-    },
-    findings: &[FindingInfo {
-        key: KEY,
-        level: Level::Inhibitor,
-        title: TITLE,
-    }],
-    run,
+const REMOVED_PAM_MODULE: FindingInfo = FindingInfo {
+    key: "security.removed-pam-module",
+    level: Level::Inhibitor,
+    title: "PAM configuration uses modules the target does not have",
 };
+
+/// The check.
+pub const CHECK: Check = Check::new(
+    ID,
+    "Inhibits when /etc/pam.d uses PAM modules removed in the target (pam_pkcs11 and pam_krb5 in EL8; pam_tally2, pam_tally and pam_cracklib in EL9).",
+    &["facts.security", "facts.release", "target"],
+    &[REMOVED_PAM_MODULE],
+    run,
+);
 
 fn run(input: &CheckInput<'_>) -> Vec<Finding> {
     let Some(sec) = input.facts.security.get() else {
@@ -118,10 +114,9 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
     files.sort();
     files.dedup();
     vec![
-        Finding::inhibitor(
-            KEY,
+        Finding::of(
+            &REMOVED_PAM_MODULE,
             ID,
-            TITLE,
             format!(
                 "These PAM modules are not part of EL{target}, but /etc/pam.d still uses them:\n{}\n\
                  A PAM stack that names a missing module fails, so the services using these files \

@@ -2,44 +2,37 @@
 //! (nothing is relabelled, and on EL9+ the config file alone no longer disables SELinux) or
 //! permissive (stays permissive; denials are only logged).
 
-use crate::finding::{Finding, Severity};
+use crate::finding::{Finding, FindingInfo, Level};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::Check;
 
 const ID: &str = "selinux_check";
-const DISABLED: &str = "security.selinux-disabled";
-const DISABLED_TITLE: &str = "SELinux is disabled";
-const PERMISSIVE: &str = "security.selinux-permissive";
-const PERMISSIVE_TITLE: &str = "SELinux is permissive";
+
+const SELINUX_DISABLED: FindingInfo = FindingInfo {
+    key: "security.selinux-disabled",
+    level: Level::Medium,
+    title: "SELinux is disabled",
+};
+
+const SELINUX_PERMISSIVE: FindingInfo = FindingInfo {
+    key: "security.selinux-permissive",
+    level: Level::Low,
+    title: "SELinux is permissive",
+};
 
 /// The check.
-pub const CHECK: Check = Check {
-    info: ActorInfo {
-        id: ID,
-        phase: Phase::Checks,
-        description: "Reports SELinux disabled (no relabelling during the upgrade; on EL9+ SELINUX=disabled no longer disables SELinux in the kernel) or permissive.",
-        reads: &[
-            "facts.security",
-            "facts.release",
-            "target",
-            "host.kernel_cmdline",
-        ],
-        produces: &[DISABLED, PERMISSIVE],
-    },
-    findings: &[
-        FindingInfo {
-            key: DISABLED,
-            level: Level::Medium,
-            title: DISABLED_TITLE,
-        },
-        FindingInfo {
-            key: PERMISSIVE,
-            level: Level::Low,
-            title: PERMISSIVE_TITLE,
-        },
+pub const CHECK: Check = Check::new(
+    ID,
+    "Reports SELinux disabled (no relabelling during the upgrade; on EL9+ SELINUX=disabled no longer disables SELinux in the kernel) or permissive.",
+    &[
+        "facts.security",
+        "facts.release",
+        "target",
+        "host.kernel_cmdline",
     ],
+    &[SELINUX_DISABLED, SELINUX_PERMISSIVE],
     run,
-};
+);
 
 fn run(input: &CheckInput<'_>) -> Vec<Finding> {
     let Some(sec) = input.facts.security.get() else {
@@ -84,7 +77,7 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
                  kernel: SELinux is initialized with no policy loaded. Disabling it completely needs the \
                  kernel argument selinux=0."
             ));
-            f = Finding::new(DISABLED, ID, Severity::Medium, DISABLED_TITLE, summary)
+            f = Finding::of(&SELINUX_DISABLED, ID, summary)
                 .hint(
                     "To keep SELinux disabled on the target, add selinux=0 to every kernel's command line now. \
                      To use SELinux after the upgrade instead, set SELINUX=permissive in /etc/selinux/config, \
@@ -93,7 +86,7 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
                 )
                 .command(["grubby", "--update-kernel", "ALL", "--args", "selinux=0"]);
         } else {
-            f = Finding::new(DISABLED, ID, Severity::Medium, DISABLED_TITLE, summary).hint(
+            f = Finding::of(&SELINUX_DISABLED, ID, summary).hint(
                 "If SELinux should be used after the upgrade, set SELINUX=permissive in /etc/selinux/config, \
                  `touch /.autorelabel` and reboot before upgrading, so the upgrade keeps the labels correct; \
                  switch to enforcing once the upgraded system runs without AVC denials.",
@@ -112,11 +105,9 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
             "the kernel command line has enforcing=0"
         };
         return vec![
-            Finding::new(
-                PERMISSIVE,
+            Finding::of(
+                &SELINUX_PERMISSIVE,
                 ID,
-                Severity::Low,
-                PERMISSIVE_TITLE,
                 format!(
                     "SELinux is permissive ({how}): policy violations are logged but not blocked. It \
                      stays permissive on the target, where the new policy may deny things the old one allowed."

@@ -6,50 +6,43 @@
 //! packaged, unedited file (rpm replaces it with EL9's). The check asks whether to keep password
 //! logins, and records the answer.
 
-use crate::finding::{Finding, Question, Severity};
+use crate::finding::{Finding, FindingInfo, Level, Question};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::Check;
 
 const ID: &str = "sshd_root_login_check";
-const KEY: &str = "security.sshd-root-password-login";
-const TITLE: &str = "Root may lose SSH password login after the upgrade";
-const ANSWERED: &str = "security.sshd-root-login-answered";
-const ANSWERED_TITLE: &str = "Decision recorded for root's SSH password login";
 /// Answerfile section of the question.
 pub const SECTION: &str = "sshd_root_login";
 /// Key of the question in its section.
 pub const QUESTION_KEY: &str = "keep_password_login";
 const CONFIG: &str = "/etc/ssh/sshd_config";
 
-/// The check.
-pub const CHECK: Check = Check {
-    info: ActorInfo {
-        id: ID,
-        phase: Phase::Checks,
-        description: "Asks whether root keeps SSH password login when the upgrade changes the effective PermitRootLogin (EL7 with an edited sshd_config that does not set it, EL8 with the packaged sshd_config), and records the answer.",
-        reads: &[
-            "facts.security",
-            "facts.rpm",
-            "facts.release",
-            "target",
-            "answers",
-        ],
-        produces: &[KEY, ANSWERED],
-    },
-    findings: &[
-        FindingInfo {
-            key: KEY,
-            level: Level::Inhibitor,
-            title: TITLE,
-        },
-        FindingInfo {
-            key: ANSWERED,
-            level: Level::Info,
-            title: ANSWERED_TITLE,
-        },
-    ],
-    run,
+const SSHD_ROOT_PASSWORD_LOGIN: FindingInfo = FindingInfo {
+    key: "security.sshd-root-password-login",
+    level: Level::Inhibitor,
+    title: "Root may lose SSH password login after the upgrade",
 };
+
+const SSHD_ROOT_LOGIN_ANSWERED: FindingInfo = FindingInfo {
+    key: "security.sshd-root-login-answered",
+    level: Level::Info,
+    title: "Decision recorded for root's SSH password login",
+};
+
+/// The check.
+pub const CHECK: Check = Check::new(
+    ID,
+    "Asks whether root keeps SSH password login when the upgrade changes the effective PermitRootLogin (EL7 with an edited sshd_config that does not set it, EL8 with the packaged sshd_config), and records the answer.",
+    &[
+        "facts.security",
+        "facts.rpm",
+        "facts.release",
+        "target",
+        "answers",
+    ],
+    &[SSHD_ROOT_PASSWORD_LOGIN, SSHD_ROOT_LOGIN_ANSWERED],
+    run,
+);
 
 /// The question asked.
 pub fn question() -> Question {
@@ -138,7 +131,7 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
                 ));
             }
             vec![
-                Finding::unanswered(KEY, ID, TITLE, summary, q)
+                Finding::unanswered(&SSHD_ROOT_PASSWORD_LOGIN, ID, summary, q)
                     .related("file", [CONFIG])
                     .related("package", ["openssh-server"])
                     .groups(&["security", "authentication"]),
@@ -148,11 +141,9 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
 }
 
 fn answered(what: &str) -> Finding {
-    Finding::new(
-        ANSWERED,
+    Finding::of(
+        &SSHD_ROOT_LOGIN_ANSWERED,
         ID,
-        Severity::Info,
-        ANSWERED_TITLE,
         format!("{what} (answerfile: {SECTION}.{QUESTION_KEY})"),
     )
     .related("file", [CONFIG])

@@ -12,33 +12,31 @@
 //!   initramfs to unlock devices (`rd.luks.uuid=`, `rd.luks.name=`): the usual LVM-on-LUKS
 //!   layout, where `/` is a logical volume on an encrypted physical volume.
 
-use crate::finding::{Finding, bullet_list};
+use crate::finding::{Finding, FindingInfo, Level, bullet_list};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::Check;
 
 const ID: &str = "luks_root_check";
 
-/// The check.
-pub const CHECK: Check = Check {
-    info: ActorInfo {
-        id: ID,
-        phase: Phase::Checks,
-        description: "Detects a root filesystem on LUKS (crypttab mappings plus a /dev/mapper/luks-* or crypttab-named root, or rd.luks.* on the kernel command line): the upgrade initramfs cannot unlock it unattended yet.",
-        reads: &[
-            "facts.storage",
-            "facts.boot",
-            "host.mounts",
-            "host.kernel_cmdline",
-        ],
-        produces: &["storage.luks-root"],
-    },
-    findings: &[FindingInfo {
-        key: "storage.luks-root",
-        level: Level::Inhibitor,
-        title: "The root filesystem is encrypted with LUKS",
-    }],
-    run,
+const LUKS_ROOT: FindingInfo = FindingInfo {
+    key: "storage.luks-root",
+    level: Level::Inhibitor,
+    title: "The root filesystem is encrypted with LUKS",
 };
+
+/// The check.
+pub const CHECK: Check = Check::new(
+    ID,
+    "Detects a root filesystem on LUKS (crypttab mappings plus a /dev/mapper/luks-* or crypttab-named root, or rd.luks.* on the kernel command line): the upgrade initramfs cannot unlock it unattended yet.",
+    &[
+        "facts.storage",
+        "facts.boot",
+        "host.mounts",
+        "host.kernel_cmdline",
+    ],
+    &[LUKS_ROOT],
+    run,
+);
 
 fn luks_args(cmdline: &str) -> Vec<String> {
     cmdline
@@ -101,10 +99,9 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
         return Vec::new();
     }
     vec![
-        Finding::inhibitor(
-            "storage.luks-root",
+        Finding::of(
+            &LUKS_ROOT,
             ID,
-            "The root filesystem is encrypted with LUKS",
             format!(
                 "The root filesystem is on a LUKS-encrypted device:\n{}\n/etc/crypttab mappings: {}.\nThe upgrade runs in leapfrog's upgrade initramfs, which cannot unlock encrypted devices unattended yet (no TPM2/clevis or key-file support), so the upgrade would stop at boot.",
                 bullet_list(&evidence, 5),

@@ -5,9 +5,9 @@
 //! without `noauto` cannot be mounted there: the mount waits for its timeout and the upgrade
 //! stops. Entries with `noauto` are skipped, as the upgrade environment skips them.
 
-use crate::finding::{Finding, bullet_list};
+use crate::finding::{Finding, FindingInfo, Level, bullet_list};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::Check;
 
 const ID: &str = "network_filesystems_check";
 
@@ -22,22 +22,20 @@ pub const NETWORK_FSTYPES: &[&str] = &[
     "fuse.glusterfs",
 ];
 
-/// The check.
-pub const CHECK: Check = Check {
-    info: ActorInfo {
-        id: ID,
-        phase: Phase::Checks,
-        description: "Looks for NFS, CIFS/SMB and GlusterFS entries in /etc/fstab that are mounted at boot (no noauto): the upgrade environment has no network.",
-        reads: &["facts.storage"],
-        produces: &["storage.network-fs-in-fstab"],
-    },
-    findings: &[FindingInfo {
-        key: "storage.network-fs-in-fstab",
-        level: Level::Inhibitor,
-        title: "Network filesystems are mounted from /etc/fstab",
-    }],
-    run,
+const NETWORK_FS_IN_FSTAB: FindingInfo = FindingInfo {
+    key: "storage.network-fs-in-fstab",
+    level: Level::Inhibitor,
+    title: "Network filesystems are mounted from /etc/fstab",
 };
+
+/// The check.
+pub const CHECK: Check = Check::new(
+    ID,
+    "Looks for NFS, CIFS/SMB and GlusterFS entries in /etc/fstab that are mounted at boot (no noauto): the upgrade environment has no network.",
+    &["facts.storage"],
+    &[NETWORK_FS_IN_FSTAB],
+    run,
+);
 
 fn run(input: &CheckInput<'_>) -> Vec<Finding> {
     let Some(storage) = input.facts.storage.get() else {
@@ -63,10 +61,9 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
         .collect();
     let first = found[0].target.as_str();
     vec![
-        Finding::inhibitor(
-            "storage.network-fs-in-fstab",
+        Finding::of(
+            &NETWORK_FS_IN_FSTAB,
             ID,
-            "Network filesystems are mounted from /etc/fstab",
             format!(
                 "/etc/fstab mounts network filesystems at boot:\n{}\nThe upgrade runs without network and mounts everything in /etc/fstab; these mounts would fail and stop it.",
                 bullet_list(&lines, 20)

@@ -10,35 +10,32 @@
 //! looked at; `user`/`users` imply `noexec` unless `exec` follows.
 
 use crate::checks::storage::{fstab_entry_for, is_noexec};
-use crate::finding::{Finding, Severity, bullet_list};
+use crate::finding::{Finding, FindingInfo, Level, bullet_list};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::Check;
 
 const ID: &str = "noexec_var_check";
 
-/// The check.
-pub const CHECK: Check = Check {
-    info: ActorInfo {
-        id: ID,
-        phase: Phase::Checks,
-        description: "Verifies that /var (inhibitor) and /tmp (medium) are not mounted noexec, in /etc/fstab or on the running host.",
-        reads: &["facts.storage", "host.mounts"],
-        produces: &["storage.noexec-var", "storage.noexec-tmp"],
-    },
-    findings: &[
-        FindingInfo {
-            key: "storage.noexec-var",
-            level: Level::Inhibitor,
-            title: "/var is mounted noexec",
-        },
-        FindingInfo {
-            key: "storage.noexec-tmp",
-            level: Level::Medium,
-            title: "/tmp is mounted noexec",
-        },
-    ],
-    run,
+const NOEXEC_VAR: FindingInfo = FindingInfo {
+    key: "storage.noexec-var",
+    level: Level::Inhibitor,
+    title: "/var is mounted noexec",
 };
+
+const NOEXEC_TMP: FindingInfo = FindingInfo {
+    key: "storage.noexec-tmp",
+    level: Level::Medium,
+    title: "/tmp is mounted noexec",
+};
+
+/// The check.
+pub const CHECK: Check = Check::new(
+    ID,
+    "Verifies that /var (inhibitor) and /tmp (medium) are not mounted noexec, in /etc/fstab or on the running host.",
+    &["facts.storage", "host.mounts"],
+    &[NOEXEC_VAR, NOEXEC_TMP],
+    run,
+);
 
 /// Where `path` is `noexec`: descriptions naming the fstab line or the live mount, and the
 /// mount points involved.
@@ -82,10 +79,9 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
     let (why, points) = noexec_sources(input, "/var");
     if !why.is_empty() {
         out.push(
-            Finding::inhibitor(
-                "storage.noexec-var",
+            Finding::of(
+                &NOEXEC_VAR,
                 ID,
-                "/var is mounted noexec",
                 format!(
                     "The filesystem holding /var does not allow executing programs:\n{}\nThe upgrade runs its target userspace (rehearsal, upgrade initramfs build) from /var and package scriptlets from /var/tmp.",
                     bullet_list(&why, 5)
@@ -104,11 +100,9 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
     let (why, points) = noexec_sources(input, "/tmp");
     if !why.is_empty() {
         out.push(
-            Finding::new(
-                "storage.noexec-tmp",
+            Finding::of(
+                &NOEXEC_TMP,
                 ID,
-                Severity::Medium,
-                "/tmp is mounted noexec",
                 format!(
                     "The filesystem holding /tmp does not allow executing programs:\n{}\nPackage scriptlets or tools that run helpers from /tmp fail during the upgrade.",
                     bullet_list(&why, 5)

@@ -7,28 +7,26 @@
 //! (`snap -> var/lib/snapd/snap`) works under both roots. The links come from the system
 //! scanner (`SystemFacts::absolute_root_symlinks`).
 
-use crate::finding::{Finding, Severity, bullet_list};
+use crate::finding::{Finding, FindingInfo, Level, bullet_list};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::Check;
 
 const ID: &str = "root_symlinks_check";
 
-/// The check.
-pub const CHECK: Check = Check {
-    info: ActorInfo {
-        id: ID,
-        phase: Phase::Checks,
-        description: "Looks for absolute symlinks directly under /, which break when the root is mounted at /sysroot in the upgrade initramfs; gives the ln -snf command that makes each relative.",
-        reads: &["facts.system"],
-        produces: &["storage.absolute-root-symlinks"],
-    },
-    findings: &[FindingInfo {
-        key: "storage.absolute-root-symlinks",
-        level: Level::High,
-        title: "Absolute symlinks in the root directory",
-    }],
-    run,
+const ABSOLUTE_ROOT_SYMLINKS: FindingInfo = FindingInfo {
+    key: "storage.absolute-root-symlinks",
+    level: Level::High,
+    title: "Absolute symlinks in the root directory",
 };
+
+/// The check.
+pub const CHECK: Check = Check::new(
+    ID,
+    "Looks for absolute symlinks directly under /, which break when the root is mounted at /sysroot in the upgrade initramfs; gives the ln -snf command that makes each relative.",
+    &["facts.system"],
+    &[ABSOLUTE_ROOT_SYMLINKS],
+    run,
+);
 
 /// The relative form of an absolute `target` for a link directly under `/`.
 pub fn relative_target(target: &str) -> String {
@@ -81,11 +79,9 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
         vec!["sh".into(), "-c".into(), commands.join(" && ")]
     };
     vec![
-        Finding::new(
-            "storage.absolute-root-symlinks",
+        Finding::of(
+            &ABSOLUTE_ROOT_SYMLINKS,
             ID,
-            Severity::High,
-            "Absolute symlinks in the root directory",
             format!(
                 "These symlinks directly under / have absolute targets:\n{}\nIn the upgrade initramfs the system is mounted at /sysroot, where absolute links point to the wrong place.",
                 bullet_list(&lines, 20)

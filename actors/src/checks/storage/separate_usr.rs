@@ -5,28 +5,26 @@
 //! it does not do that yet (leapp does it with systemd mount units generated from fstab).
 //! EL8 and later sources are not flagged.
 
-use crate::finding::Finding;
+use crate::finding::{Finding, FindingInfo, Level};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::Check;
 
 const ID: &str = "separate_usr_check";
 
-/// The check.
-pub const CHECK: Check = Check {
-    info: ActorInfo {
-        id: ID,
-        phase: Phase::Checks,
-        description: "EL7 sources: detects /usr on its own filesystem in /etc/fstab, which the 7->8 upgrade environment cannot mount yet.",
-        reads: &["facts.storage", "facts.release"],
-        produces: &["storage.separate-usr"],
-    },
-    findings: &[FindingInfo {
-        key: "storage.separate-usr",
-        level: Level::Inhibitor,
-        title: "/usr is a separate filesystem",
-    }],
-    run,
+const SEPARATE_USR: FindingInfo = FindingInfo {
+    key: "storage.separate-usr",
+    level: Level::Inhibitor,
+    title: "/usr is a separate filesystem",
 };
+
+/// The check.
+pub const CHECK: Check = Check::new(
+    ID,
+    "EL7 sources: detects /usr on its own filesystem in /etc/fstab, which the 7->8 upgrade environment cannot mount yet.",
+    &["facts.storage", "facts.release"],
+    &[SEPARATE_USR],
+    run,
+);
 
 fn run(input: &CheckInput<'_>) -> Vec<Finding> {
     if input.source_major() != Some(7) {
@@ -43,10 +41,9 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
         return Vec::new();
     };
     vec![
-        Finding::inhibitor(
-            "storage.separate-usr",
+        Finding::of(
+            &SEPARATE_USR,
             ID,
-            "/usr is a separate filesystem",
             format!(
                 "/etc/fstab line {} mounts /usr from {} ({}). Upgrading an EL7 system whose /usr is on its own filesystem is not supported yet: the upgrade initramfs does not mount a separate /usr before the package transaction.",
                 e.line, e.source, e.fstype

@@ -3,35 +3,32 @@
 //! with reflink gives a cheap file-level journal, and anything else means the journal copies
 //! every file the transaction touches (slower, and it needs that much free space).
 
-use crate::finding::{Finding, Severity};
+use crate::finding::{Finding, FindingInfo, Level};
 use crate::host::{HostFacts, Mount};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::Check;
 
 const ID: &str = "snapshot_backend_check";
-const KEY: &str = "storage.snapshot-fallback";
 
 /// Smallest free space in the volume group that leapfrog considers enough for a thick snapshot of
 /// the root volume: 1 GiB, or half of what `/` uses if that is more (an upgrade rewrites most of
 /// `/usr`, typically a third to a half of a server's root).
 pub const MIN_SNAPSHOT_BYTES: u64 = 1 << 30;
 
-/// The check.
-pub const CHECK: Check = Check {
-    info: ActorInfo {
-        id: ID,
-        phase: Phase::Checks,
-        description: "Tells which snapshot backend the upgrade can use for / (LVM, reflink, or a plain copy) and why a cheaper one is not available.",
-        reads: &["host.mounts", "host.volume_groups"],
-        produces: &[KEY],
-    },
-    findings: &[FindingInfo {
-        key: KEY,
-        level: Level::Low,
-        title: "No cheap snapshot of / is possible",
-    }],
-    run,
+const SNAPSHOT_FALLBACK: FindingInfo = FindingInfo {
+    key: "storage.snapshot-fallback",
+    level: Level::Low,
+    title: "No cheap snapshot of / is possible",
 };
+
+/// The check.
+pub const CHECK: Check = Check::new(
+    ID,
+    "Tells which snapshot backend the upgrade can use for / (LVM, reflink, or a plain copy) and why a cheaper one is not available.",
+    &["host.mounts", "host.volume_groups"],
+    &[SNAPSHOT_FALLBACK],
+    run,
+);
 
 /// The volume group of a device-mapper LV path (`/dev/mapper/almalinux-root`, `/dev/vg/lv`).
 pub fn volume_group_of(source: &str) -> Option<String> {
@@ -109,7 +106,7 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
         ),
     };
     vec![
-        Finding::new(KEY, ID, Severity::Low, "No cheap snapshot of / is possible", summary)
+        Finding::of(&SNAPSHOT_FALLBACK, ID, summary)
             .hint("Nothing to fix; to get an LVM snapshot, free extents in the volume group (e.g. add a disk with vgextend) before upgrading.")
             .related("mount", [root.target.clone()])
             .groups(&["filesystem", "rollback"]),

@@ -18,11 +18,12 @@
 
 use std::collections::BTreeMap;
 
+use leapfrog_base::units::human_bytes;
+
 use crate::checks::boot::boot_space::BOOT_NEEDED;
-use crate::checks::boot::human_bytes;
-use crate::finding::{Finding, bullet_list};
+use crate::finding::{Finding, FindingInfo, Level, bullet_list};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::Check;
 
 const ID: &str = "system_space_check";
 
@@ -31,22 +32,20 @@ const MIB: u64 = 1 << 20;
 /// Free space each path needs on the filesystem that holds it, in bytes.
 pub const NEEDS: &[(&str, u64)] = &[("/", 512 * MIB), ("/usr", 512 * MIB), ("/var", 2048 * MIB)];
 
-/// The check.
-pub const CHECK: Check = Check {
-    info: ActorInfo {
-        id: ID,
-        phase: Phase::Checks,
-        description: "Verifies free space on the filesystems holding / (512 MiB), /usr (512 MiB) and /var (2 GiB), adding up the needs of paths on the same filesystem (3 GiB for / when /usr and /var are on it).",
-        reads: &["host.mounts"],
-        produces: &["storage.insufficient-space"],
-    },
-    findings: &[FindingInfo {
-        key: "storage.insufficient-space",
-        level: Level::Inhibitor,
-        title: "Not enough free disk space for the upgrade",
-    }],
-    run,
+const INSUFFICIENT_SPACE: FindingInfo = FindingInfo {
+    key: "storage.insufficient-space",
+    level: Level::Inhibitor,
+    title: "Not enough free disk space for the upgrade",
 };
+
+/// The check.
+pub const CHECK: Check = Check::new(
+    ID,
+    "Verifies free space on the filesystems holding / (512 MiB), /usr (512 MiB) and /var (2 GiB), adding up the needs of paths on the same filesystem (3 GiB for / when /usr and /var are on it).",
+    &["host.mounts"],
+    &[INSUFFICIENT_SPACE],
+    run,
+);
 
 struct Need<'a> {
     source: &'a str,
@@ -104,10 +103,9 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
         .map(|(mp, _)| mp.to_string())
         .collect();
     vec![
-        Finding::inhibitor(
-            "storage.insufficient-space",
+        Finding::of(
+            &INSUFFICIENT_SPACE,
             ID,
-            "Not enough free disk space for the upgrade",
             format!(
                 "These filesystems have less free space than the upgrade needs (downloaded packages and the rehearsal in /var, larger target packages in /usr):\n{}",
                 bullet_list(&short, 10)

@@ -6,28 +6,26 @@
 //! XFS filesystems made with `ftype=0` (old EL7 installations) cannot serve as its layers.
 //! `ftype` is fixed at `mkfs` time, so the only remedy is to recreate the filesystem.
 
-use crate::finding::{Finding, bullet_list};
+use crate::finding::{Finding, FindingInfo, Level, bullet_list};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::Check;
 
 const ID: &str = "xfs_ftype_check";
 
-/// The check.
-pub const CHECK: Check = Check {
-    info: ActorInfo {
-        id: ID,
-        phase: Phase::Checks,
-        description: "Looks for mounted XFS filesystems with ftype=0, which overlayfs (used to rehearse the upgrade) cannot use.",
-        reads: &["host.mounts"],
-        produces: &["storage.xfs-ftype0"],
-    },
-    findings: &[FindingInfo {
-        key: "storage.xfs-ftype0",
-        level: Level::Inhibitor,
-        title: "XFS filesystems without d_type support (ftype=0)",
-    }],
-    run,
+const XFS_FTYPE0: FindingInfo = FindingInfo {
+    key: "storage.xfs-ftype0",
+    level: Level::Inhibitor,
+    title: "XFS filesystems without d_type support (ftype=0)",
 };
+
+/// The check.
+pub const CHECK: Check = Check::new(
+    ID,
+    "Looks for mounted XFS filesystems with ftype=0, which overlayfs (used to rehearse the upgrade) cannot use.",
+    &["host.mounts"],
+    &[XFS_FTYPE0],
+    run,
+);
 
 fn run(input: &CheckInput<'_>) -> Vec<Finding> {
     if !input.host.known() {
@@ -48,10 +46,9 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
         return Vec::new();
     }
     vec![
-        Finding::inhibitor(
-            "storage.xfs-ftype0",
+        Finding::of(
+            &XFS_FTYPE0,
             ID,
-            "XFS filesystems without d_type support (ftype=0)",
             format!(
                 "These XFS filesystems were created with ftype=0:\n{}\nleapfrog rehearses the upgrade on an overlayfs over the system's filesystems, and overlayfs needs ftype=1 (d_type support) on them.",
                 bullet_list(&lines, 10)

@@ -2,30 +2,26 @@
 //! the kernel and reboots into an upgrade environment; a container has neither its own kernel
 //! nor its own boot.
 
-use crate::finding::Finding;
+use crate::finding::{Finding, FindingInfo, Level};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::Check;
 
 const ID: &str = "container_check";
-const KEY: &str = "system.in-container";
-const TITLE: &str = "Running inside a container";
+
+const IN_CONTAINER: FindingInfo = FindingInfo {
+    key: "system.in-container",
+    level: Level::Inhibitor,
+    title: "Running inside a container",
+};
 
 /// The check.
-pub const CHECK: Check = Check {
-    info: ActorInfo {
-        id: ID,
-        phase: Phase::Checks,
-        description: "Inhibits when the host facts say the system runs inside a container (docker, podman, lxc, systemd-nspawn, OpenVZ, ...).",
-        reads: &["host.container"],
-        produces: &[KEY],
-    },
-    findings: &[FindingInfo {
-        key: KEY,
-        level: Level::Inhibitor,
-        title: TITLE,
-    }],
+pub const CHECK: Check = Check::new(
+    ID,
+    "Inhibits when the host facts say the system runs inside a container (docker, podman, lxc, systemd-nspawn, OpenVZ, ...).",
+    &["host.container"],
+    &[IN_CONTAINER],
     run,
-};
+);
 
 fn run(input: &CheckInput<'_>) -> Vec<Finding> {
     if !input.host.known() {
@@ -40,10 +36,9 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
         return Vec::new();
     };
     vec![
-        Finding::inhibitor(
-            KEY,
+        Finding::of(
+            &IN_CONTAINER,
             ID,
-            TITLE,
             format!(
                 "This system runs inside a container ({kind}). An in-place upgrade installs and boots a new \
                  kernel and reboots into an upgrade environment; a container shares the host's kernel and \

@@ -2,31 +2,27 @@
 //! Panels ship their own packages, services and databases that a distribution upgrade knows
 //! nothing about; each vendor has its own upgrade procedure that must be followed instead.
 
-use crate::finding::Finding;
+use crate::facts::system::CONTROL_PANELS;
+use crate::finding::{Finding, FindingInfo, Level};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
-use crate::scanners::system::CONTROL_PANELS;
+use crate::registry::Check;
 
 const ID: &str = "control_panel_check";
-const KEY: &str = "system.control-panel";
-const TITLE: &str = "A hosting control panel is installed";
+
+const CONTROL_PANEL: FindingInfo = FindingInfo {
+    key: "system.control-panel",
+    level: Level::Inhibitor,
+    title: "A hosting control panel is installed",
+};
 
 /// The check.
-pub const CHECK: Check = Check {
-    info: ActorInfo {
-        id: ID,
-        phase: Phase::Checks,
-        description: "Inhibits when cPanel, Plesk or DirectAdmin is installed: their vendors' own upgrade procedures must be used.",
-        reads: &["facts.system", "facts.release", "target"],
-        produces: &[KEY],
-    },
-    findings: &[FindingInfo {
-        key: KEY,
-        level: Level::Inhibitor,
-        title: TITLE,
-    }],
+pub const CHECK: Check = Check::new(
+    ID,
+    "Inhibits when cPanel, Plesk or DirectAdmin is installed: their vendors' own upgrade procedures must be used.",
+    &["facts.system", "facts.release", "target"],
+    &[CONTROL_PANEL],
     run,
-};
+);
 
 fn procedure(panel: &str, source: Option<u32>) -> String {
     match panel {
@@ -78,10 +74,9 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
         .collect::<Vec<_>>()
         .join("\n");
     vec![
-        Finding::inhibitor(
-            KEY,
+        Finding::of(
+            &CONTROL_PANEL,
             ID,
-            TITLE,
             format!(
                 "{} is installed. Control panels ship their own packages, services, PHP and database stacks \
                  and licences that a distribution upgrade does not know about; upgrading underneath the \

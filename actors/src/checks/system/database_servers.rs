@@ -3,31 +3,27 @@
 //! binaries but not the data: PostgreSQL refuses to start on an older cluster until it is
 //! upgraded with `pg_upgrade`, MariaDB and MySQL need their upgrade step run.
 
-use crate::finding::{Finding, Severity};
+use crate::facts::system::DataDir;
+use crate::finding::{Finding, FindingInfo, Level};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
-use crate::scanners::system::DataDir;
+use crate::registry::Check;
 
 const ID: &str = "database_servers_check";
-const KEY: &str = "system.database-major-upgrade";
-const TITLE: &str = "A database server's data needs a major-version upgrade";
+
+const DATABASE_MAJOR_UPGRADE: FindingInfo = FindingInfo {
+    key: "system.database-major-upgrade",
+    level: Level::High,
+    title: "A database server's data needs a major-version upgrade",
+};
 
 /// The check.
-pub const CHECK: Check = Check {
-    info: ActorInfo {
-        id: ID,
-        phase: Phase::Checks,
-        description: "Reports PostgreSQL, MariaDB and MySQL servers with an initialized data directory whose data must be upgraded to the target's server version after the OS upgrade.",
-        reads: &["facts.rpm", "facts.system", "facts.release", "target"],
-        produces: &[KEY],
-    },
-    findings: &[FindingInfo {
-        key: KEY,
-        level: Level::High,
-        title: TITLE,
-    }],
+pub const CHECK: Check = Check::new(
+    ID,
+    "Reports PostgreSQL, MariaDB and MySQL servers with an initialized data directory whose data must be upgraded to the target's server version after the OS upgrade.",
+    &["facts.rpm", "facts.system", "facts.release", "target"],
+    &[DATABASE_MAJOR_UPGRADE],
     run,
-};
+);
 
 /// The server version a major release installs by default: PostgreSQL.
 pub fn default_postgresql(major: u32) -> Option<&'static str> {
@@ -145,11 +141,9 @@ fn postgresql(data: &DataDir, old: &str, new: Option<&str>, source: u32, target:
         || format!("the EL{target} version"),
         |n| format!("PostgreSQL {n}"),
     );
-    Finding::new(
-        KEY,
+    Finding::of(
+        &DATABASE_MAJOR_UPGRADE,
         ID,
-        Severity::High,
-        TITLE,
         format!(
             "postgresql-server is installed and its data directory {} holds a PostgreSQL {old} cluster. \
              The upgrade installs {new_text}, which refuses to start on a cluster of another major version; \
@@ -196,11 +190,9 @@ fn mysql(
          error log); before upgrading, `mysqlsh -- util checkForServerUpgrade` reports incompatibilities"
             .to_string()
     };
-    Finding::new(
-        KEY,
+    Finding::of(
+        &DATABASE_MAJOR_UPGRADE,
         ID,
-        Severity::High,
-        TITLE,
         format!(
             "{pkg} is installed and its data directory {} holds {product} {old} data. The upgrade installs \
              {new_text}; the data must be upgraded after the OS upgrade before applications rely on it.",
@@ -220,11 +212,9 @@ fn mysql(
 }
 
 fn vendor(data: &DataDir, pkg: &str, product: &str, old: &str, target: u32) -> Finding {
-    Finding::new(
-        KEY,
+    Finding::of(
+        &DATABASE_MAJOR_UPGRADE,
         ID,
-        Severity::High,
-        TITLE,
         format!(
             "{pkg} ({product} {old}, from the vendor's repository) is installed and its data directory {} is \
              initialized. Which version the upgraded system runs depends on the vendor repository configured \

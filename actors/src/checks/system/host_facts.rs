@@ -2,13 +2,11 @@
 //! not the running system was assessed without `--host-facts`), which of them are missing, and
 //! how to supply them; the checks that need them stay silent instead of guessing.
 
-use crate::finding::{Finding, Severity};
+use crate::finding::{Finding, FindingInfo, Level};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::Check;
 
 const ID: &str = "host_facts_check";
-const KEY: &str = "system.host-facts-unknown";
-const TITLE: &str = "Host facts are unknown: checks that need them did not run";
 
 /// The host facts and what they are used for.
 pub const HOST_FACTS: &[(&str, &str)] = &[
@@ -32,22 +30,20 @@ pub const HOST_FACTS: &[(&str, &str)] = &[
     ("virtualization", "hypervisor or hardware vendor"),
 ];
 
-/// The check.
-pub const CHECK: Check = Check {
-    info: ActorInfo {
-        id: ID,
-        phase: Phase::Checks,
-        description: "Reports that host facts (running kernel, modules, PCI devices, memory, CPU, mounts, NICs, EFI, container) are unknown and how to supply them with --host-facts.",
-        reads: &["host"],
-        produces: &[KEY],
-    },
-    findings: &[FindingInfo {
-        key: KEY,
-        level: Level::Medium,
-        title: TITLE,
-    }],
-    run,
+const HOST_FACTS_UNKNOWN: FindingInfo = FindingInfo {
+    key: "system.host-facts-unknown",
+    level: Level::Medium,
+    title: "Host facts are unknown: checks that need them did not run",
 };
+
+/// The check.
+pub const CHECK: Check = Check::new(
+    ID,
+    "Reports that host facts (running kernel, modules, PCI devices, memory, CPU, mounts, NICs, EFI, container) are unknown and how to supply them with --host-facts.",
+    &["host"],
+    &[HOST_FACTS_UNKNOWN],
+    run,
+);
 
 fn run(input: &CheckInput<'_>) -> Vec<Finding> {
     if input.host.known() {
@@ -58,11 +54,9 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
         .map(|(field, what)| format!("- {field}: {what}"))
         .collect();
     vec![
-        Finding::new(
-            KEY,
+        Finding::of(
+            &HOST_FACTS_UNKNOWN,
             ID,
-            Severity::Medium,
-            TITLE,
             format!(
                 "The assessed root is not the running system and no host facts file was given, so nothing is \
                  known about the machine it runs on:\n{}\nThe checks that need these facts (boot, hardware, \

@@ -1,13 +1,11 @@
 //! `leapp_leftovers_check`: no leftovers of an earlier leapp or ELevate run. Their state,
 //! target userspace and packages can confuse the new upgrade and take gigabytes of space.
 
-use crate::finding::{Finding, Severity, bullet_list};
+use crate::finding::{Finding, FindingInfo, Level, bullet_list};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::Check;
 
 const ID: &str = "leapp_leftovers_check";
-const KEY: &str = "system.leapp-leftovers";
-const TITLE: &str = "Leftovers of an earlier leapp or ELevate run";
 
 /// Package names of leapp and ELevate.
 pub fn is_leapp_package(name: &str) -> bool {
@@ -27,22 +25,20 @@ pub fn is_leapp_package(name: &str) -> bool {
         || name.starts_with("leapp-repository-")
 }
 
-/// The check.
-pub const CHECK: Check = Check {
-    info: ActorInfo {
-        id: ID,
-        phase: Phase::Checks,
-        description: "Reports state and packages left by an earlier leapp or ELevate run (/var/lib/leapp, /etc/leapp, /root/tmp_leapp_py3, leapp packages).",
-        reads: &["facts.system", "facts.rpm"],
-        produces: &[KEY],
-    },
-    findings: &[FindingInfo {
-        key: KEY,
-        level: Level::Medium,
-        title: TITLE,
-    }],
-    run,
+const LEAPP_LEFTOVERS: FindingInfo = FindingInfo {
+    key: "system.leapp-leftovers",
+    level: Level::Medium,
+    title: "Leftovers of an earlier leapp or ELevate run",
 };
+
+/// The check.
+pub const CHECK: Check = Check::new(
+    ID,
+    "Reports state and packages left by an earlier leapp or ELevate run (/var/lib/leapp, /etc/leapp, /root/tmp_leapp_py3, leapp packages).",
+    &["facts.system", "facts.rpm"],
+    &[LEAPP_LEFTOVERS],
+    run,
+);
 
 fn run(input: &CheckInput<'_>) -> Vec<Finding> {
     let Some(sys) = input.facts.system.get() else {
@@ -105,11 +101,9 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
         "If no leapp or ELevate upgrade is in progress: {}.",
         steps.join("; ")
     );
-    let mut f = Finding::new(
-        KEY,
+    let mut f = Finding::of(
+        &LEAPP_LEFTOVERS,
         ID,
-        Severity::Medium,
-        TITLE,
         format!(
             "An earlier leapp or ELevate run left these behind:\n{}\nThey are not used by leapfrog, but \
              leapp's target userspace can take gigabytes, and a half-finished leapp run may still have its \

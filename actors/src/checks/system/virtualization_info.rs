@@ -2,13 +2,11 @@
 //! hardware vendor, container, firmware, architecture, kernel, memory, NICs), so the report
 //! says where it was taken. Only when host facts are known.
 
-use crate::finding::{Finding, Severity};
+use crate::finding::{Finding, FindingInfo, Level};
 use crate::model::CheckInput;
-use crate::registry::{ActorInfo, Check, FindingInfo, Level, Phase};
+use crate::registry::Check;
 
 const ID: &str = "virtualization_info_check";
-const KEY: &str = "system.virtualization";
-const TITLE: &str = "Environment of the assessed system";
 
 /// DMI system vendors (lowercase substrings) of hypervisors and cloud platforms, with a name.
 pub const HYPERVISORS: &[(&str, &str)] = &[
@@ -35,22 +33,20 @@ pub const HYPERVISORS: &[(&str, &str)] = &[
     ("akamai", "Linode/Akamai"),
 ];
 
-/// The check.
-pub const CHECK: Check = Check {
-    info: ActorInfo {
-        id: ID,
-        phase: Phase::Checks,
-        description: "Records the hypervisor or hardware vendor, container, firmware, architecture, running kernel, memory and NICs of the assessed host (only when host facts are known).",
-        reads: &["host"],
-        produces: &[KEY],
-    },
-    findings: &[FindingInfo {
-        key: KEY,
-        level: Level::Info,
-        title: TITLE,
-    }],
-    run,
+const VIRTUALIZATION: FindingInfo = FindingInfo {
+    key: "system.virtualization",
+    level: Level::Info,
+    title: "Environment of the assessed system",
 };
+
+/// The check.
+pub const CHECK: Check = Check::new(
+    ID,
+    "Records the hypervisor or hardware vendor, container, firmware, architecture, running kernel, memory and NICs of the assessed host (only when host facts are known).",
+    &["host"],
+    &[VIRTUALIZATION],
+    run,
+);
 
 /// The hypervisor a DMI system vendor string names, if it is one.
 pub fn hypervisor(vendor: &str) -> Option<&'static str> {
@@ -98,11 +94,9 @@ fn run(input: &CheckInput<'_>) -> Vec<Finding> {
         lines.push(format!("physical NICs: {}", nics.join(", ")));
     }
     vec![
-        Finding::new(
-            KEY,
+        Finding::of(
+            &VIRTUALIZATION,
             ID,
-            Severity::Info,
-            TITLE,
             format!(
                 "The host facts describe:\n{}",
                 lines
