@@ -466,7 +466,7 @@ fn space_test_run(root: &Path) -> (rpm_sys::RunReport, space::SpaceEstimate) {
     }
     let report = ts.run(TransactionFlags::test()).unwrap();
     let estimate = space::estimate(
-        root,
+        &leapfrog::workspace::Workspace::unchecked(root),
         &location(),
         &SpaceRequest::from_elements(ts.elements()),
     )
@@ -545,7 +545,7 @@ fn upgrades_free_the_old_files_in_the_estimate() {
     }
     ts.add_erase(EraseTarget::Label("acme-agent")).unwrap();
     let estimate = space::estimate(
-        &root,
+        &leapfrog::workspace::Workspace::unchecked(&root),
         &location(),
         &SpaceRequest::from_elements(ts.elements()),
     )
@@ -560,7 +560,7 @@ fn upgrades_free_the_old_files_in_the_estimate() {
     let mut ts = Transaction::new(&root, &location()).unwrap();
     ts.add_install(&el9_latest()["bash"].0, false).unwrap();
     let e = space::estimate(
-        &root,
+        &leapfrog::workspace::Workspace::unchecked(&root),
         &location(),
         &SpaceRequest::from_elements(ts.elements()),
     )

@@ -206,12 +206,9 @@ pub fn download(
     let run = tx
         .run(TransactionFlags::test())
         .context("the test transaction could not run")?;
-    let estimate: SpaceEstimate = space::estimate(
-        ws.root(),
-        &location,
-        &SpaceRequest::from_elements(tx.elements()),
-    )
-    .context("cannot estimate the disk space")?;
+    let estimate: SpaceEstimate =
+        space::estimate(ws, &location, &SpaceRequest::from_elements(tx.elements()))
+            .context("cannot estimate the disk space")?;
     let ready = run.problems.is_empty() && estimate.fits();
     let record = DownloadRecord {
         schema: record::SCHEMA.to_string(),

@@ -564,7 +564,7 @@ pub fn document(
         install_bytes: incoming.map(|e| e.install_size).sum(),
         inhibitors: 0,
     };
-    let space = super::space::preliminary(ws.root(), totals.download_bytes, totals.install_bytes)
+    let space = super::space::preliminary(ws, totals.download_bytes, totals.install_bytes)
         .context("cannot estimate the disk space")?;
     for m in space.iter().filter(|m| !m.fits) {
         findings.push(Finding::inhibitor(

@@ -29,6 +29,9 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use leapfrog_base::units::human_bytes;
+
+use crate::workspace::Workspace;
 use leapfrog_actors::facts::mountinfo;
 use rpm_sys::{AddedElement, DbLocation, PackageHeader, RpmDatabase, RpmError};
 use serde::Serialize;
@@ -41,9 +44,6 @@ pub const MARGIN_PERCENT: u64 = 5;
 /// by the kernel's scriptlet and is not in the package's file sizes. 64 MiB is an assumption
 /// (a generic initramfs with many drivers), not a measurement.
 pub const BOOT_BYTES_PER_KERNEL: u64 = 64 << 20;
-
-/// Where downloaded packages wait for the transaction, inside the root.
-pub const CACHE_DIR: &str = "var/lib/leapfrog/packages";
 
 /// How many packages [`MountSpace::top`] lists.
 pub const TOP_PACKAGES: usize = 5;
@@ -278,22 +278,6 @@ impl SpaceEstimate {
     }
 }
 
-/// Bytes in binary units, one decimal (`1.5 MiB`).
-pub fn human_bytes(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < UNITS.len() {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} B")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
-}
-
 impl fmt::Display for MountSpace {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let h = human_bytes;
@@ -423,6 +407,16 @@ fn round_up(size: u64, block: u64) -> u64 {
     size.div_ceil(block).saturating_mul(block)
 }
 
+/// The package cache relative to the root (`var/lib/leapfrog/packages`).
+fn cache_rel(ws: &Workspace) -> String {
+    let cache = ws.packages_dir();
+    cache
+        .strip_prefix(ws.root())
+        .unwrap_or(&cache)
+        .to_string_lossy()
+        .into_owned()
+}
+
 /// Estimates the space `request` needs in `root` (whose rpm database is at `location`), with
 /// the mount table of this process.
 ///
@@ -430,7 +424,7 @@ fn round_up(size: u64, block: u64) -> u64 {
 ///
 /// When the mount table, a filesystem's free space or the rpm database cannot be read.
 pub fn estimate(
-    root: &Path,
+    ws: &Workspace,
     location: &DbLocation,
     request: &SpaceRequest,
 ) -> Result<SpaceEstimate, SpaceError> {
@@ -439,7 +433,7 @@ pub fn estimate(
         path: mountinfo.to_path_buf(),
         source,
     })?;
-    estimate_with(root, location, request, &parse_mountinfo(&text), &fs_stats)
+    estimate_with(ws, location, request, &parse_mountinfo(&text), &fs_stats)
 }
 
 /// [`estimate`] with a given mount table and `statvfs` (for tests).
@@ -448,14 +442,14 @@ pub fn estimate(
 ///
 /// As [`estimate`].
 pub fn estimate_with(
-    root: &Path,
+    ws: &Workspace,
     location: &DbLocation,
     request: &SpaceRequest,
     mounts: &[Mount],
     stats: &dyn Fn(&Path) -> Result<FsStats, SpaceError>,
 ) -> Result<SpaceEstimate, SpaceError> {
-    let root = fs::canonicalize(root).map_err(|source| SpaceError::Root {
-        path: root.to_path_buf(),
+    let root = fs::canonicalize(ws.root()).map_err(|source| SpaceError::Root {
+        path: ws.root().to_path_buf(),
         source,
     })?;
     // Installed packages replaced by an upgrade: every installed version of the same name
@@ -543,7 +537,7 @@ pub fn estimate_with(
         }
     }
     // downloads still to be copied into the cache
-    let cache_dir = host(CACHE_DIR);
+    let cache_dir = host(&cache_rel(ws));
     let cache_bytes = dir_size(&cache_dir);
     let (cache_mount, _) = locate(&cache_dir)?;
     for install in &request.installs {
@@ -682,306 +676,7 @@ fn dir_size(dir: &Path) -> u64 {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
+mod tests;
 
-    const MOUNTINFO: &str = "\
-22 1 254:0 / / rw,relatime shared:1 - ext4 /dev/vda rw
-30 22 0:25 / /tmp rw shared:2 - tmpfs tmpfs rw
-31 22 7:0 / /mnt/with\\040space rw - xfs /dev/loop0 rw
-32 31 7:1 / /mnt/with\\040space/boot rw - ext4 /dev/loop1 rw
-garbage line
-";
-
-    #[test]
-    fn mountinfo_is_parsed_and_paths_map_to_the_longest_mount() {
-        let mounts = parse_mountinfo(MOUNTINFO);
-        assert_eq!(mounts.len(), 4);
-        assert_eq!(mounts[2].mount_point, Path::new("/mnt/with space"));
-        assert_eq!(mounts[2].fs_type, "xfs");
-        assert_eq!(mounts[2].source, "/dev/loop0");
-        let of = |p: &str| mount_of(&mounts, Path::new(p)).map(|m| m.mount_point.clone());
-        assert_eq!(
-            of("/mnt/with space/usr/bin/x"),
-            Some("/mnt/with space".into())
-        );
-        assert_eq!(
-            of("/mnt/with space/boot/vmlinuz"),
-            Some("/mnt/with space/boot".into())
-        );
-        assert_eq!(of("/mnt/with space/bootx"), Some("/mnt/with space".into()));
-        assert_eq!(of("/tmp/r/etc"), Some("/tmp".into()));
-        assert_eq!(of("/etc"), Some("/".into()));
-        assert_eq!(mount_of(&mounts[1..2], Path::new("/etc")), None);
-    }
-
-    fn header(name: &str, files: &[(&str, u64)]) -> PackageHeader {
-        PackageHeader {
-            package: rpm_sys::InstalledPackage {
-                name: name.into(),
-                epoch: None,
-                version: "1".into(),
-                release: "1.el9".into(),
-                arch: Some("x86_64".into()),
-                vendor: None,
-                signature_key_id: None,
-                install_time: None,
-                size: None,
-                source_rpm: None,
-            },
-            provides: vec![name.into()],
-            files: files
-                .iter()
-                .map(|(path, size)| rpm_sys::FileEntry {
-                    path: (*path).into(),
-                    size: *size,
-                    mode: 0o100_644,
-                    ghost: false,
-                })
-                .collect(),
-        }
-    }
-
-    /// An estimate over a fake mount table: the root on one filesystem, its /boot on another.
-    fn fake(
-        installs: Vec<PackageHeader>,
-        root_free: (u64, Option<u64>),
-        boot_free: u64,
-    ) -> SpaceEstimate {
-        let dir = tempfile::tempdir().unwrap();
-        let root = fs::canonicalize(dir.path()).unwrap();
-        let mounts = vec![
-            Mount {
-                mount_point: root.clone(),
-                fs_type: "xfs".into(),
-                source: "/dev/a".into(),
-            },
-            Mount {
-                mount_point: root.join("boot"),
-                fs_type: "ext4".into(),
-                source: "/dev/b".into(),
-            },
-        ];
-        let boot = root.join("boot");
-        let stats = move |p: &Path| -> Result<FsStats, SpaceError> {
-            Ok(if p == boot {
-                FsStats {
-                    block_size: 1024,
-                    free_bytes: boot_free,
-                    free_inodes: Some(1000),
-                }
-            } else {
-                FsStats {
-                    block_size: 4096,
-                    free_bytes: root_free.0,
-                    free_inodes: root_free.1,
-                }
-            })
-        };
-        let request = SpaceRequest {
-            installs: installs
-                .into_iter()
-                .map(|header| PlannedInstall {
-                    path: root.join("nowhere.rpm"),
-                    header,
-                    upgrade: false,
-                })
-                .collect(),
-            erases: Vec::new(),
-        };
-        let location = DbLocation::new("/var/lib/rpm", rpm_sys::DbBackend::Sqlite);
-        let e = estimate_with(&root, &location, &request, &mounts, &stats).unwrap();
-        drop(dir);
-        e
-    }
-
-    #[test]
-    fn files_are_counted_per_filesystem_in_its_blocks_with_margins() {
-        let kernel = header(
-            "kernel-core",
-            &[
-                ("/lib/modules/5.14.0/vmlinuz", 10_000),
-                ("/boot/config-5.14.0", 1),
-            ],
-        );
-        let app = header("app", &[("/usr/bin/app", 1), ("/usr/share/app/data", 8193)]);
-        let e = fake(vec![kernel, app], (1 << 30, Some(100)), 1 << 30);
-        assert_eq!(e.mounts.len(), 2);
-        let root = e.mount_in_root("/").unwrap();
-        // 4 KiB blocks: 10000 -> 12288, 1 -> 4096, 8193 -> 12288
-        assert_eq!(root.needed_bytes, 12288 + 4096 + 12288);
-        assert_eq!(root.needed_inodes, 3);
-        assert_eq!(root.fs_type, "xfs");
-        assert_eq!(
-            root.top[0].package, "app-1-1.el9.x86_64",
-            "16 KiB before 12 KiB"
-        );
-        assert_eq!(root.top[1].package, "kernel-core-1-1.el9.x86_64");
-        assert_eq!(root.verdict, Verdict::Fits);
-        let boot = e.mount_in_root("/boot").unwrap();
-        // 1 KiB blocks
-        assert_eq!(boot.needed_bytes, 1024);
-        assert_eq!(e.new_kernels, ["kernel-core-1-1.el9.x86_64"]);
-        let initramfs = boot
-            .margins
-            .iter()
-            .find(|m| m.reason.contains("initramfs"))
-            .unwrap();
-        assert_eq!(initramfs.bytes, BOOT_BYTES_PER_KERNEL);
-        assert_eq!(
-            boot.required_bytes,
-            1024 + 52 + BOOT_BYTES_PER_KERNEL,
-            "needed + 5% + initramfs"
-        );
-        assert_eq!(boot.net_bytes, 1024);
-    }
-
-    #[test]
-    fn verdicts_name_what_is_short() {
-        let app = || {
-            header(
-                "app",
-                &[("/usr/share/app/a", 40960), ("/usr/share/app/b", 1)],
-            )
-        };
-        // bytes: needs 45056 + 5% = 47309, 40000 free
-        let e = fake(vec![app()], (40_000, Some(100)), 1 << 30);
-        let root = e.mount_in_root("/").unwrap();
-        assert_eq!(root.required_bytes, 45056 + 2253);
-        assert_eq!(
-            root.verdict,
-            Verdict::Short {
-                bytes: 45056 + 2253 - 40_000,
-                inodes: 0
-            }
-        );
-        assert!(!e.fits());
-        assert!(e.to_string().contains("SHORT by 7.1 KiB"), "{e}");
-        // inodes: two entries, one free inode
-        let e = fake(vec![app()], (1 << 30, Some(1)), 1 << 30);
-        let root = e.mount_in_root("/").unwrap();
-        assert_eq!(root.verdict, Verdict::ShortOfInodes { inodes: 1 });
-        assert!(e.to_string().contains("SHORT by 1 inodes"), "{e}");
-        // no inode count (dynamic inodes): only bytes matter
-        let e = fake(vec![app()], (1 << 30, None), 1 << 30);
-        assert!(e.fits(), "{e}");
-        // nothing on /boot: it is not in the estimate
-        assert!(e.mount_in_root("/boot").is_none());
-    }
-
-    #[test]
-    fn bytes_are_human() {
-        assert_eq!(human_bytes(512), "512 B");
-        assert_eq!(human_bytes(1536), "1.5 KiB");
-        assert_eq!(human_bytes(64 << 20), "64.0 MiB");
-    }
-
-    #[test]
-    fn rounding_follows_blocks() {
-        assert_eq!(round_up(0, 4096), 0);
-        assert_eq!(round_up(1, 4096), 4096);
-        assert_eq!(round_up(4097, 4096), 8192);
-    }
-}
-
-/// What one filesystem needs at plan time, from repository metadata sizes alone (no package is
-/// downloaded yet). `leapfrog download` replaces it with [`estimate`], computed from the package
-/// headers' file lists.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
-pub struct PreliminaryMount {
-    /// Mount point on the host.
-    pub mount_point: PathBuf,
-    /// What lands there (`downloads`, `installed files under /usr`).
-    pub holds: Vec<String>,
-    /// Free bytes now.
-    pub free_bytes: u64,
-    /// Bytes needed at the peak (downloads + incoming installed size + rpm's 5%).
-    pub needed_bytes: u64,
-    /// Whether it fits.
-    pub fits: bool,
-}
-
-/// The plan-time estimate: the downloads land on the filesystem of
-/// `<root>/var/lib/leapfrog/packages`, the incoming packages' installed size (plus rpm's
-/// [`MARGIN_PERCENT`]) on the filesystem of `<root>/usr`. Old files are only freed after the new
-/// ones are written, so nothing is subtracted: this is the peak.
-///
-/// # Errors
-///
-/// When the mount table or `statvfs` cannot be read.
-pub fn preliminary(
-    root: &Path,
-    download_bytes: u64,
-    install_bytes: u64,
-) -> Result<Vec<PreliminaryMount>, SpaceError> {
-    let mountinfo = Path::new("/proc/self/mountinfo");
-    let text = fs::read_to_string(mountinfo).map_err(|source| SpaceError::Mountinfo {
-        path: mountinfo.to_path_buf(),
-        source,
-    })?;
-    let mounts = parse_mountinfo(&text);
-    let root = fs::canonicalize(root).map_err(|source| SpaceError::Root {
-        path: root.to_path_buf(),
-        source,
-    })?;
-    let locate = |rel: &str| -> PathBuf {
-        // The directory may not exist yet: its nearest existing ancestor decides the mount.
-        let mut p = root.join(rel);
-        while !p.exists() {
-            if !p.pop() {
-                break;
-            }
-        }
-        fs::canonicalize(&p).unwrap_or(p)
-    };
-    let mut out: Vec<PreliminaryMount> = Vec::new();
-    for (rel, what, bytes) in [
-        (CACHE_DIR, "downloads", download_bytes),
-        (
-            "usr",
-            "installed files under /usr",
-            install_bytes + install_bytes * MARGIN_PERCENT / 100,
-        ),
-    ] {
-        let path = locate(rel);
-        let mount_point =
-            mount_of(&mounts, &path).map_or_else(|| PathBuf::from("/"), |m| m.mount_point.clone());
-        match out.iter_mut().find(|m| m.mount_point == mount_point) {
-            Some(m) => {
-                m.holds.push(what.to_string());
-                m.needed_bytes += bytes;
-            }
-            None => {
-                let stats = fs_stats(&mount_point)?;
-                out.push(PreliminaryMount {
-                    mount_point,
-                    holds: vec![what.to_string()],
-                    free_bytes: stats.free_bytes,
-                    needed_bytes: bytes,
-                    fits: false,
-                });
-            }
-        }
-    }
-    for m in &mut out {
-        m.fits = m.needed_bytes <= m.free_bytes;
-    }
-    Ok(out)
-}
-
-#[cfg(test)]
-mod preliminary_tests {
-    use super::*;
-
-    #[test]
-    fn downloads_and_installs_on_one_filesystem_add_up() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let est = preliminary(dir.path(), 1000, 2000).expect("estimate");
-        assert_eq!(est.len(), 1, "{est:?}");
-        assert_eq!(est[0].needed_bytes, 1000 + 2000 + 100);
-        assert_eq!(est[0].holds.len(), 2);
-        assert!(est[0].fits);
-        let huge = preliminary(dir.path(), u64::MAX / 4, 0).expect("estimate");
-        assert!(!huge[0].fits);
-    }
-}
+mod preliminary;
+pub use preliminary::{PreliminaryMount, preliminary};
