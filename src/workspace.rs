@@ -63,6 +63,19 @@ pub enum WorkspaceError {
     },
 }
 
+/// Paths that are a fixed name under another path of the workspace: one line each, in the
+/// table of [`Workspace`]'s `impl` below.
+macro_rules! paths_under {
+    ($($(#[$doc:meta])* $name:ident = $base:ident / $rel:literal;)*) => {
+        $(
+            $(#[$doc])*
+            pub fn $name(&self) -> PathBuf {
+                self.$base().join($rel)
+            }
+        )*
+    };
+}
+
 /// One typed handle on a root. Cheap to clone.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Workspace {
@@ -136,131 +149,80 @@ impl Workspace {
         self.root.join(p.strip_prefix("/").unwrap_or(p))
     }
 
-    // --- var/lib/leapfrog ---
-
     /// `var/lib/leapfrog`: state, documents, caches and snapshot stores.
     pub fn state_dir(&self) -> PathBuf {
         self.root.join(STATE_DIR)
     }
-
-    /// `plan.json`.
-    pub fn plan_path(&self) -> PathBuf {
-        self.state_dir().join("plan.json")
-    }
-
-    /// `download.json`.
-    pub fn download_record_path(&self) -> PathBuf {
-        self.state_dir().join("download.json")
-    }
-
-    /// `state.json`: the executor's state machine.
-    pub fn state_path(&self) -> PathBuf {
-        self.state_dir().join("state.json")
-    }
-
-    /// `staged.json`: what `leapfrog upgrade` staged for the reboot.
-    pub fn staged_path(&self) -> PathBuf {
-        self.state_dir().join("staged.json")
-    }
-
-    /// `facts.json`: the facts of the last assessment.
-    pub fn facts_path(&self) -> PathBuf {
-        self.state_dir().join("facts.json")
-    }
-
-    /// The run lock.
-    pub fn lock_path(&self) -> PathBuf {
-        self.state_dir().join("lock")
-    }
-
-    /// The directories that receive package files during a run (rpm's temporary files are
-    /// removed from them after a restore).
-    pub fn package_dirs_path(&self) -> PathBuf {
-        self.state_dir().join("package-dirs.json")
-    }
-
-    /// The first-boot script.
-    pub fn firstboot_script(&self) -> PathBuf {
-        self.state_dir().join("firstboot.sh")
-    }
-
-    /// The downloaded packages.
-    pub fn packages_dir(&self) -> PathBuf {
-        self.state_dir().join("packages")
-    }
-
-    /// The target repositories' keys.
-    pub fn keys_dir(&self) -> PathBuf {
-        self.state_dir().join("keys")
-    }
-
-    /// The repository metadata cache.
-    pub fn metadata_cache_dir(&self) -> PathBuf {
-        self.state_dir().join("repos")
-    }
-
-    /// The store of the main snapshot.
-    pub fn snapshot_store(&self) -> PathBuf {
-        self.state_dir().join("snapshot")
-    }
-
-    /// The store of the `/boot` journal beside a btrfs, LVM or no snapshot.
-    pub fn boot_snapshot_store(&self) -> PathBuf {
-        self.state_dir().join("snapshot-boot")
-    }
-
-    // --- var/log/leapfrog ---
 
     /// `var/log/leapfrog`: reports and logs.
     pub fn log_dir(&self) -> PathBuf {
         self.root.join(LOG_DIR)
     }
 
-    /// `report.json`: the assessment, leapp's format.
-    pub fn report_json_path(&self) -> PathBuf {
-        self.log_dir().join("report.json")
-    }
-
-    /// `report.txt`: the assessment for people.
-    pub fn report_text_path(&self) -> PathBuf {
-        self.log_dir().join("report.txt")
-    }
-
-    /// The answerfile.
-    pub fn answerfile_path(&self) -> PathBuf {
-        self.log_dir().join("answerfile")
-    }
-
-    /// The executor's log.
-    pub fn apply_log_path(&self) -> PathBuf {
-        self.log_dir().join("apply.log")
-    }
-
-    /// Scriptlet output of the transaction.
-    pub fn scriptlet_log_path(&self) -> PathBuf {
-        self.log_dir().join("scriptlets.log")
-    }
-
-    // --- /boot ---
-
     /// `/boot` of the root.
     pub fn boot_dir(&self) -> PathBuf {
         self.root.join("boot")
     }
 
-    /// Where the upgrade kernel and initramfs go.
-    pub fn upgrade_boot_dir(&self) -> PathBuf {
-        self.boot_dir().join("leapfrog")
-    }
-
-    /// Where an LVM rollback keeps its state and logs until the merge.
-    pub fn merge_keep_dir(&self) -> PathBuf {
-        self.boot_dir().join("leapfrog-merge")
-    }
-
-    /// The BLS entries directory.
-    pub fn bls_entries_dir(&self) -> PathBuf {
-        self.boot_dir().join("loader/entries")
+    paths_under! {
+        /// `plan.json`.
+        plan_path = state_dir / "plan.json";
+        /// `download.json`.
+        download_record_path = state_dir / "download.json";
+        /// `state.json`: the executor's state machine.
+        state_path = state_dir / "state.json";
+        /// `staged.json`: what `leapfrog upgrade` staged for the reboot.
+        staged_path = state_dir / "staged.json";
+        /// `facts.json`: the facts of the last assessment.
+        facts_path = state_dir / "facts.json";
+        /// The run lock.
+        lock_path = state_dir / "lock";
+        /// The directories that receive package files during a run (rpm's temporary files are
+        /// removed from them after a restore).
+        package_dirs_path = state_dir / "package-dirs.json";
+        /// The first-boot script.
+        firstboot_script = state_dir / "firstboot.sh";
+        /// The downloaded packages.
+        packages_dir = state_dir / "packages";
+        /// The target repositories' keys.
+        keys_dir = state_dir / "keys";
+        /// The repository metadata cache.
+        metadata_cache_dir = state_dir / "repos";
+        /// The store of the main snapshot.
+        snapshot_store = state_dir / "snapshot";
+        /// The store of the `/boot` journal beside a btrfs, LVM or no snapshot.
+        boot_snapshot_store = state_dir / "snapshot-boot";
+        /// `report.json`: the assessment, leapp's format.
+        report_json_path = log_dir / "report.json";
+        /// `report.txt`: the assessment for people.
+        report_text_path = log_dir / "report.txt";
+        /// The answerfile.
+        answerfile_path = log_dir / "answerfile";
+        /// The executor's log.
+        apply_log_path = log_dir / "apply.log";
+        /// Scriptlet output of the transaction.
+        scriptlet_log_path = log_dir / "scriptlets.log";
+        /// Where the upgrade kernel and initramfs go.
+        upgrade_boot_dir = boot_dir / "leapfrog";
+        /// Where an LVM rollback keeps its state and logs until the merge.
+        merge_keep_dir = boot_dir / "leapfrog-merge";
+        /// The BLS entries directory.
+        bls_entries_dir = boot_dir / "loader/entries";
+        /// The GRUB environment block.
+        grubenv_path = boot_dir / "grub2/grubenv";
+        /// The waiver file: one finding key per line.
+        waivers_path = config_dir / "waivers";
+        /// Target repository definitions given by the operator.
+        target_repos_dir = config_dir / "target.repos.d";
+        /// Keys of the operator's target repositories.
+        config_keys_dir = config_dir / "rpm-gpg";
+        /// The first-boot unit leapfrog installs.
+        firstboot_unit = system / "etc/systemd/system/leapfrog-firstboot.service";
+        /// Its `multi-user.target.wants` link.
+        firstboot_wants_link = system / "etc/systemd/system/multi-user.target.wants/leapfrog-firstboot.service";
+        /// The rpm macro file leapfrog writes when an EL8 target's database was converted to
+        /// sqlite.
+        db_backend_macros = system / "etc/rpm/macros.leapfrog-db-backend";
     }
 
     /// leapfrog's BLS entry.
@@ -268,49 +230,14 @@ impl Workspace {
         self.bls_entries_dir().join(format!("{ENTRY_ID}.conf"))
     }
 
-    /// The GRUB environment block.
-    pub fn grubenv_path(&self) -> PathBuf {
-        self.boot_dir().join("grub2/grubenv")
-    }
-
-    // --- etc ---
-
     /// `etc/leapfrog`: the operator's configuration.
     pub fn config_dir(&self) -> PathBuf {
         self.root.join(CONFIG_DIR)
     }
 
-    /// The waiver file: one finding key per line.
-    pub fn waivers_path(&self) -> PathBuf {
-        self.config_dir().join("waivers")
-    }
-
-    /// Target repository definitions given by the operator.
-    pub fn target_repos_dir(&self) -> PathBuf {
-        self.config_dir().join("target.repos.d")
-    }
-
-    /// Keys of the operator's target repositories.
-    pub fn config_keys_dir(&self) -> PathBuf {
-        self.config_dir().join("rpm-gpg")
-    }
-
-    /// The first-boot unit leapfrog installs.
-    pub fn firstboot_unit(&self) -> PathBuf {
-        self.root
-            .join("etc/systemd/system/leapfrog-firstboot.service")
-    }
-
-    /// Its `multi-user.target.wants` link.
-    pub fn firstboot_wants_link(&self) -> PathBuf {
-        self.root
-            .join("etc/systemd/system/multi-user.target.wants/leapfrog-firstboot.service")
-    }
-
-    /// The rpm macro file leapfrog writes when an EL8 target's database was converted to
-    /// sqlite.
-    pub fn db_backend_macros(&self) -> PathBuf {
-        self.root.join("etc/rpm/macros.leapfrog-db-backend")
+    /// The root as an owned path: the base of the files leapfrog installs into the system.
+    fn system(&self) -> PathBuf {
+        self.root.clone()
     }
 
     /// Every file and directory leapfrog writes in the root, relative to it (documentation

@@ -459,72 +459,52 @@ pub fn classify(
     }
 }
 
-/// The findings the fates raise.
+/// The findings the fates raise: packages without a target, removals nobody asked for,
+/// packages stranded in the old major.
 fn fate_findings(packages: &[PackageFate]) -> Vec<Finding> {
+    let with = |pred: &dyn Fn(&Fate) -> bool| -> Vec<&PackageFate> {
+        packages.iter().filter(|p| pred(&p.fate)).collect()
+    };
+    let names =
+        |ps: &[&PackageFate]| -> Vec<String> { ps.iter().map(|p| p.name.clone()).collect() };
     let mut findings = Vec::new();
-    let no_target: Vec<String> = packages
-        .iter()
-        .filter(|p| p.fate == Fate::NoTarget)
-        .map(|p| p.name.clone())
-        .collect();
+    let no_target = names(&with(&|f| *f == Fate::NoTarget));
     if !no_target.is_empty() {
-        findings.push(
-            Finding::inhibitor(
-                "plan.no-target",
-                format!("{} package(s) have no target", no_target.len()),
-                format!(
-                    "No target repository provides {} and no vendor mapping knows them; leapfrog does not remove packages without being told",
-                    no_target.join(", ")
-                ),
-                "Keep each one as it is with --keep-foreign PKG, remove it with --drop PKG, or add a target repository that has it (/etc/leapfrog/target.repos.d)".to_string(),
-            )
-            .with_packages(no_target),
-        );
+        findings.push(Finding::inhibitor(
+            "plan.no-target",
+            format!("{} package(s) have no target", no_target.len()),
+            format!(
+                "No target repository provides {} and no vendor mapping knows them; leapfrog does not remove packages without being told",
+                no_target.join(", ")
+            ),
+            "Keep each one as it is with --keep-foreign PKG, remove it with --drop PKG, or add a target repository that has it (/etc/leapfrog/target.repos.d)".to_string(),
+        ).with_packages(no_target));
     }
-    let solver_removed: Vec<&PackageFate> = packages
-        .iter()
-        .filter(|p| matches!(&p.fate, Fate::Removed { events } if events.is_empty()))
-        .collect();
-    if !solver_removed.is_empty() {
-        findings.push(
-            Finding::inhibitor(
-                "plan.solver-removes",
-                format!(
-                    "{} package(s) would be removed although nothing asked for it",
-                    solver_removed.len()
-                ),
-                format!(
-                    "The solver can only upgrade the rest by removing {}: their dependencies are gone from the target and no target repository has a newer build",
-                    solver_removed
-                        .iter()
-                        .map(|p| p.nevra.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-                "Accept the removal with --drop PKG, or add a target repository with their successors (/etc/leapfrog/target.repos.d)".to_string(),
-            )
-            // names, as --drop takes them
-            .with_packages(solver_removed.iter().map(|p| p.name.clone()).collect()),
-        );
+    let removed = with(&|f| matches!(f, Fate::Removed { events } if events.is_empty()));
+    if !removed.is_empty() {
+        let nevras: Vec<&str> = removed.iter().map(|p| p.nevra.as_str()).collect();
+        findings.push(Finding::inhibitor(
+            "plan.solver-removes",
+            format!("{} package(s) would be removed although nothing asked for it", removed.len()),
+            format!(
+                "The solver can only upgrade the rest by removing {}: their dependencies are gone from the target and no target repository has a newer build",
+                nevras.join(", ")
+            ),
+            "Accept the removal with --drop PKG, or add a target repository with their successors (/etc/leapfrog/target.repos.d)".to_string(),
+        // names, as --drop takes them
+        ).with_packages(names(&removed)));
     }
-    let stranded: Vec<String> = packages
-        .iter()
-        .filter(|p| p.fate == Fate::Stranded)
-        .map(|p| p.name.clone())
-        .collect();
+    let stranded = names(&with(&|f| *f == Fate::Stranded));
     if !stranded.is_empty() {
-        findings.push(
-            Finding::high(
-                "plan.stranded",
-                format!("{} package(s) would stay from the old major", stranded.len()),
-                format!(
-                    "{} have no successor in the target repositories and no package-evolution event",
-                    stranded.join(", ")
-                ),
-                "Remove them with --drop PKG, or add an event to the migration data".to_string(),
-            )
-            .with_packages(stranded),
-        );
+        findings.push(Finding::high(
+            "plan.stranded",
+            format!("{} package(s) would stay from the old major", stranded.len()),
+            format!(
+                "{} have no successor in the target repositories and no package-evolution event",
+                stranded.join(", ")
+            ),
+            "Remove them with --drop PKG, or add an event to the migration data".to_string(),
+        ).with_packages(stranded));
     }
     findings
 }
