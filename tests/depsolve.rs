@@ -308,3 +308,66 @@ fn a_root_without_rpm_database_is_an_error() {
     assert!(matches!(err, DepsolveError::NoRpmdb { .. }), "{err}");
     assert!(err.to_string().contains("empty-root"), "{err}");
 }
+
+/// A package whose metadata states an md5 checksum cannot be verified: the plan is refused,
+/// naming the package and the algorithm, instead of the checksum being dropped.
+#[test]
+fn a_package_with_an_md5_checksum_is_refused_not_dropped() {
+    use std::io::{Read as _, Write as _};
+    let src = world().join("almalinux-9.6/baseos/repodata");
+    let repo = scratch().join("md5-baseos");
+    let _ = std::fs::remove_dir_all(&repo);
+    std::fs::create_dir_all(repo.join("repodata")).unwrap();
+    let mut rewrote = 0;
+    for e in std::fs::read_dir(&src).unwrap().flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let to = repo.join("repodata").join(&name);
+        if !name.ends_with("primary.xml.gz") {
+            std::fs::copy(e.path(), &to).unwrap();
+            continue;
+        }
+        let mut xml = String::new();
+        flate2::read::GzDecoder::new(std::fs::File::open(e.path()).unwrap())
+            .read_to_string(&mut xml)
+            .unwrap();
+        let mut out = String::new();
+        let mut rest = xml.as_str();
+        let open = r#"<checksum type="sha256" pkgid="YES">"#;
+        while let Some(i) = rest.find(open) {
+            out.push_str(&rest[..i]);
+            let hex = &rest[i + open.len()..i + open.len() + 64];
+            out.push_str(&format!(
+                r#"<checksum type="md5" pkgid="YES">{}"#,
+                &hex[..32]
+            ));
+            rest = &rest[i + open.len() + 64..];
+            rewrote += 1;
+        }
+        out.push_str(rest);
+        let mut gz =
+            flate2::write::GzEncoder::new(std::fs::File::create(&to).unwrap(), Default::default());
+        gz.write_all(out.as_bytes()).unwrap();
+        gz.finish().unwrap();
+    }
+    assert!(
+        rewrote > 0,
+        "no sha256 checksum found in the primary metadata"
+    );
+    let mut req = el8_to_el9();
+    for r in &mut req.repos {
+        if r.id == "almalinux-9.6-baseos" {
+            r.path = repo.clone();
+        }
+    }
+    let err = depsolve::solve(&req).unwrap_err();
+    assert!(matches!(err, DepsolveError::Checksum { .. }), "{err}");
+    let msg = leapfrog::apply::chain(&err);
+    assert!(
+        msg.contains("(repository almalinux-9.6-baseos) cannot be verified"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains(r#"checksum type "md5" is not supported"#),
+        "{msg}"
+    );
+}

@@ -178,6 +178,17 @@ pub enum ExecError {
         "the state and logs an LVM rollback kept in /boot/leapfrog-merge cannot be put back (remove that directory to go on with the root's own state)"
     )]
     Kept(#[source] KeepError),
+    /// The rpm database cannot be read (nothing was changed).
+    #[error("cannot {op} {}", root.display())]
+    RpmDb {
+        /// What was being done.
+        op: &'static str,
+        /// The root.
+        root: PathBuf,
+        /// Why.
+        #[source]
+        source: rpm_sys::RpmError,
+    },
     /// An I/O error outside the snapshot.
     #[error("cannot {op} {}", path.display())]
     Io {

@@ -107,7 +107,8 @@ pub(crate) fn check(
             keys_dir.display()
         )));
     }
-    let keyring = Keyring::from_files(&keys).map_err(|e| ExecError::Packages(e.to_string()))?;
+    let keyring =
+        Keyring::from_files(&keys).map_err(|e| ExecError::Packages(super::error::chain(&e)))?;
     let wanted: Vec<&Element> = plan.incoming().collect();
     let checked: Vec<Result<(String, PathBuf), String>> = wanted
         .par_iter()

@@ -96,7 +96,7 @@ pub(crate) fn roll_back(
         cause: cause.to_string(),
         state: ws.state_path(),
     };
-    failpoints::fail_point("rollback-before").map_err(|e| rollback_failed(e.to_string()))?;
+    failpoints::fail_point("rollback-before").map_err(|e| rollback_failed(chain(&e)))?;
     for rec in set.records() {
         let rec = rebase(rec, ws.root());
         let r = match snapshot::restore(&rec, ws.root()) {
@@ -123,7 +123,7 @@ pub(crate) fn roll_back(
         .as_ref()
         .and_then(|m| humantime::parse_rfc3339(&m.created).ok());
     remove_rpm_temporaries(ws, since);
-    failpoints::fail_point("rollback-after").map_err(|e| rollback_failed(e.to_string()))?;
+    failpoints::fail_point("rollback-after").map_err(|e| rollback_failed(chain(&e)))?;
     if !summary.pending_reboot
         && let Some(expected) = &run.state.rpmdb_fingerprint
     {
@@ -131,7 +131,8 @@ pub(crate) fn roll_back(
             Ok(now) => summary.rpmdb_matches = Some(&now == expected),
             Err(e) => {
                 return Err(rollback_failed(format!(
-                    "the restored rpm database cannot be read: {e}"
+                    "the restored rpm database cannot be read: {}",
+                    chain(&e)
                 )));
             }
         }

@@ -86,10 +86,10 @@ fn outgoing_files(
         }
         nevras.extend(e.replaces.iter().map(String::as_str));
     }
-    let db_err = |op: &'static str, e: rpm_sys::RpmError| ExecError::Io {
+    let db_err = |op: &'static str, source: rpm_sys::RpmError| ExecError::RpmDb {
         op,
-        path: ws.root().to_path_buf(),
-        source: std::io::Error::other(e.to_string()),
+        root: ws.root().to_path_buf(),
+        source,
     };
     let db = RpmDatabase::open(ws.root(), location)
         .map_err(|e| db_err("open the rpm database of", e))?;
@@ -136,7 +136,11 @@ fn package_files(
         })
         .collect();
     let dirs_path = ws.package_dirs_path();
-    let json = serde_json::to_vec(&dirs).map_err(|e| ExecError::Packages(e.to_string()))?;
+    let json = serde_json::to_vec(&dirs).map_err(|e| ExecError::Io {
+        op: "encode",
+        path: ws.package_dirs_path(),
+        source: e.into(),
+    })?;
     leapfrog_base::atomic::write_atomic(&dirs_path, &json, leapfrog_base::atomic::Failpoints::NONE)
         .map_err(|source| ExecError::Io {
             op: "write",

@@ -403,22 +403,17 @@ fn nospace_or(
 }
 
 fn write_journal(store: &Path, journal: &Journal) -> Result<(), SnapshotError> {
-    let tmp = store.join(".journal.json.tmp");
     let json = serde_json::to_vec(journal).map_err(|e| SnapshotError::Corrupt {
         store: store.to_path_buf(),
         why: e.to_string(),
     })?;
-    let write = || -> io::Result<()> {
-        use std::io::Write;
-        let mut f = fs::File::create(&tmp)?;
-        f.write_all(&json)?;
-        f.sync_all()?;
-        // Flush the saved data too before the journal declares the snapshot complete.
-        rustix::fs::syncfs(&f)?;
-        fs::rename(&tmp, store.join(JOURNAL))?;
-        fs::File::open(store)?.sync_all()
-    };
-    write().map_err(io_err("write", &store.join(JOURNAL)))
+    // The saved data on the disk before the journal declares the snapshot complete.
+    fs::File::open(store)
+        .and_then(|d| rustix::fs::syncfs(&d).map_err(io::Error::from))
+        .map_err(io_err("sync the filesystem of", store))?;
+    let path = store.join(JOURNAL);
+    leapfrog_base::atomic::write_atomic(&path, &json, leapfrog_base::atomic::Failpoints::NONE)
+        .map_err(io_err("write", &path))
 }
 
 /// Reads the journal of a store.
