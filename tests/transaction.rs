@@ -631,7 +631,16 @@ fn failpoint_child() {
     for line in fs::read_to_string(list).unwrap().lines() {
         ts.add_install(Path::new(line), true).unwrap();
     }
-    let report = ts.run(TransactionFlags::default()).unwrap();
+    // rpm-sys reads no environment: `rpm-after-element` reaches it as a flag, as the
+    // executor hands it over
+    let flags = TransactionFlags {
+        after_element: leapfrog_base::failpoints::foreign("rpm-after-element")
+            .unwrap()
+            .as_deref()
+            .and_then(leapfrog_base::failpoints::after_element),
+        ..TransactionFlags::default()
+    };
+    let report = ts.run(flags).unwrap();
     println!("child finished: {:?}", report.problems);
 }
 
