@@ -3,11 +3,11 @@
 //! transaction of the plan `leapfrog plan` / `leapfrog download` made. Needs root (rpm installs
 //! into the roots, scriptlets run chrooted).
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 
 use leapfrog::apply::post::{self, PostError};
 use leapfrog::apply::stale::{self, StaleError};
@@ -16,53 +16,19 @@ use leapfrog::document::Document as _;
 use leapfrog::plan::document::PlanDocument;
 use leapfrog::plan::fates::Action;
 use leapfrog::workspace::Workspace;
-use leapfrog_testkit::root::{self, RootOptions};
 use rpm_sys::{
     DbBackend, DbLocation, EraseTarget, RpmDatabase, Transaction, TransactionFlags,
     read_package_file,
 };
 
-/// librpm chroots the process during a transaction: one test at a time.
-fn serial() -> MutexGuard<'static, ()> {
-    static LOCK: Mutex<()> = Mutex::new(());
-    LOCK.lock().unwrap_or_else(PoisonError::into_inner)
-}
+use common::*;
 
-const PREFIX: &str = "apply-post-";
-
-fn scratch() -> &'static Path {
-    leapfrog_testkit::fixture::scratch(PREFIX)
-}
-
-fn world_dir() -> &'static Path {
-    static W: OnceLock<PathBuf> = OnceLock::new();
-    W.get_or_init(|| {
-        leapfrog_testkit::fixture::small_world(PREFIX, &["almalinux-8.10", "almalinux-9.6"])
-    })
+fn world() -> PathBuf {
+    common::world(&["almalinux-8.10", "almalinux-9.6"])
 }
 
 fn make_root(name: &str, target: Option<&str>, bdb: bool) -> PathBuf {
-    let dir = scratch().join(name);
-    let mut o = RootOptions::new(world_dir(), "almalinux-8.10", &dir);
-    o.target = target.map(String::from);
-    o.bdb = bdb;
-    root::build_root(&o).expect("root");
-    dir
-}
-
-fn leapfrog(root: &Path, args: &[&str]) {
-    let out = Command::new(env!("CARGO_BIN_EXE_leapfrog"))
-        .arg("--root")
-        .arg(root)
-        .args(args)
-        .output()
-        .expect("run leapfrog");
-    assert!(
-        out.status.success(),
-        "leapfrog {args:?}: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    install_root(&world(), name, "almalinux-8.10", target, bdb)
 }
 
 fn sqlite() -> DbLocation {
@@ -86,32 +52,13 @@ fn downloaded(root: &Path) -> BTreeMap<String, PathBuf> {
     out
 }
 
-/// `rpm -e --nodeps --noscripts NAME` in the root.
-fn rpm_erase(root: &Path, name: &str) {
-    let st = Command::new("rpm")
-        .env("HOME", "/nonexistent")
-        .arg("--root")
-        .arg(root)
-        .args([
-            "--define",
-            "_dbpath /var/lib/rpm",
-            "-e",
-            "--nodeps",
-            "--noscripts",
-            name,
-        ])
-        .status()
-        .unwrap();
-    assert!(st.success());
-}
-
 #[test]
 fn upgraded_root_verifies_and_each_damage_is_named() {
     let _g = serial();
     let root = make_root("a8-upgrade", Some("almalinux-9.6"), false);
-    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("migration-data/testkit");
-    leapfrog(&root, &["--json", "plan", "--data", data.to_str().unwrap()]);
-    leapfrog(&root, &["--json", "download"]);
+    let data = testkit_data();
+    ok(&root, &["--json", "plan", "--data", data.to_str().unwrap()]);
+    ok(&root, &["--json", "download"]);
     let plan = PlanDocument::require(&Workspace::unchecked(&root)).unwrap();
 
     // the plan carries the fingerprint of the root it was made for

@@ -1,17 +1,11 @@
 //! `leapfrog data check` on leapfrog's own YAML data (compiled in, `--data DIR`) and together
 //! with leapp-format data.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-use serde_json::Value;
-
-fn leapfrog(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_leapfrog"))
-        .args(args)
-        .output()
-        .unwrap()
-}
+use common::*;
 
 fn data_dir(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -21,8 +15,8 @@ fn data_dir(name: &str) -> PathBuf {
 
 #[test]
 fn compiled_in_and_shipped_directories_are_clean() {
-    let out = leapfrog(&["data", "check"]);
-    let text = String::from_utf8_lossy(&out.stdout);
+    let out = run(&["data", "check"]);
+    let text = stdout(&out);
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert!(
         text.contains("leapfrog data <builtin>: 0 problem(s)"),
@@ -34,13 +28,8 @@ fn compiled_in_and_shipped_directories_are_clean() {
     );
     for dir in ["data", "testkit"] {
         let d = data_dir(dir);
-        let out = leapfrog(&["data", "check", "--data", d.to_str().unwrap()]);
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stdout)
-        );
+        let out = run(&["data", "check", "--data", d.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     }
 }
 
@@ -59,37 +48,36 @@ fn a_broken_copy_exits_1_with_file_and_location() {
         .unwrap()
         .replacen("to: ol", "to: solaris", 1);
     std::fs::write(t.path().join("paths.yaml"), paths).unwrap();
-    let out = leapfrog(&["data", "check", "--data", t.path().to_str().unwrap()]);
-    let text = String::from_utf8_lossy(&out.stdout);
+    let out = run(&["data", "check", "--data", t.path().to_str().unwrap()]);
+    let text = stdout(&out);
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(
         text.contains("paths.yaml: paths[2].to: unknown distribution \"solaris\""),
         "{text}"
     );
-    let json = leapfrog(&[
+    let json_run = run(&[
         "--json",
         "data",
         "check",
         "--data",
         t.path().to_str().unwrap(),
     ]);
-    let v: Value = serde_json::from_slice(&json.stdout).unwrap();
+    let v = json(&json_run);
     assert_eq!(v["data"]["problems"][0]["kind"], "UnknownDistribution");
     assert!(v["leapp"].is_null());
     // unreadable data is an error naming the file
     std::fs::write(t.path().join("paths.yaml"), "paths: {").unwrap();
-    let out = leapfrog(&["data", "check", "--data", t.path().to_str().unwrap()]);
+    let out = run(&["data", "check", "--data", t.path().to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = stderr(&out);
     assert!(err.contains("paths.yaml"), "{err}");
 }
 
 #[test]
 fn leapp_data_is_checked_too_when_given() {
-    let leapp = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/leapp-data/files-installed-for-almalinux-8");
-    let out = leapfrog(&["data", "check", "--leapp-data", leapp.to_str().unwrap()]);
-    let text = String::from_utf8_lossy(&out.stdout);
+    let leapp = leapp_data();
+    let out = run(&["data", "check", "--leapp-data", leapp.to_str().unwrap()]);
+    let text = stdout(&out);
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(
         text.contains("leapfrog data <builtin>: 0 problem(s)"),

@@ -1,42 +1,36 @@
 //! Depsolving the major upgrade with libsolv on synthetic worlds and roots (needs root: roots
 //! are installed with the real rpm).
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 use leapfrog::plan::depsolve::{
     self, Action, DepsolveError, DepsolveProblemKind, RepoSource, Request,
 };
-use leapfrog_testkit::root::{self, RootOptions};
 
-const PREFIX: &str = "depsolve-it-";
+use common::*;
 
-fn scratch() -> &'static Path {
-    leapfrog_testkit::fixture::scratch(PREFIX)
-}
-
-fn world() -> &'static Path {
-    static W: OnceLock<PathBuf> = OnceLock::new();
-    W.get_or_init(|| {
-        leapfrog_testkit::fixture::small_world(
-            PREFIX,
-            &["centos-7.9", "almalinux-8.10", "almalinux-9.6"],
-        )
-    })
+fn world() -> PathBuf {
+    common::world(&["centos-7.9", "almalinux-8.10", "almalinux-9.6"])
 }
 
 /// A pristine root per (release, bdb), built once and never modified (depsolve only reads).
 fn root(release: &str, bdb: bool) -> PathBuf {
-    static ROOTS: OnceLock<std::sync::Mutex<Vec<(String, bool, PathBuf)>>> = OnceLock::new();
+    static ROOTS: OnceLock<Mutex<Vec<(String, bool, PathBuf)>>> = OnceLock::new();
     let roots = ROOTS.get_or_init(Default::default);
-    let mut roots = roots.lock().unwrap_or_else(|e| e.into_inner());
+    let mut roots = roots.lock().unwrap_or_else(PoisonError::into_inner);
     if let Some((_, _, p)) = roots.iter().find(|(r, b, _)| r == release && *b == bdb) {
         return p.clone();
     }
-    let out = scratch().join(format!("root-{release}-{bdb}"));
-    let mut o = RootOptions::new(world(), release, &out);
-    o.bdb = bdb;
-    root::build_root(&o).expect("root builds");
+    let out = install_root(
+        &world(),
+        &format!("root-{release}-{bdb}"),
+        release,
+        None,
+        bdb,
+    );
     roots.push((release.to_owned(), bdb, out.clone()));
     out
 }

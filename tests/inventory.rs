@@ -5,14 +5,17 @@
 //!
 //! Needs (Debian): rpm.
 
+mod common;
+
 use std::fs;
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
-use serde_json::Value;
 use tempfile::TempDir;
+
+use common::{json, stderr, stdout};
 
 const DBPATH: &str = "/usr/lib/sysimage/rpm";
 const KERNEL: &str = "6.12.0-55.el10";
@@ -140,18 +143,13 @@ fn fixture() -> &'static Fixture {
     })
 }
 
+/// `leapfrog ARGS` with `HOME` (no user's rpm macros) in the fixture.
 fn leapfrog(home: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_leapfrog"))
+    common::leapfrog()
         .env("HOME", home)
-        .env_remove("LEAPFROG_ROOT")
-        .env_remove("LEAPFROG_LOG")
         .args(args)
         .output()
         .expect("run leapfrog")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 #[test]
@@ -159,8 +157,8 @@ fn json_inventory_of_a_synthetic_root() {
     let fixture = fixture();
     let root = fixture.root.to_str().unwrap();
     let output = leapfrog(&fixture.home(), &["--root", root, "--json", "inventory"]);
-    assert!(output.status.success(), "{}", text(&output.stderr));
-    let inv: Value = serde_json::from_slice(&output.stdout).expect("stdout is one JSON document");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let inv = json(&output);
     let arch = std::env::consts::ARCH;
 
     assert_eq!(
@@ -263,8 +261,8 @@ fn human_inventory_summarises_and_lists_packages() {
         &fixture.home(),
         &["inventory", "--packages", "--root", root],
     );
-    assert!(output.status.success(), "{}", text(&output.stderr));
-    let stdout = text(&output.stdout);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
     for expected in [
         "AlmaLinux 10.0 (Purple Lion)",
         "/usr/lib/sysimage/rpm (sqlite)",
@@ -276,26 +274,26 @@ fn human_inventory_summarises_and_lists_packages() {
         "hello-1:2.0-3.el10.noarch",
     ] {
         assert!(
-            stdout.contains(expected),
-            "{expected:?} missing from:\n{stdout}"
+            text.contains(expected),
+            "{expected:?} missing from:\n{text}"
         );
     }
     // Without --packages there is no package list.
     let output = leapfrog(&fixture.home(), &["inventory", "--root", root]);
-    assert!(!text(&output.stdout).contains("hello-1:2.0"));
+    assert!(!stdout(&output).contains("hello-1:2.0"));
 }
 
 #[test]
 fn root_comes_from_the_environment() {
     let fixture = fixture();
-    let output = Command::new(env!("CARGO_BIN_EXE_leapfrog"))
+    let output = common::leapfrog()
         .env("HOME", fixture.home())
-        .env("LEAPFROG_ROOT", &fixture.root)
+        .env(leapfrog_base::env::ROOT, &fixture.root)
         .args(["inventory", "--json"])
         .output()
         .unwrap();
-    assert!(output.status.success(), "{}", text(&output.stderr));
-    let inv: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let inv = json(&output);
     assert_eq!(inv["os_release"]["version_id"], "10.0");
 }
 
@@ -313,8 +311,8 @@ fn root_without_an_rpm_database_fails_with_exit_code_1() {
         &["--root", root.to_str().unwrap(), "--json", "inventory"],
     );
     assert_eq!(output.status.code(), Some(1));
-    assert!(output.stdout.is_empty(), "{}", text(&output.stdout));
-    let stderr = text(&output.stderr);
+    assert!(output.stdout.is_empty(), "{}", stdout(&output));
+    let stderr = stderr(&output);
     assert!(stderr.contains("no rpm database found"), "{stderr}");
     assert!(
         stderr.contains(&format!("{}/var/lib/rpm/Packages", root.display())),
@@ -341,7 +339,7 @@ fn corrupt_rpm_database_fails_with_exit_code_1() {
         &["--root", dir.path().to_str().unwrap(), "inventory"],
     );
     assert_eq!(output.status.code(), Some(1));
-    let stderr = text(&output.stderr);
+    let stderr = stderr(&output);
     assert!(
         stderr.contains("cannot open the sqlite rpm database at /var/lib/rpm"),
         "{stderr}"
@@ -357,7 +355,7 @@ fn missing_root_or_release_fails_with_exit_code_1() {
         &["--root", missing.to_str().unwrap(), "inventory"],
     );
     assert_eq!(output.status.code(), Some(1));
-    assert!(text(&output.stderr).contains("nowhere"));
+    assert!(stderr(&output).contains("nowhere"));
 
     write(dir.path(), "etc/os-release", "this is not os-release\n");
     let output = leapfrog(
@@ -365,7 +363,7 @@ fn missing_root_or_release_fails_with_exit_code_1() {
         &["--root", dir.path().to_str().unwrap(), "inventory"],
     );
     assert_eq!(output.status.code(), Some(1));
-    let stderr = text(&output.stderr);
+    let stderr = stderr(&output);
     assert!(
         stderr.contains("etc/os-release") && stderr.contains("line 1"),
         "{stderr}"
@@ -381,5 +379,5 @@ fn usage_errors_exit_with_1_not_2() {
     assert_eq!(output.status.code(), Some(1));
     let output = leapfrog(dir.path(), &["--help"]);
     assert_eq!(output.status.code(), Some(0));
-    assert!(text(&output.stdout).contains("inventory"));
+    assert!(stdout(&output).contains("inventory"));
 }

@@ -1,25 +1,27 @@
 //! `leapfrog plan --events-only` and `leapfrog data check` on the real ELevate data.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+
+use std::path::Path;
+use std::process::Output;
 
 use serde_json::Value;
 
-fn leapp_data() -> PathBuf {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/leapp-data/files-installed-for-almalinux-8");
-    assert!(
-        p.join("pes-events.json").is_file(),
-        "shared leapp data beside the checkout"
-    );
-    p
-}
+use common::*;
 
-fn leapfrog(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_leapfrog"))
-        .args(args)
-        .output()
-        .unwrap()
+/// `leapfrog VERB_ARGS --installed LIST --source SOURCE --target almalinux-8.10 TAIL`.
+fn on_list(verb_args: &[&str], list: &Path, source: &str, tail: &[&str]) -> Output {
+    let mut args = verb_args.to_vec();
+    args.extend([
+        "--installed",
+        list.to_str().unwrap(),
+        "--source",
+        source,
+        "--target",
+        "almalinux-8.10",
+    ]);
+    args.extend_from_slice(tail);
+    run(&args)
 }
 
 fn list(text: &str) -> tempfile::NamedTempFile {
@@ -42,26 +44,14 @@ gpg-pubkey-f4a80eb5-53a7ff4b
 fn events_only_plan_of_a_centos7_list() {
     let f = list(CENTOS7);
     let data = leapp_data();
-    let out = leapfrog(&[
-        "--json",
-        "plan",
-        "--installed",
-        f.path().to_str().unwrap(),
-        "--source",
+    let out = on_list(
+        &["--json", "plan"],
+        f.path(),
         "centos-7.9",
-        "--target",
-        "almalinux-8.10",
-        "--leapp-data",
-        data.to_str().unwrap(),
-        "--events-only",
-    ]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        &["--leapp-data", data.to_str().unwrap(), "--events-only"],
     );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let v = json(&out);
     let install = |name: &str| {
         v["to_install"]
             .as_array()
@@ -111,106 +101,53 @@ fn events_only_plan_of_a_centos7_list() {
 #[test]
 fn plan_refuses_what_it_cannot_do_yet_and_bad_input() {
     let f = list(CENTOS7);
-    let path = f.path().to_str().unwrap();
-    let out = leapfrog(&[
-        "plan",
-        "--installed",
-        path,
-        "--source",
-        "centos-7.9",
-        "--target",
-        "almalinux-8.10",
-    ]);
+    let out = on_list(&["plan"], f.path(), "centos-7.9", &[]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--events-only"));
+    assert!(stderr(&out).contains("--events-only"));
     let bad = list("bash-4.2.46-35.el7_9.x86_64\nnonsense\n");
     let data = leapp_data();
-    let out = leapfrog(&[
-        "plan",
-        "--installed",
-        bad.path().to_str().unwrap(),
-        "--source",
-        "centos-7.9",
-        "--target",
-        "almalinux-8.10",
-        "--leapp-data",
-        data.to_str().unwrap(),
-        "--events-only",
-    ]);
+    let events_only = ["--leapp-data", data.to_str().unwrap(), "--events-only"];
+    let out = on_list(&["plan"], bad.path(), "centos-7.9", &events_only);
     assert_eq!(out.status.code(), Some(1));
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("line 2"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let out = leapfrog(&[
-        "plan",
-        "--installed",
-        path,
-        "--source",
-        "centos-7",
-        "--target",
-        "almalinux-8.10",
-        "--leapp-data",
-        data.to_str().unwrap(),
-        "--events-only",
-    ]);
+    assert!(stderr(&out).contains("line 2"), "{}", stderr(&out));
+    let out = on_list(&["plan"], f.path(), "centos-7", &events_only);
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("minor version"));
+    assert!(stderr(&out).contains("minor version"));
 }
 
 #[test]
 fn data_check_reports_the_real_files_problems() {
     let data = leapp_data();
-    let out = leapfrog(&["data", "check", "--leapp-data", data.to_str().unwrap()]);
+    let out = run(&["data", "check", "--leapp-data", data.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1), "problems found -> exit 1");
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = stdout(&out);
     assert!(text.contains("112 problem(s)"), "{text}");
     assert!(
         text.contains("id 750") && text.contains("needs out-packages"),
         "{text}"
     );
-    let missing = leapfrog(&["data", "check", "--leapp-data", "/nonexistent/leapp"]);
+    let missing = run(&["data", "check", "--leapp-data", "/nonexistent/leapp"]);
     assert_eq!(missing.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&missing.stderr).contains("/nonexistent/leapp"));
+    assert!(stderr(&missing).contains("/nonexistent/leapp"));
 }
 
 #[test]
 fn events_only_plan_of_a_root_uses_its_release_and_signed_packages() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut w = leapfrog_testkit::world::WorldOptions::new(
-        dir.path().join("world"),
-        leapfrog_testkit::world::Scale::Small,
-    );
-    w.releases = vec!["centos-7.9".into()];
-    leapfrog_testkit::world::build_world(&w).unwrap();
-    let root = dir.path().join("root");
-    leapfrog_testkit::root::build_root(&leapfrog_testkit::root::RootOptions::new(
-        dir.path().join("world"),
-        "centos-7.9",
-        &root,
-    ))
-    .unwrap();
+    let world = world(&["centos-7.9"]);
+    let root = install_root(&world, "c7-root", "centos-7.9", None, false);
     let data = leapp_data();
-    let out = Command::new(env!("CARGO_BIN_EXE_leapfrog"))
-        .arg("--root")
-        .arg(&root)
-        .args([
+    let out = run_in(
+        &root,
+        &[
             "--json",
             "plan",
             "--leapp-data",
             data.to_str().unwrap(),
             "--events-only",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        ],
     );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let v = json(&out);
     assert_eq!(
         (v["source"].as_str().unwrap(), v["target"].as_str().unwrap()),
         ("centos-7.9", "almalinux-8.10")
@@ -254,31 +191,21 @@ fn why_explains_a_packages_fate_with_its_event_chain() {
     let f = list(CENTOS7);
     let data = leapp_data();
     let why = |pkg: &str, json: bool| {
-        let mut args = vec![
-            "why",
-            pkg,
-            "--installed",
-            f.path().to_str().unwrap(),
-            "--source",
+        let verb: &[&str] = if json {
+            &["--json", "why", pkg]
+        } else {
+            &["why", pkg]
+        };
+        on_list(
+            verb,
+            f.path(),
             "centos-7.9",
-            "--target",
-            "almalinux-8.10",
-            "--leapp-data",
-            data.to_str().unwrap(),
-        ];
-        if json {
-            args.insert(0, "--json");
-        }
-        leapfrog(&args)
+            &["--leapp-data", data.to_str().unwrap()],
+        )
     };
     let out = why("chrony", false);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let text = stdout(&out);
     assert!(
         text.starts_with("chrony: installed from almalinux8-baseos"),
         "{text}"
@@ -288,12 +215,12 @@ fn why_explains_a_packages_fate_with_its_event_chain() {
             && text.contains("event 527 (replaced): ntpdate -> chrony"),
         "{text}"
     );
-    let v: Value = serde_json::from_slice(&why("dhclient", true).stdout).unwrap();
+    let v = json(&why("dhclient", true));
     assert_eq!(v["fate"], "removed (events [525])");
     assert_eq!(v["steps"][0]["event"], 525);
-    let bash = String::from_utf8_lossy(&why("bash", false).stdout).to_string();
+    let bash = stdout(&why("bash", false));
     assert!(bash.contains("upgraded by name"), "{bash}");
-    let none = String::from_utf8_lossy(&why("no-such-package", false).stdout).to_string();
+    let none = stdout(&why("no-such-package", false));
     assert!(
         none.contains("not installed, and no event installs it"),
         "{none}"

@@ -3,12 +3,16 @@
 //! AlmaLinux 8 -> 9 and CentOS 7 -> AlmaLinux 8, over file:// and HTTP. Needs root (roots are
 //! installed with rpm, scriptlets chrooted).
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::OnceLock;
 
+use leapfrog_testkit::fixture::TestMount;
 use leapfrog_testkit::root::{self, RootOptions};
 use serde_json::Value;
+
+use common::*;
 
 /// What `dnf distro-sync` to AlmaLinux 9 leaves installed from EL8 on the default root
 /// (measured by `testkit/tests/roots.rs::dnf_distro_sync_leaves_evolved_packages_behind`).
@@ -20,56 +24,31 @@ const DNF_LEAVES_BEHIND_EL8_TO_9: &[&str] = &[
     "platform-python",
 ];
 
-const PREFIX: &str = "plan-full-";
+/// The user's decisions on a root without custom target repositories: the unsigned agent kept
+/// as it is, the MariaDB packages (no target repository) dropped.
+const CHOICES: &[&str] = &[
+    "--keep-foreign",
+    "acme-agent",
+    "--drop",
+    "MariaDB-server",
+    "--drop",
+    "MariaDB-client",
+];
 
-fn scratch() -> &'static Path {
-    leapfrog_testkit::fixture::scratch(PREFIX)
-}
-
-fn world_dir() -> &'static Path {
-    static W: OnceLock<PathBuf> = OnceLock::new();
-    W.get_or_init(|| {
-        leapfrog_testkit::fixture::small_world(
-            PREFIX,
-            &["centos-7.9", "almalinux-8.10", "almalinux-9.6"],
-        )
-    })
+fn world_dir() -> PathBuf {
+    world(&["centos-7.9", "almalinux-8.10", "almalinux-9.6"])
 }
 
 fn make_root(name: &str, release: &str, target: Option<&str>, bdb: bool) -> PathBuf {
-    let dir = scratch().join(name);
-    let mut o = RootOptions::new(world_dir(), release, &dir);
-    o.target = target.map(String::from);
-    o.bdb = bdb;
-    root::build_root(&o).expect("root");
-    dir
-}
-
-fn testkit_data() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("migration-data/testkit")
-}
-
-fn leapfrog(root: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_leapfrog"))
-        .arg("--root")
-        .arg(root)
-        .args(args)
-        .output()
-        .expect("run leapfrog")
+    install_root(&world_dir(), name, release, target, bdb)
 }
 
 fn plan(root: &Path, extra: &[&str]) -> (Output, Value) {
     let data = testkit_data();
     let mut args = vec!["--json", "plan", "--data", data.to_str().unwrap()];
     args.extend_from_slice(extra);
-    let out = leapfrog(root, &args);
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "plan printed no JSON ({e}): {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
+    let out = run_in(root, &args);
+    let v = json(&out);
     (out, v)
 }
 
@@ -93,8 +72,7 @@ fn incoming(plan: &Value) -> Vec<&str> {
 }
 
 fn rpm_qa_count(root: &Path) -> usize {
-    let plan = leapfrog(root, &["--json", "inventory", "--packages"]);
-    let v: Value = serde_json::from_slice(&plan.stdout).expect("inventory json");
+    let v = json(&run_in(root, &["--json", "inventory", "--packages"]));
     v["packages"]
         .as_array()
         .map(|a| a.iter().filter(|p| p["name"] != "gpg-pubkey").count())
@@ -109,7 +87,7 @@ fn code(out: &Output) -> i32 {
 fn almalinux_8_to_9_plan_fixes_what_distro_sync_leaves_and_downloads() {
     let root = make_root("a8-target", "almalinux-8.10", Some("almalinux-9.6"), false);
     let (out, v) = plan(&root, &[]);
-    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_eq!(v["source"], "almalinux-8.10");
     assert_eq!(v["target"], "almalinux-9.6");
     // every installed package has exactly one fate with a reason
@@ -144,9 +122,9 @@ fn almalinux_8_to_9_plan_fixes_what_distro_sync_leaves_and_downloads() {
     assert!(root.join("var/lib/leapfrog/plan.json").is_file());
 
     // why reads the plan
-    let why = leapfrog(&root, &["why", "iptables"]);
-    assert_eq!(code(&why), 0, "{}", String::from_utf8_lossy(&why.stderr));
-    let text = String::from_utf8_lossy(&why.stdout);
+    let why = run_in(&root, &["why", "iptables"]);
+    assert_eq!(code(&why), 0, "{}", stderr(&why));
+    let text = stdout(&why);
     assert!(
         text.contains("replaced")
             && text.contains("iptables-nft")
@@ -154,16 +132,16 @@ fn almalinux_8_to_9_plan_fixes_what_distro_sync_leaves_and_downloads() {
         "{text}"
     );
 
-    let dl = leapfrog(&root, &["--json", "download"]);
-    assert_eq!(code(&dl), 0, "{}", String::from_utf8_lossy(&dl.stderr));
-    let d: Value = serde_json::from_slice(&dl.stdout).unwrap();
+    let dl = run_in(&root, &["--json", "download"]);
+    assert_eq!(code(&dl), 0, "{}", stderr(&dl));
+    let d = json(&dl);
     assert_eq!(d["ready"], true);
     assert_eq!(d["packages"].as_u64().unwrap() as usize, inc.len());
     assert_eq!(d["test_transaction"].as_array().unwrap().len(), 0);
     // a second download finds everything verified in place
-    let again = leapfrog(&root, &["--json", "download"]);
+    let again = run_in(&root, &["--json", "download"]);
     assert_eq!(code(&again), 0);
-    let d2: Value = serde_json::from_slice(&again.stdout).unwrap();
+    let d2 = json(&again);
     assert_eq!(d2["downloaded"], 0);
     assert_eq!(d2["cached"].as_u64().unwrap() as usize, inc.len());
 }
@@ -172,7 +150,7 @@ fn almalinux_8_to_9_plan_fixes_what_distro_sync_leaves_and_downloads() {
 fn centos_7_to_almalinux_8_on_berkeleydb_plans_renames_splits_and_removals() {
     let root = make_root("c7-target", "centos-7.9", Some("almalinux-8.10"), true);
     let (out, v) = plan(&root, &[]);
-    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_eq!(v["target"], "almalinux-8.10");
     let by = |name: &str| -> Vec<String> {
         fate(&v, name)[0]["by"]
@@ -196,9 +174,9 @@ fn centos_7_to_almalinux_8_on_berkeleydb_plans_renames_splits_and_removals() {
     ] {
         assert!(inc.contains(&name), "{name} not incoming: {inc:?}");
     }
-    let dl = leapfrog(&root, &["--json", "download"]);
-    assert_eq!(code(&dl), 0, "{}", String::from_utf8_lossy(&dl.stderr));
-    let d: Value = serde_json::from_slice(&dl.stdout).unwrap();
+    let dl = run_in(&root, &["--json", "download"]);
+    assert_eq!(code(&dl), 0, "{}", stderr(&dl));
+    let d = json(&dl);
     assert_eq!(d["ready"], true, "{d}");
 }
 
@@ -208,7 +186,7 @@ fn foreign_and_vendor_packages_block_until_the_user_decides() {
     // unsigned acme repository nor definitions for the vendors' target repositories.
     let root = make_root("a8-data", "almalinux-8.10", None, false);
     let (out, v) = plan(&root, &[]);
-    assert_eq!(code(&out), 2, "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
     let keys: Vec<&str> = v["findings"]
         .as_array()
         .unwrap()
@@ -234,21 +212,11 @@ fn foreign_and_vendor_packages_block_until_the_user_decides() {
     assert_eq!(names, ["MariaDB-client", "MariaDB-server"], "{removes}");
     assert_eq!(fate(&v, "acme-agent")[0]["fate"], "no-target");
     // download refuses a blocked plan
-    let dl = leapfrog(&root, &["download"]);
+    let dl = run_in(&root, &["download"]);
     assert_eq!(code(&dl), 2);
 
-    let (out, v) = plan(
-        &root,
-        &[
-            "--keep-foreign",
-            "acme-agent",
-            "--drop",
-            "MariaDB-server",
-            "--drop",
-            "MariaDB-client",
-        ],
-    );
-    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stdout));
+    let (out, v) = plan(&root, CHOICES);
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
     assert_eq!(fate(&v, "acme-agent")[0]["fate"], "kept-foreign");
     assert_eq!(fate(&v, "MariaDB-server")[0]["fate"], "dropped");
     // the data names the key file but the root does not have it: the plan says so, and the
@@ -260,12 +228,12 @@ fn foreign_and_vendor_packages_block_until_the_user_decides() {
             .iter()
             .any(|f| f["key"] == "plan.missing-key")
     );
-    let dl = leapfrog(&root, &["download"]);
-    assert_eq!(code(&dl), 1, "{}", String::from_utf8_lossy(&dl.stdout));
+    let dl = run_in(&root, &["download"]);
+    assert_eq!(code(&dl), 1, "{}", stdout(&dl));
     assert!(
-        String::from_utf8_lossy(&dl.stderr).contains("no target repository names a key"),
+        stderr(&dl).contains("no target repository names a key"),
         "{}",
-        String::from_utf8_lossy(&dl.stderr)
+        stderr(&dl)
     );
     // with the target key where leapfrog looks for it, everything verifies
     let keys = root.join("etc/leapfrog/rpm-gpg");
@@ -275,17 +243,7 @@ fn foreign_and_vendor_packages_block_until_the_user_decides() {
         keys.join("RPM-GPG-KEY-AlmaLinux-9"),
     )
     .unwrap();
-    let (out, v) = plan(
-        &root,
-        &[
-            "--keep-foreign",
-            "acme-agent",
-            "--drop",
-            "MariaDB-server",
-            "--drop",
-            "MariaDB-client",
-        ],
-    );
+    let (out, v) = plan(&root, CHOICES);
     assert_eq!(code(&out), 0);
     assert!(
         !v["findings"]
@@ -294,45 +252,32 @@ fn foreign_and_vendor_packages_block_until_the_user_decides() {
             .iter()
             .any(|f| f["key"] == "plan.missing-key")
     );
-    let dl = leapfrog(&root, &["download", "--offline"]);
-    assert_eq!(
-        code(&dl),
-        0,
-        "{}{}",
-        String::from_utf8_lossy(&dl.stdout),
-        String::from_utf8_lossy(&dl.stderr)
-    );
+    let dl = run_in(&root, &["download", "--offline"]);
+    assert_eq!(code(&dl), 0, "{}", text(&dl));
 }
 
 #[test]
 fn download_over_http_and_offline_refusal() {
-    let server = leapfrog_testkit::serve::serve(world_dir(), 0).expect("serve");
+    let server = leapfrog_testkit::serve::serve(&world_dir(), 0).expect("serve");
     let dir = scratch().join("a8-http");
     let mut o = RootOptions::new(world_dir(), "almalinux-8.10", &dir);
     o.target = Some("almalinux-9.6".into());
     o.base_url = Some(server.url.clone());
     root::build_root(&o).expect("root");
     // --offline refuses the http repositories while planning
-    let (out, _) = {
-        let out = leapfrog(
-            &dir,
-            &[
-                "plan",
-                "--data",
-                testkit_data().to_str().unwrap(),
-                "--offline",
-            ],
-        );
-        (out, ())
-    };
-    assert_eq!(code(&out), 1);
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("offline"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = run_in(
+        &dir,
+        &[
+            "plan",
+            "--data",
+            testkit_data().to_str().unwrap(),
+            "--offline",
+        ],
     );
+    assert_eq!(code(&out), 1);
+    assert!(stderr(&out).contains("offline"), "{}", stderr(&out));
     let (out, v) = plan(&dir, &[]);
-    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert!(
         v["repos"]
             .as_array()
@@ -340,9 +285,9 @@ fn download_over_http_and_offline_refusal() {
             .iter()
             .all(|r| r["baseurls"][0].as_str().unwrap().starts_with("http://"))
     );
-    let dl = leapfrog(&dir, &["--json", "download"]);
-    assert_eq!(code(&dl), 0, "{}", String::from_utf8_lossy(&dl.stderr));
-    let d: Value = serde_json::from_slice(&dl.stdout).unwrap();
+    let dl = run_in(&dir, &["--json", "download"]);
+    assert_eq!(code(&dl), 0, "{}", stderr(&dl));
+    let d = json(&dl);
     assert!(d["downloaded"].as_u64().unwrap() > 0);
     assert_eq!(d["ready"], true);
     server.stop();
@@ -352,28 +297,18 @@ fn download_over_http_and_offline_refusal() {
 fn download_without_a_plan_and_with_a_corrupt_plan() {
     let dir = scratch().join("no-plan");
     std::fs::create_dir_all(&dir).unwrap();
-    let out = leapfrog(&dir, &["download"]);
+    let out = run_in(&dir, &["download"]);
     assert_eq!(code(&out), 1);
-    assert!(String::from_utf8_lossy(&out.stderr).contains("run `leapfrog plan` first"));
+    assert!(stderr(&out).contains("run `leapfrog plan` first"));
     std::fs::create_dir_all(dir.join("var/lib/leapfrog")).unwrap();
     std::fs::write(dir.join("var/lib/leapfrog/plan.json"), "{\"schema\": 7").unwrap();
-    let out = leapfrog(&dir, &["download"]);
+    let out = run_in(&dir, &["download"]);
     assert_eq!(code(&out), 1);
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("is not a valid plan"),
+        stderr(&out).contains("is not a valid plan"),
         "{}",
-        String::from_utf8_lossy(&out.stderr)
+        stderr(&out)
     );
-}
-
-fn copy_dir(src: &Path, dst: &Path) {
-    let st = Command::new("cp")
-        .arg("-a")
-        .arg(src)
-        .arg(dst)
-        .status()
-        .expect("cp");
-    assert!(st.success());
 }
 
 #[test]
@@ -382,8 +317,8 @@ fn offline_from_an_installation_medium_and_a_local_directory() {
     let src = scratch().join("medium-src");
     std::fs::create_dir_all(&src).unwrap();
     let el9 = world_dir().join("almalinux-9.6");
-    copy_dir(&el9.join("baseos"), &src.join("BaseOS"));
-    copy_dir(&el9.join("appstream"), &src.join("AppStream"));
+    copy(&el9.join("baseos"), &src.join("BaseOS"));
+    copy(&el9.join("appstream"), &src.join("AppStream"));
     std::fs::copy(
         el9.join("RPM-GPG-KEY-AlmaLinux-9"),
         src.join("RPM-GPG-KEY-AlmaLinux-9"),
@@ -401,14 +336,6 @@ fn offline_from_an_installation_medium_and_a_local_directory() {
 
     let root = make_root("a8-media", "almalinux-8.10", None, false);
     let extras = el9.join("extras");
-    let choices = [
-        "--keep-foreign",
-        "acme-agent",
-        "--drop",
-        "MariaDB-server",
-        "--drop",
-        "MariaDB-client",
-    ];
     let mut args = vec![
         "--offline",
         "--iso",
@@ -416,15 +343,9 @@ fn offline_from_an_installation_medium_and_a_local_directory() {
         "--local-repo",
         extras.to_str().unwrap(),
     ];
-    args.extend_from_slice(&choices);
+    args.extend_from_slice(CHOICES);
     let (out, v) = plan(&root, &args);
-    assert_eq!(
-        code(&out),
-        0,
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_eq!(code(&out), 0, "{}", text(&out));
     let ids: Vec<&str> = v["repos"]
         .as_array()
         .unwrap()
@@ -436,22 +357,16 @@ fn offline_from_an_installation_medium_and_a_local_directory() {
     let mounts = || std::fs::read_to_string("/proc/self/mounts").unwrap();
     assert!(!mounts().contains("leapfrog-media"), "medium left mounted");
 
-    let dl = leapfrog(&root, &["--json", "download", "--offline"]);
-    assert_eq!(
-        code(&dl),
-        0,
-        "{}{}",
-        String::from_utf8_lossy(&dl.stdout),
-        String::from_utf8_lossy(&dl.stderr)
-    );
-    let d: Value = serde_json::from_slice(&dl.stdout).unwrap();
+    let dl = run_in(&root, &["--json", "download", "--offline"]);
+    assert_eq!(code(&dl), 0, "{}", text(&dl));
+    let d = json(&dl);
     assert_eq!(d["ready"], true);
     assert!(!mounts().contains("leapfrog-media"), "medium left mounted");
 
     // a directory of packages without repodata is refused with the fix
     let bare = scratch().join("bare-rpms");
     std::fs::create_dir_all(&bare).unwrap();
-    let out = leapfrog(
+    let out = run_in(
         &root,
         &[
             "plan",
@@ -462,7 +377,7 @@ fn offline_from_an_installation_medium_and_a_local_directory() {
         ],
     );
     assert_eq!(code(&out), 1);
-    assert!(String::from_utf8_lossy(&out.stderr).contains("createrepo_c"));
+    assert!(stderr(&out).contains("createrepo_c"));
 }
 
 #[test]
@@ -473,17 +388,10 @@ fn a_full_download_filesystem_blocks_the_plan() {
         Some("almalinux-9.6"),
         false,
     );
-    let cache = root.join("var/lib/leapfrog/packages");
-    std::fs::create_dir_all(&cache).unwrap();
-    let st = Command::new("mount")
-        .args(["-t", "tmpfs", "-o", "size=256k", "tmpfs"])
-        .arg(&cache)
-        .status()
-        .expect("mount");
-    assert!(st.success());
+    let cache = TestMount::tmpfs(&root.join("var/lib/leapfrog"), "packages", "256k");
     let (out, v) = plan(&root, &[]);
-    let _ = Command::new("umount").arg(&cache).status();
-    assert_eq!(code(&out), 2, "{}", String::from_utf8_lossy(&out.stderr));
+    drop(cache);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
     let f: Vec<&Value> = v["findings"]
         .as_array()
         .unwrap()

@@ -2,45 +2,27 @@
 //! the answerfile, bad input, and the guarantee that nothing outside leapfrog's own directories
 //! changes.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::OnceLock;
 
-use leapfrog_testkit::root::{self, RootOptions};
-use leapfrog_testkit::world::{self, Scale, WorldOptions};
 use serde_json::Value;
 use sha2::Digest as _;
 
-fn scratch() -> &'static Path {
-    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
-    DIR.get_or_init(|| tempfile::tempdir().unwrap()).path()
-}
+use common::*;
 
-fn world_dir() -> &'static Path {
-    static W: OnceLock<PathBuf> = OnceLock::new();
-    W.get_or_init(|| {
-        let out = scratch().join("world");
-        let mut o = WorldOptions::new(&out, Scale::Small);
-        o.releases = [
-            "centos-7.9",
-            "almalinux-8.10",
-            "almalinux-9.6",
-            "almalinux-10.0",
-        ]
-        .map(String::from)
-        .to_vec();
-        world::build_world(&o).expect("world");
-        out
-    })
+fn world_dir() -> PathBuf {
+    world(&[
+        "centos-7.9",
+        "almalinux-8.10",
+        "almalinux-9.6",
+        "almalinux-10.0",
+    ])
 }
 
 fn new_root(release: &str, target: &str, name: &str) -> PathBuf {
-    let dir = scratch().join(name);
-    let mut o = RootOptions::new(world_dir(), release, &dir);
-    o.target = Some(target.to_string());
-    root::build_root(&o).unwrap();
-    dir
+    install_root(&world_dir(), name, release, Some(target), false)
 }
 
 /// Host facts of a healthy machine running the newest kernel of `major`.
@@ -68,24 +50,9 @@ fn host_file(major: u32, name: &str) -> PathBuf {
     p
 }
 
-fn leapfrog(root: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_leapfrog"))
-        .arg("--root")
-        .arg(root)
-        .args(args)
-        .output()
-        .unwrap()
-}
-
+/// `rpm -e --nodeps PKG` in the root, scriptlets included.
 fn erase(root: &Path, pkg: &str) {
-    let home = leapfrog_testkit::fixture::rpm_home(scratch(), "/var/lib/rpm");
-    let st = Command::new("rpm")
-        .env("HOME", &home)
-        .arg("--root")
-        .arg(root)
-        .args(["-e", "--nodeps", pkg])
-        .status()
-        .unwrap();
+    let st = rpm(root).args(["-e", "--nodeps", pkg]).status().unwrap();
     assert!(st.success());
 }
 
@@ -94,6 +61,24 @@ fn report(root: &Path) -> Value {
         &std::fs::read_to_string(root.join("var/log/leapfrog/report.json")).unwrap(),
     )
     .unwrap()
+}
+
+/// The report's entry with `key`.
+fn entry(report: &Value, key: &str) -> Option<Value> {
+    report["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["key"] == key)
+        .cloned()
+}
+
+/// Whether a report entry is in `group` (`inhibitor`, `waived`, ...).
+fn in_group(entry: &Value, group: &str) -> bool {
+    entry["groups"]
+        .as_array()
+        .unwrap()
+        .contains(&Value::from(group))
 }
 
 fn keys(report: &Value) -> Vec<String> {
@@ -132,14 +117,14 @@ fn reports_of_el7_el8_el9_roots_validate_against_leapps_schema() {
     ] {
         let root = new_root(release, target, &format!("schema-{release}"));
         let host = host_file(major, release);
-        let out = leapfrog(
+        let out = run_in(
             &root,
             &["preupgrade", "--host-facts", host.to_str().unwrap()],
         );
         assert!(
             matches!(out.status.code(), Some(0) | Some(2)),
             "{release}: {}",
-            String::from_utf8_lossy(&out.stderr)
+            stderr(&out)
         );
         let r = report(&root);
         validate(&r);
@@ -147,7 +132,7 @@ fn reports_of_el7_el8_el9_roots_validate_against_leapps_schema() {
         assert!(root.join("var/log/leapfrog/report.txt").is_file());
         assert!(root.join("var/lib/leapfrog/facts.json").is_file());
         // the JSON on stdout is the same document
-        let json = leapfrog(
+        let json = run_in(
             &root,
             &[
                 "--json",
@@ -214,11 +199,11 @@ fn preupgrade_changes_nothing_outside_its_own_directories() {
     ] {
         let root = new_root(release, target, &format!("nowrite-{release}"));
         let before = manifest(&root);
-        let out = leapfrog(&root, &["preupgrade", "--target", target]);
+        let out = run_in(&root, &["preupgrade", "--target", target]);
         assert!(
             matches!(out.status.code(), Some(0) | Some(2)),
             "{}",
-            String::from_utf8_lossy(&out.stderr)
+            stderr(&out)
         );
         let after = manifest(&root);
         let changed: Vec<_> = before
@@ -250,39 +235,28 @@ fn exit_codes_follow_inhibitors_and_waivers() {
     erase(&root, "acme-agent");
     let host = host_file(8, "exit-codes");
     let h = host.to_str().unwrap();
-    let ok = leapfrog(&root, &["preupgrade", "--host-facts", h]);
+    let ok = run_in(&root, &["preupgrade", "--host-facts", h]);
     let r = report(&root);
     assert_eq!(
         ok.status.code(),
         Some(0),
         "clean root must pass: {:?}\n{}",
         keys(&r),
-        String::from_utf8_lossy(&ok.stdout)
+        stdout(&ok)
     );
-    assert!(String::from_utf8_lossy(&ok.stdout).contains("no inhibitors"));
+    assert!(stdout(&ok).contains("no inhibitors"));
 
-    let blocked = leapfrog(
+    let blocked = run_in(
         &root,
         &["preupgrade", "--host-facts", h, "--target", "rocky-9"],
     );
     assert_eq!(blocked.status.code(), Some(2));
     let r = report(&root);
-    let e = r["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["key"] == "release.unsupported-path")
-        .unwrap()
-        .clone();
-    assert!(
-        e["groups"]
-            .as_array()
-            .unwrap()
-            .contains(&Value::from("inhibitor"))
-    );
-    assert!(String::from_utf8_lossy(&blocked.stdout).contains("INHIBITOR"));
+    let e = entry(&r, "release.unsupported-path").unwrap();
+    assert!(in_group(&e, "inhibitor"));
+    assert!(stdout(&blocked).contains("INHIBITOR"));
 
-    let waived = leapfrog(
+    let waived = run_in(
         &root,
         &[
             "preupgrade",
@@ -294,26 +268,10 @@ fn exit_codes_follow_inhibitors_and_waivers() {
             "release.unsupported-path",
         ],
     );
-    assert_eq!(
-        waived.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&waived.stdout)
-    );
+    assert_eq!(waived.status.code(), Some(0), "{}", stdout(&waived));
     let r = report(&root);
-    let e = r["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["key"] == "release.unsupported-path")
-        .unwrap()
-        .clone();
-    assert!(
-        e["groups"]
-            .as_array()
-            .unwrap()
-            .contains(&Value::from("waived"))
-    );
+    let e = entry(&r, "release.unsupported-path").unwrap();
+    assert!(in_group(&e, "waived"));
     assert_eq!(
         r["leapfrog"]["waived"],
         serde_json::json!(["release.unsupported-path"])
@@ -326,7 +284,7 @@ fn exit_codes_follow_inhibitors_and_waivers() {
         "# waived after review\nrelease.unsupported-path\n",
     )
     .unwrap();
-    let file_waived = leapfrog(
+    let file_waived = run_in(
         &root,
         &["preupgrade", "--host-facts", h, "--target", "rocky-9"],
     );
@@ -335,23 +293,23 @@ fn exit_codes_follow_inhibitors_and_waivers() {
 
 #[test]
 fn bad_input_gives_clear_errors_and_never_exit_0() {
-    let missing = leapfrog(Path::new("/nonexistent/root"), &["preupgrade"]);
+    let missing = run_in(Path::new("/nonexistent/root"), &["preupgrade"]);
     assert_eq!(missing.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&missing.stderr).contains("/nonexistent/root"));
+    assert!(stderr(&missing).contains("/nonexistent/root"));
 
     let root = new_root("almalinux-9.6", "almalinux-10.0", "bad-input");
     let bad_host = scratch().join("bad-host.json");
     std::fs::write(&bad_host, "{ not json").unwrap();
-    let out = leapfrog(
+    let out = run_in(
         &root,
         &["preupgrade", "--host-facts", bad_host.to_str().unwrap()],
     );
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("bad-host.json"));
+    assert!(stderr(&out).contains("bad-host.json"));
 
-    let out = leapfrog(&root, &["preupgrade", "--target", "fedora-40"]);
+    let out = run_in(&root, &["preupgrade", "--target", "fedora-40"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("invalid target"));
+    assert!(stderr(&out).contains("invalid target"));
 
     // a corrupt rpm database: the scanner fails, the run goes on and the failure blocks
     std::fs::write(
@@ -362,21 +320,10 @@ fn bad_input_gives_clear_errors_and_never_exit_0() {
     for f in ["rpmdb.sqlite-shm", "rpmdb.sqlite-wal"] {
         let _ = std::fs::remove_file(root.join("var/lib/rpm").join(f));
     }
-    let out = leapfrog(&root, &["preupgrade"]);
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = run_in(&root, &["preupgrade"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     let r = report(&root);
-    let e = r["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["key"] == "actor-error.rpm_scanner")
-        .expect("error finding names the actor")
-        .clone();
+    let e = entry(&r, "actor-error.rpm_scanner").expect("error finding names the actor");
     assert!(e["summary"].as_str().unwrap().contains("rpm_scanner"));
     validate(&r);
 }
@@ -384,22 +331,12 @@ fn bad_input_gives_clear_errors_and_never_exit_0() {
 #[test]
 fn a_crashing_actor_becomes_an_error_finding_and_the_run_goes_on() {
     let root = new_root("almalinux-8.10", "almalinux-9.6", "crash");
-    let out = Command::new(env!("CARGO_BIN_EXE_leapfrog"))
-        .env(
-            "LEAPFROG_FAILPOINTS",
-            "actor-panic=security_scanner,actor-panic=unsupported_path_check",
-        )
-        .arg("--root")
-        .arg(&root)
-        .args(["preupgrade", "--target", "rocky-9"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = run_with_failpoints(
+        &root,
+        &["preupgrade", "--target", "rocky-9"],
+        "actor-panic=security_scanner,actor-panic=unsupported_path_check",
     );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     let r = report(&root);
     let k = keys(&r);
     assert!(
@@ -433,22 +370,11 @@ fn a_question_blocks_until_answered_with_the_command_it_names() {
     .unwrap();
     let host = host_file(7, "question");
     let h = host.to_str().unwrap();
-    let out = leapfrog(&root, &["preupgrade", "--host-facts", h]);
+    let out = run_in(&root, &["preupgrade", "--host-facts", h]);
     assert_eq!(out.status.code(), Some(2));
     let r = report(&root);
-    let q = r["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["key"] == "security.sshd-root-password-login")
-        .expect("question asked")
-        .clone();
-    assert!(
-        q["groups"]
-            .as_array()
-            .unwrap()
-            .contains(&Value::from("inhibitor"))
-    );
+    let q = entry(&r, "security.sshd-root-password-login").expect("question asked");
+    assert!(in_group(&q, "inhibitor"));
     let cmd: Vec<String> = q["detail"]["remediations"]
         .as_array()
         .unwrap()
@@ -468,7 +394,7 @@ fn a_question_blocks_until_answered_with_the_command_it_names() {
     );
     // a value that is not a choice is refused, a valid one recorded
     assert_eq!(
-        leapfrog(
+        run_in(
             &root,
             &[
                 "answer",
@@ -480,7 +406,7 @@ fn a_question_blocks_until_answered_with_the_command_it_names() {
         .code(),
         Some(1)
     );
-    let ans = leapfrog(
+    let ans = run_in(
         &root,
         &[
             "answer",
@@ -488,13 +414,8 @@ fn a_question_blocks_until_answered_with_the_command_it_names() {
             "sshd_root_login.keep_password_login=yes",
         ],
     );
-    assert_eq!(
-        ans.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&ans.stderr)
-    );
-    leapfrog(&root, &["preupgrade", "--host-facts", h]);
+    assert_eq!(ans.status.code(), Some(0), "{}", stderr(&ans));
+    run_in(&root, &["preupgrade", "--host-facts", h]);
     let k = keys(&report(&root));
     assert!(
         !k.contains(&"security.sshd-root-password-login".to_string()),
@@ -509,23 +430,18 @@ fn a_question_blocks_until_answered_with_the_command_it_names() {
 #[test]
 fn answers_are_validated_and_recorded() {
     let root = new_root("almalinux-9.6", "almalinux-10.0", "answers");
-    let out = leapfrog(&root, &["answer", "--section", "not-an-answer"]);
+    let out = run_in(&root, &["answer", "--section", "not-an-answer"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("SCOPE.KEY=VALUE"));
-    let out = leapfrog(&root, &["answer", "--section", "some_scope.some_key=yes"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(stderr(&out).contains("SCOPE.KEY=VALUE"));
+    let out = run_in(&root, &["answer", "--section", "some_scope.some_key=yes"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = std::fs::read_to_string(root.join("var/log/leapfrog/answerfile")).unwrap();
     assert!(text.contains("[some_scope]\nsome_key=yes"), "{text}");
 }
 
 #[test]
 fn actors_catalogue_lists_scanners_and_checks() {
-    let out = leapfrog(Path::new("/"), &["--json", "actors"]);
+    let out = run_in(Path::new("/"), &["--json", "actors"]);
     assert_eq!(out.status.code(), Some(0));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(v["scanners"].as_array().unwrap().len() >= 9);

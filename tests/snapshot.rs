@@ -1,6 +1,8 @@
 //! Snapshots of a testkit AlmaLinux 8 root: take, mutate, restore, and prove with the
 //! manifest that the root is exactly as before (needs root: loop mounts, chown, tmpfs).
 
+mod common;
+
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -10,23 +12,19 @@ use std::sync::OnceLock;
 use leapfrog::manifest::{self, Manifest};
 use leapfrog::snapshot::{self, Record, Scope, SnapshotBackend, SnapshotError};
 use leapfrog_testkit::clone::{self, CloneMethod};
-use leapfrog_testkit::root::{self, RootOptions};
 use rpm_sys::{DbBackend, DbLocation, RpmDatabase};
+
+use common::*;
 
 const DBPATH: &str = "/var/lib/rpm";
 const NEW_TREE: &str = "usr/share/leapfrog-new";
-
-fn scratch() -> &'static Path {
-    leapfrog_testkit::fixture::scratch("snapshot-it-")
-}
 
 /// A pristine AlmaLinux 8 root with SELinux labels on a few files, built once.
 fn pristine() -> &'static Path {
     static R: OnceLock<PathBuf> = OnceLock::new();
     R.get_or_init(|| {
-        let out = leapfrog_testkit::fixture::small_world("snapshot-it-", &["almalinux-8.10"]);
-        let dir = scratch().join("el8-pristine");
-        root::build_root(&RootOptions::new(&out, "almalinux-8.10", &dir)).expect("root");
+        let world = world(&["almalinux-8.10"]);
+        let dir = install_root(&world, "el8-pristine", "almalinux-8.10", None, false);
         for (p, label) in [
             ("etc", "system_u:object_r:etc_t:s0"),
             ("etc/passwd", "system_u:object_r:passwd_file_t:s0"),
@@ -181,18 +179,7 @@ fn mutate(root: &Path, s: &Scope) {
 }
 
 fn assert_same(before: &Manifest, root: &Path, what: &str) {
-    let after = take_manifest(root);
-    let d = manifest::diff(before, &after);
-    assert!(
-        d.is_empty(),
-        "{what}: {} differences:\n{}",
-        d.len(),
-        d.iter()
-            .take(30)
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("\n")
-    );
+    assert_same_files(before, &take_manifest(root), &[], what);
 }
 
 fn assert_hardlinked(root: &Path) {
@@ -364,19 +351,8 @@ fn reflink_is_refused_where_blocks_cannot_be_shared() {
 fn btrfs_snapshot_restores_the_exact_root() {
     let m = Mount::image(scratch(), "btrfs", "600M", &["mkfs.btrfs", "-q"]);
     let root = m.dir.join("root");
-    let st = Command::new("btrfs")
-        .args(["subvolume", "create"])
-        .arg(&root)
-        .output()
-        .unwrap();
-    assert!(st.status.success(), "{st:?}");
-    let st = Command::new("cp")
-        .args(["-a", "--reflink=auto"])
-        .arg(format!("{}/.", pristine().display()))
-        .arg(&root)
-        .status()
-        .unwrap();
-    assert!(st.success());
+    btrfs_subvolume(&root);
+    copy_into(pristine(), &root);
     let (b, why) = snapshot::detect(&root).unwrap();
     assert_eq!(b, SnapshotBackend::Btrfs, "{why}");
     // A plain directory on btrfs is not a subvolume top: reflink is offered instead.
@@ -480,18 +456,8 @@ fn a_store_inside_the_scope_is_left_out_and_survives_restore() {
 fn mount_points_inside_the_scope_are_not_walked_or_emptied() {
     let root = scratch().join("mounts-root");
     copy_root(&root);
-    let mnt = root.join("etc/mnt");
-    fs::create_dir_all(&mnt).unwrap();
-    let st = Command::new("mount")
-        .args(["-t", "tmpfs", "-o", "size=1m", "tmpfs"])
-        .arg(&mnt)
-        .status()
-        .unwrap();
-    assert!(st.success());
-    let _m = Mount {
-        dir: mnt.clone(),
-        image: None,
-    };
+    let m = Mount::tmpfs(&root.join("etc"), "mnt", "1m");
+    let mnt = m.dir.clone();
     fs::write(mnt.join("keep"), b"other filesystem").unwrap();
     let store = scratch().join("mounts-store");
     let rec = snapshot::take(SnapshotBackend::Copy, &scope(&root), &store).unwrap();

@@ -1,54 +1,21 @@
 //! `leapfrog inventory` on installed roots built by the testkit: what leapfrog reads through
 //! librpm must match what the real rpm installed, for sqlite and BerkeleyDB databases alike.
 
-use std::path::Path;
-use std::process::Command;
-use std::sync::OnceLock;
+mod common;
 
 use leapfrog_testkit::root::{self, RootOptions};
-use leapfrog_testkit::world::{self, Scale, WorldManifest, WorldOptions};
+use leapfrog_testkit::world::WorldManifest;
 use serde_json::Value;
 
-fn scratch() -> &'static Path {
-    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
-    DIR.get_or_init(|| tempfile::tempdir().unwrap()).path()
-}
-
-fn world_dir() -> &'static Path {
-    static W: OnceLock<std::path::PathBuf> = OnceLock::new();
-    W.get_or_init(|| {
-        let out = scratch().join("world");
-        let mut o = WorldOptions::new(&out, Scale::Small);
-        o.releases = ["centos-7.9", "almalinux-8.10", "almalinux-10.0"]
-            .map(String::from)
-            .to_vec();
-        world::build_world(&o).expect("world");
-        out
-    })
-}
-
-fn inventory(root: &Path) -> Value {
-    let out = Command::new(env!("CARGO_BIN_EXE_leapfrog"))
-        .arg("--root")
-        .arg(root)
-        .args(["--json", "inventory"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
+use common::*;
 
 fn check(release: &str, bdb: bool) {
-    let w = world_dir();
+    let w = world(&["centos-7.9", "almalinux-8.10", "almalinux-10.0"]);
     let dir = scratch().join(format!("{release}-{bdb}"));
-    let mut o = RootOptions::new(w, release, &dir);
+    let mut o = RootOptions::new(&w, release, &dir);
     o.bdb = bdb;
     let report = root::build_root(&o).unwrap();
-    let inv = inventory(&dir);
+    let inv = json(&ok(&dir, &["--json", "inventory"]));
     let rel = leapfrog_testkit::release::by_id(release).unwrap();
 
     assert_eq!(inv["os_release"]["id"], rel.os_id);
@@ -81,7 +48,7 @@ fn check(release: &str, bdb: bool) {
     );
 
     // distribution packages carry the release key id, the unsigned agent none
-    let manifest = WorldManifest::load(w).unwrap();
+    let manifest = WorldManifest::load(&w).unwrap();
     let key = &manifest.release(release).unwrap().key.key_id;
     let by_name = |n: &str| {
         inv["packages"]

@@ -1,6 +1,8 @@
 //! The rpm test transaction and the disk-space estimate on testkit roots (needs root: rpm
 //! installs into the roots, and the disk-space test loop-mounts a small filesystem).
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -9,8 +11,8 @@ use std::sync::{Arc, OnceLock};
 
 use leapfrog::plan::space::{self, SpaceRequest, Verdict};
 use leapfrog_testkit::clone::{self, CloneMethod};
+use leapfrog_testkit::fixture::TestMount;
 use leapfrog_testkit::package_build;
-use leapfrog_testkit::root::{self, RootOptions};
 use leapfrog_testkit::spec::{Content, FileKind, FileSpec, PackageSpec};
 use rpm_sys::{
     DbBackend, DbLocation, EraseTarget, PackageHeader, ProgressKind, RpmDatabase, Transaction,
@@ -18,42 +20,22 @@ use rpm_sys::{
 };
 use sha2::{Digest, Sha256};
 
-const DBPATH: &str = "/var/lib/rpm";
+use common::*;
 
-/// librpm chroots the whole process while it prepares and runs a transaction, so a thread
-/// touching the filesystem meanwhile sees the wrong root: the tests of this binary run one at
-/// a time.
-fn serial() -> std::sync::MutexGuard<'static, ()> {
-    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    LOCK.lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
+const DBPATH: &str = "/var/lib/rpm";
 
 fn location() -> DbLocation {
     DbLocation::new(DBPATH, DbBackend::Sqlite)
 }
 
-const PREFIX: &str = "rpmts-it-";
-
-fn scratch() -> &'static Path {
-    leapfrog_testkit::fixture::scratch(PREFIX)
-}
-
-fn world_dir() -> &'static Path {
-    static W: OnceLock<PathBuf> = OnceLock::new();
-    W.get_or_init(|| {
-        leapfrog_testkit::fixture::small_world(PREFIX, &["almalinux-8.10", "almalinux-9.6"])
-    })
+fn world_dir() -> PathBuf {
+    world(&["almalinux-8.10", "almalinux-9.6"])
 }
 
 /// A pristine AlmaLinux 8 root, built once; tests work on copies.
 fn pristine_el8() -> &'static Path {
     static R: OnceLock<PathBuf> = OnceLock::new();
-    R.get_or_init(|| {
-        let dir = scratch().join("el8-pristine");
-        root::build_root(&RootOptions::new(world_dir(), "almalinux-8.10", &dir)).expect("root");
-        dir
-    })
+    R.get_or_init(|| install_root(&world_dir(), "el8-pristine", "almalinux-8.10", None, false))
 }
 
 fn el8_copy(name: &str) -> PathBuf {
@@ -129,30 +111,13 @@ fn hash_dir(dir: &Path) -> BTreeMap<String, String> {
     out
 }
 
-fn rpm_cli(root: &Path) -> Command {
-    let home = leapfrog_testkit::fixture::rpm_home(scratch(), DBPATH);
-    let mut c = Command::new("rpm");
-    c.env("HOME", &home)
-        .arg("--root")
-        .arg(root)
-        .args(["--define", &format!("_dbpath {DBPATH}")]);
-    c
-}
-
 fn rpm_qa(root: &Path) -> Vec<String> {
-    let out = rpm_cli(root)
+    let out = rpm(root)
         .args(["-qa", "--qf", "%{NAME}-%{VERSION}-%{RELEASE}.%{ARCH}\\n"])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let mut v: Vec<String> = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(str::to_owned)
-        .collect();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut v: Vec<String> = stdout(&out).lines().map(str::to_owned).collect();
     v.sort();
     v
 }
@@ -381,57 +346,15 @@ fn file_conflicts_name_the_path_and_both_packages() {
     assert!(ts.run(TransactionFlags::test()).unwrap().succeeded());
 }
 
-/// A loop-mounted ext4 filesystem, unmounted on drop.
-struct LoopFs {
-    dir: PathBuf,
-}
-
-impl LoopFs {
-    fn new(name: &str, mib: u64) -> Self {
-        let image = scratch().join(format!("{name}.img"));
-        let dir = scratch().join(name);
-        fs::create_dir_all(&dir).unwrap();
-        let f = fs::File::create(&image).unwrap();
-        f.set_len(mib << 20).unwrap();
-        drop(f);
-        let ok = |c: &mut Command| {
-            let out = c.output().unwrap();
-            assert!(
-                out.status.success(),
-                "{c:?}: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        };
-        ok(Command::new("mkfs.ext4").args(["-q", "-F"]).arg(&image));
-        ok(Command::new("mount")
-            .args(["-o", "loop"])
-            .arg(&image)
-            .arg(&dir));
-        Self {
-            dir: fs::canonicalize(&dir).unwrap(),
-        }
-    }
-}
-
-impl Drop for LoopFs {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg("-l").arg(&self.dir).status();
-    }
-}
-
 /// A root with an empty sqlite rpmdb under `base`.
 fn empty_root(base: &Path) -> PathBuf {
     let root = base.join("root");
     fs::create_dir_all(&root).unwrap();
-    let out = rpm_cli(&root)
+    let out = rpm(&root)
         .args(["--define", "_db_backend sqlite", "--initdb"])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", stderr(&out));
     assert!(root.join("var/lib/rpm/rpmdb.sqlite").is_file());
     root
 }
@@ -477,8 +400,9 @@ fn space_test_run(root: &Path) -> (rpm_sys::RunReport, space::SpaceEstimate) {
 #[test]
 fn disk_space_short_on_a_small_filesystem_agrees_with_rpm() {
     let _serial = serial();
-    let small = LoopFs::new("small-fs", 64);
-    let root = empty_root(&small.dir);
+    let small = TestMount::image(scratch(), "small-fs", "64M", &["mkfs.ext4", "-q", "-F"]);
+    let small_dir = fs::canonicalize(&small.dir).unwrap();
+    let root = empty_root(&small_dir);
     let (report, estimate) = space_test_run(&root);
     let rpm_needed = report
         .problems
@@ -498,7 +422,7 @@ fn disk_space_short_on_a_small_filesystem_agrees_with_rpm() {
         })
         .unwrap_or_else(|| panic!("no DiskSpace problem: {:?}", report.problems));
     let mount = estimate
-        .mount(&small.dir)
+        .mount(&small_dir)
         .expect("the loop mount is in the estimate");
     assert_eq!(estimate.mount_in_root("/"), Some(mount));
     assert_eq!(mount.fs_type, "ext4");
@@ -602,10 +526,7 @@ fn bad_input_gives_clear_errors() {
     assert!(!ts.elements().is_empty());
 
     // a BerkeleyDB root can be tested but not written
-    let bdb = scratch().join("errors-bdb");
-    let mut o = RootOptions::new(world_dir(), "almalinux-8.10", &bdb);
-    o.bdb = true;
-    root::build_root(&o).unwrap();
+    let bdb = install_root(&world_dir(), "errors-bdb", "almalinux-8.10", None, true);
     let mut ts = Transaction::new(&bdb, &DbLocation::new(DBPATH, DbBackend::BdbReadOnly)).unwrap();
     ts.add_erase(EraseTarget::Label("acme-agent")).unwrap();
     assert!(ts.run(TransactionFlags::test()).unwrap().succeeded());
@@ -631,8 +552,8 @@ fn failpoint_child() {
     for line in fs::read_to_string(list).unwrap().lines() {
         ts.add_install(Path::new(line), true).unwrap();
     }
-    // rpm-sys reads no environment: the failpoint is armed from LEAPFROG_FAILPOINTS the way the
-    // executor arms it (`real_run_flags`).
+    // rpm-sys reads no environment: `rpm-after-element` reaches it as a flag, as the
+    // executor hands it over
     let flags = TransactionFlags {
         after_element: leapfrog_base::failpoints::foreign("rpm-after-element")
             .unwrap()

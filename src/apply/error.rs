@@ -187,7 +187,7 @@ pub enum ExecError {
         root: PathBuf,
         /// Why.
         #[source]
-        source: rpm_sys::RpmError,
+        source: Box<rpm_sys::RpmError>,
     },
     /// An I/O error outside the snapshot.
     #[error("cannot {op} {}", path.display())]

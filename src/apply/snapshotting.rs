@@ -89,7 +89,7 @@ fn outgoing_files(
     let db_err = |op: &'static str, source: rpm_sys::RpmError| ExecError::RpmDb {
         op,
         root: ws.root().to_path_buf(),
-        source,
+        source: Box::new(source),
     };
     let db = RpmDatabase::open(ws.root(), location)
         .map_err(|e| db_err("open the rpm database of", e))?;

@@ -61,7 +61,7 @@ impl From<SnapshotArg> for SnapshotRequest {
 /// Options of `leapfrog apply`.
 #[derive(Debug, Clone, Args)]
 pub struct ApplyArgs {
-    /// Snapshot backend taken before the transaction
+    /// How to snapshot the root before the transaction
     #[arg(long, value_enum, default_value = "auto")]
     pub snapshot: SnapshotArg,
     /// Confirm that with --snapshot none a failed upgrade cannot be rolled back

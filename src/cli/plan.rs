@@ -34,8 +34,8 @@ pub struct PlanArgs {
     pub inputs: PlanInputsArgs,
     /// Architecture the events are filtered for and the transaction is solved for (default:
     /// this machine's)
-    #[arg(long, default_value_t = host_arch())]
-    pub arch: String,
+    #[arg(long, value_name = "ARCH")]
+    pub arch: Option<String>,
     /// Only the package-evolution stage (no repositories, depsolve or plan.json)
     #[arg(long)]
     pub events_only: bool,
@@ -105,6 +105,11 @@ impl PlanInputsArgs {
 }
 
 impl PlanArgs {
+    /// `--arch`, or this machine's.
+    pub fn arch(&self) -> String {
+        self.arch.clone().unwrap_or_else(host_arch)
+    }
+
     /// The events-only stage's inputs.
     pub fn events_inputs(&self) -> EventsInputs {
         EventsInputs {
@@ -113,7 +118,7 @@ impl PlanArgs {
             target: self.inputs.target.clone(),
             data: self.inputs.data.clone(),
             leapp_data: self.inputs.leapp_data.clone(),
-            arch: self.arch.clone(),
+            arch: self.arch(),
         }
     }
 }
@@ -244,7 +249,7 @@ pub fn run(global: &GlobalArgs, args: &PlanArgs) -> anyhow::Result<ExitCode> {
             "--installed FILE plans the package-evolution stage only: add --events-only (a full plan needs the root)"
         );
     }
-    let made = plan::make(&ws, &args.inputs.to_inputs(&args.arch))?;
+    let made = plan::make(&ws, &args.inputs.to_inputs(&args.arch()))?;
     let plan = &made.plan;
     printer.document(plan, |out| {
         render_plan(out, plan)?;
