@@ -166,13 +166,6 @@ impl Printer {
     pub fn progress_bars(&self) -> bool {
         !self.json && std::io::stderr().is_terminal()
     }
-
-    /// A line for people that is not part of the result (stderr; nothing with `--json`).
-    pub fn note(&self, text: impl AsRef<str>) {
-        if !self.json {
-            eprintln!("{}", text.as_ref());
-        }
-    }
 }
 
 /// Writes `items` as `  - item` lines.
