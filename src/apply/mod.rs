@@ -101,34 +101,37 @@ fn resume_note(p: PhaseName) -> &'static str {
     }
 }
 
-/// The state this `apply` continues or starts, or why it must not run.
-fn starting_state(ws: &Workspace, plan: &PlanDocument) -> Result<Option<State>, ExecError> {
+/// The state this `apply` continues (a run of this plan not rolled back) or starts, with the
+/// phase found, or why it must not run.
+fn starting_state(
+    ws: &Workspace,
+    plan: &PlanDocument,
+) -> Result<(State, Option<PhaseName>), ExecError> {
     let previous = State::load(ws)?;
+    let found = previous.as_ref().map(State::name);
     match previous {
-        Some(s) if s.plan_id == plan.plan_id && s.name() != PhaseName::RolledBack => Ok(Some(s)),
-        Some(s)
-            if s.name() == PhaseName::Done
-                && s.phase.committed().is_none()
-                && s.plan_id != plan.plan_id =>
-        {
-            Err(ExecError::Refused(format!(
+        Some(s) if s.plan_id == plan.plan_id && s.name() != PhaseName::RolledBack => {
+            return Ok((s, found));
+        }
+        Some(s) if s.phase.committed().is_none() && s.name() == PhaseName::Done => {
+            return Err(ExecError::Refused(format!(
                 "an earlier upgrade (plan {}) is done but not committed: run `leapfrog commit` to keep it or `leapfrog rollback` to undo it before applying another plan",
                 crate::plan::document::short_id(&s.plan_id)
-            )))
+            )));
         }
-        Some(s)
-            if !matches!(s.name(), PhaseName::Done | PhaseName::RolledBack)
-                && s.phase.committed().is_none() =>
-        {
-            Err(ExecError::Refused(format!(
+        Some(s) if s.name() != PhaseName::Done && s.name() != PhaseName::RolledBack => {
+            return Err(ExecError::Refused(format!(
                 "a run of another plan ({}) was interrupted in phase {}: run `leapfrog rollback` to finish it first",
                 crate::plan::document::short_id(&s.plan_id),
                 s.name()
-            )))
+            )));
         }
-        Some(s) => Ok(Some(s)),
-        None => Ok(None),
+        _ => {}
     }
+    Ok((
+        State::new(plan.plan_id.clone(), plan.rpmdb_fingerprint.clone()),
+        found,
+    ))
 }
 
 /// Applies the plan of the workspace (see the module documentation). A failure after the
@@ -148,12 +151,7 @@ pub fn apply(ws: &Workspace, opts: &ApplyOptions, sink: &Sink) -> Result<ApplyRe
     rollback::reconcile_merge(ws)?;
     let log = sink.log_to(&ws.apply_log_path()).ok();
     let plan = PlanDocument::require(ws)?;
-    let previous = starting_state(ws, &plan)?;
-    let resumed_from = previous.as_ref().map(State::name);
-    let state = match previous {
-        Some(s) if s.plan_id == plan.plan_id && s.name() != PhaseName::RolledBack => s,
-        _ => State::new(plan.plan_id.clone(), plan.rpmdb_fingerprint.clone()),
-    };
+    let (state, resumed_from) = starting_state(ws, &plan)?;
     let mut run = Run {
         ws,
         sink,

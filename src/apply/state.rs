@@ -214,19 +214,6 @@ impl Phase {
         }
     }
 
-    fn snapshots_mut(&mut self) -> Option<&mut SnapshotSet> {
-        match self {
-            Phase::Planned => None,
-            Phase::Snapshotted { snapshots }
-            | Phase::Applying { snapshots }
-            | Phase::Verifying { snapshots }
-            | Phase::Done { snapshots, .. } => Some(snapshots),
-            Phase::Failed { snapshots, .. }
-            | Phase::RollingBack { snapshots, .. }
-            | Phase::RolledBack { snapshots, .. } => snapshots.as_mut(),
-        }
-    }
-
     /// The error of a failed run (failed, rolling back or rolled back after a failure; not
     /// after a rollback the operator asked for).
     pub fn error(&self) -> Option<&str> {
@@ -475,9 +462,12 @@ impl State {
         )
     }
 
-    /// Marks the snapshots of the current phase released (after a rollback or a commit).
+    /// Marks the snapshots of a rollback released (their stores are freed).
     pub fn release_snapshots(&mut self) {
-        if let Some(s) = self.phase.snapshots_mut() {
+        if let Phase::RollingBack {
+            snapshots: Some(s), ..
+        } = &mut self.phase
+        {
             s.released = true;
         }
     }

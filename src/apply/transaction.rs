@@ -15,9 +15,10 @@ use rpm_sys::{DbBackend, ProgressKind, Transaction, TransactionFlags};
 use super::error::{StepError, TransactionFailure};
 use super::post;
 use super::progress::Event;
-use super::readiness;
 use super::report::TransactionSummary;
 use super::run::{Run, Save, Transition};
+use crate::document::Document as _;
+use crate::download::DownloadRecord;
 use crate::plan::PlanDocument;
 
 /// The flags of the real run: the crash tests' failpoints `rpm-after-element` and
@@ -37,14 +38,12 @@ fn recorded_files(
     run: &Run<'_>,
     plan: &PlanDocument,
 ) -> Result<BTreeMap<String, PathBuf>, StepError> {
-    let record = readiness::download_record(run.ws, plan).map_err(|e| {
-        StepError::Interrupted(match e {
-            super::ExecError::NotDownloaded(_) => {
-                "the download record no longer belongs to the plan"
-            }
-            _ => "the download record cannot be read",
-        })
-    })?;
+    let record = DownloadRecord::require(run.ws)?;
+    if record.plan_id != plan.plan_id {
+        return Err(StepError::Interrupted(
+            "the download record no longer belongs to the plan",
+        ));
+    }
     Ok(record
         .files
         .iter()
