@@ -54,12 +54,18 @@ pub enum WorkspaceError {
     },
     /// A directory leapfrog writes into is a symlink (it could lead outside the root).
     #[error(
-        "{} is a symbolic link: leapfrog writes there and refuses to follow links out of the root; replace it with a directory",
-        path.display()
+        "{} is a symbolic link leading out of the root {} (to {}): leapfrog writes there and never follows a link out of the root; replace it with a directory or a link inside the root",
+        path.display(),
+        root.display(),
+        target.display()
     )]
     Symlink {
         /// The link.
         path: PathBuf,
+        /// The root.
+        root: PathBuf,
+        /// Where it leads, as this process resolves it.
+        target: PathBuf,
     },
 }
 
@@ -112,7 +118,14 @@ impl Workspace {
         }
     }
 
+    /// A directory leapfrog writes into may be a symlink (an administrator's `/var/log` on
+    /// another disk) only when it leads to a place inside the root: a link resolved against
+    /// this process's `/` would lead a write of a mounted root onto the host.
     fn check_no_symlinks(&self) -> Result<(), WorkspaceError> {
+        let root = self
+            .root
+            .canonicalize()
+            .unwrap_or_else(|_| self.root.clone());
         for rel in [
             "var",
             "var/lib",
@@ -126,8 +139,17 @@ impl Workspace {
             "boot/leapfrog-merge",
         ] {
             let path = self.root.join(rel);
-            if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
-                return Err(WorkspaceError::Symlink { path });
+            if !std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
+                continue;
+            }
+            // a dangling link leads nowhere inside the root either
+            let target = path.canonicalize().unwrap_or_else(|_| path.clone());
+            if !target.starts_with(&root) || target == path {
+                return Err(WorkspaceError::Symlink {
+                    path,
+                    root: root.clone(),
+                    target,
+                });
             }
         }
         Ok(())
@@ -268,12 +290,34 @@ mod tests {
         assert!(matches!(e, WorkspaceError::Symlink { .. }), "{e}");
         assert!(
             e.to_string()
-                .contains("var/lib/leapfrog is a symbolic link"),
+                .contains("var/lib/leapfrog is a symbolic link leading out of the root"),
             "{e}"
         );
         std::fs::remove_file(d.path().join("var/lib/leapfrog")).unwrap();
         std::os::unix::fs::symlink(outside.path(), d.path().join("etc")).unwrap();
         assert!(Workspace::open(d.path()).is_err());
+        std::fs::remove_file(d.path().join("etc")).unwrap();
+        // an absolute link means the host's path when the root is mounted elsewhere
+        std::fs::create_dir_all(d.path().join("var")).unwrap();
+        std::os::unix::fs::symlink("/var/log", d.path().join("var/log")).unwrap();
+        assert!(Workspace::open(d.path()).is_err());
+        std::fs::remove_file(d.path().join("var/log")).unwrap();
+        // a dangling link is refused too
+        std::os::unix::fs::symlink("missing", d.path().join("var/log")).unwrap();
+        assert!(Workspace::open(d.path()).is_err());
+        std::fs::remove_file(d.path().join("var/log")).unwrap();
+        Workspace::open(d.path()).unwrap();
+    }
+
+    #[test]
+    fn a_link_inside_the_root_is_followed() {
+        // an administrator's /var/log on another disk mounted inside the root
+        let d = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(d.path().join("var")).unwrap();
+        std::fs::create_dir_all(d.path().join("data/log")).unwrap();
+        std::os::unix::fs::symlink("../data/log", d.path().join("var/log")).unwrap();
+        let ws = Workspace::open(d.path()).unwrap();
+        assert!(ws.log_dir().starts_with(d.path()));
     }
 
     #[test]

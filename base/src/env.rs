@@ -116,7 +116,8 @@ mod tests {
             } else if ["rs", "sh", "md"]
                 .iter()
                 .any(|x| p.extension().is_some_and(|e| e == *x))
-                || p.parent().is_some_and(|d| d.ends_with("scripts"))
+                // scripts without an extension (scripts/*, vm-tests/run)
+                || p.extension().is_none()
             {
                 out.push(p);
             }
