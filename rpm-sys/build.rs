@@ -1,86 +1,24 @@
-//! Finds the system librpm with pkg-config and generates bindings for the small part of its API
+//! Finds librpm's headers with pkg-config and generates bindings for the small part of its API
 //! that this crate uses (see `wrapper.h` and the allowlists below) into `$OUT_DIR/ffi.rs`.
+//!
+//! Nothing is linked: the functions become fields of `ffi::LibrpmApi`, resolved when the crate
+//! opens the host's librpm at run time (`librpm.so.3` of EL7 to `librpm.so.10` of EL10; see
+//! `src/librpm.rs`). The headers only provide types and constants, which are the same in every
+//! librpm leapfrog supports except where `src/compat.rs` says otherwise.
 
 mod build_common;
+// The functions bound (and which of them a supported librpm may lack), shared with the crate.
+#[path = "api_list.rs"]
+#[allow(dead_code)] // OPTIONAL is for the crate
+mod api_list;
 
 use build_common::Allowlist;
-
-/// Functions the safe API calls.
-const FUNCTIONS: &[&str] = &[
-    "rpmReadConfigFiles",
-    "rpmPushMacro",
-    "rpmPopMacro",
-    "rpmtsCreate",
-    "rpmtsFree",
-    "rpmtsSetRootDir",
-    "rpmtsSetVSFlags",
-    "rpmtsOpenDB",
-    "rpmtsInitIterator",
-    "rpmdbNextIterator",
-    "rpmdbFreeIterator",
-    "headerIsEntry",
-    "headerGetString",
-    "headerGetNumber",
-    "headerFormat",
-    "rpmlogSetCallback",
-    "rpmlogRecMessage",
-    "rpmlogRecPriority",
-    "rpmvercmp",
-    "free",
-    // verify.rs: package signature and digest checks against a private keyring
-    "rpmKeyringNew",
-    "rpmKeyringFree",
-    "rpmKeyringAddKey",
-    "rpmPubkeyNew",
-    "rpmPubkeyFree",
-    "rpmGetSubkeys",
-    "pgpParsePkts",
-    "rpmtsSetKeyring",
-    "rpmtsSetVfyFlags",
-    "rpmtsSetVfyLevel",
-    "rpmcliVerifySignatures",
-    "rpmlogSetMask",
-    // transaction/ and header.rs: reading package files, adding install/erase elements,
-    // checking, ordering, running, problems and the notify callback
-    "rpmtsSetFlags",
-    "rpmtsSetNotifyCallback",
-    "rpmtsSetScriptFd",
-    "rpmtsAddInstallElement",
-    "rpmtsAddEraseElement",
-    "rpmtsCheck",
-    "rpmtsOrder",
-    "rpmtsRun",
-    "rpmtsProblems",
-    "rpmtsCleanProblems",
-    "rpmtsNElements",
-    "rpmtsElement",
-    "rpmteNEVRA",
-    "rpmteType",
-    "rpmpsInitIterator",
-    "rpmpsiNext",
-    "rpmpsFreeIterator",
-    "rpmpsFree",
-    "rpmProblemGetType",
-    "rpmProblemGetStr",
-    "rpmProblemGetDiskNeed",
-    "rpmProblemGetPkgNEVR",
-    "rpmProblemGetAltNEVR",
-    "rpmProblemString",
-    "rpmReadPackageFile",
-    "headerFree",
-    "headerGetInstance",
-    "Fopen",
-    "Fclose",
-    "Ferror",
-    "Fstrerror",
-];
 
 /// Constants (enumerators and `#define`s) the safe API uses.
 const VARS: &[&str] = &[
     "O_RDONLY",
     "RMIL_CMDLINE",
     "RPMLOG_(EMERG|ALERT|CRIT|ERR|WARNING|NOTICE|INFO|DEBUG)",
-    "RPMVERSION",
     // verify.rs and the transaction
     "PGPARMOR_PUBKEY",
     "RPMSIG_(DIGEST|SIGNATURE)_TYPE",
@@ -109,14 +47,16 @@ fn main() {
         "rpm",
         "4.14",
         "`librpm-dev` (Debian/Ubuntu) or `rpm-devel` (EL/Fedora)",
+        build_common::Linkage::HeadersOnly,
     );
     build_common::generate(
         "librpm",
         &include_paths,
         &Allowlist {
-            functions: FUNCTIONS,
+            functions: api_list::FUNCTIONS,
             vars: VARS,
             types: TYPES,
         },
+        Some("LibrpmApi"),
     );
 }

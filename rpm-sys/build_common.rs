@@ -22,6 +22,7 @@ pub struct Allowlist<'a> {
 
 /// The lints generated code is exempt from (C names, unused items, no `SAFETY:` comments).
 const FFI_LINTS: &str = "#[allow(
+    unsafe_op_in_unsafe_fn,
     non_upper_case_globals,
     non_camel_case_types,
     non_snake_case,
@@ -33,11 +34,22 @@ const FFI_LINTS: &str = "#[allow(
     clippy::undocumented_unsafe_blocks
 )]";
 
+/// How a crate uses the C library it binds.
+#[derive(Clone, Copy, PartialEq, Eq)]
+#[allow(dead_code)] // each build script uses one of them
+pub enum Linkage {
+    /// Linked at build time (pkg-config's link flags are passed to cargo).
+    Link,
+    /// Headers only: the library is loaded at run time (`dlopen`), so the binary names none.
+    HeadersOnly,
+}
+
 /// Finds the pkg-config package `package` (at least `min_version`) and returns its include
 /// directories; without it the build fails with `install` (which packages provide it).
-pub fn probe(package: &str, min_version: &str, install: &str) -> Vec<PathBuf> {
+pub fn probe(package: &str, min_version: &str, install: &str, linkage: Linkage) -> Vec<PathBuf> {
     let library = pkg_config::Config::new()
         .atleast_version(min_version)
+        .cargo_metadata(linkage == Linkage::Link)
         .probe(package)
         .unwrap_or_else(|err| {
             panic!(
@@ -51,7 +63,17 @@ pub fn probe(package: &str, min_version: &str, install: &str) -> Vec<PathBuf> {
 
 /// Generates `mod ffi` from `wrapper.h` for `allow` into `$OUT_DIR/ffi.rs`, with the lint
 /// allowances generated code needs; `library` names the library in messages and docs.
-pub fn generate(library: &str, include_paths: &[PathBuf], allow: &Allowlist<'_>) {
+///
+/// With `dynamic` set to a struct name, the functions are not declared `extern` but become
+/// fields of that struct, resolved from a library opened at run time (bindgen's
+/// `dynamic_library_name`, on `libloading`); a function the library lacks is an `Err` field, so
+/// one binary works with library versions that differ in what they export.
+pub fn generate(
+    library: &str,
+    include_paths: &[PathBuf],
+    allow: &Allowlist<'_>,
+    dynamic: Option<&str>,
+) {
     println!("cargo:rerun-if-changed=wrapper.h");
     println!("cargo:rerun-if-changed=build.rs");
 
@@ -68,6 +90,11 @@ pub fn generate(library: &str, include_paths: &[PathBuf], allow: &Allowlist<'_>)
         .layout_tests(false)
         .derive_debug(false)
         .merge_extern_blocks(true);
+    if let Some(name) = dynamic {
+        builder = builder
+            .dynamic_library_name(name)
+            .dynamic_link_require_all(false);
+    }
     for function in allow.functions {
         builder = builder.allowlist_function(function);
     }

@@ -14,6 +14,7 @@ use std::sync::PoisonError;
 use crate::error::{RpmError, join_messages};
 use crate::ffi;
 use crate::header::PackageHeader;
+use crate::librpm::api;
 use crate::librpm::{LIBRPM, Session, c_dbpath, drain_messages, errors_only};
 use crate::location::DbLocation;
 use crate::package::{InstalledPackage, PackageDetails};
@@ -99,7 +100,7 @@ pub(crate) fn open_read_only(
 
     let session = Session::begin(location)?;
     // SAFETY: we hold the librpm lock (session); rpmtsCreate has no preconditions.
-    let ts = unsafe { ffi::rpmtsCreate() };
+    let ts = unsafe { api().rpmtsCreate() };
     if ts.is_null() {
         return Err(open_error("rpmtsCreate failed".into()));
     }
@@ -107,14 +108,14 @@ pub(crate) fn open_read_only(
     let result = (|| {
         // SAFETY: `ts` is a valid transaction set and `c_root` a NUL-terminated absolute
         // path that librpm copies.
-        if unsafe { ffi::rpmtsSetRootDir(ts, c_root.as_ptr()) } != 0 {
+        if unsafe { api().rpmtsSetRootDir(ts, c_root.as_ptr()) } != 0 {
             return Err("rpmtsSetRootDir rejected the root".to_owned());
         }
         configure(ts)?;
         let read_only = c_int::try_from(ffi::O_RDONLY).unwrap_or(0);
         // SAFETY: `ts` is valid and has its root set; `%_dbpath`/`%_db_backend` are pushed
         // and the file they designate exists, so librpm opens (never creates) it.
-        let rc = unsafe { ffi::rpmtsOpenDB(ts, read_only) };
+        let rc = unsafe { api().rpmtsOpenDB(ts, read_only) };
         let messages = session.take_messages();
         if rc != 0 {
             return Err(join_messages(&errors_only(&messages), "rpmtsOpenDB failed"));
@@ -123,7 +124,7 @@ pub(crate) fn open_read_only(
     })();
     if let Err(detail) = result {
         // SAFETY: `ts` is valid, owned by us and not used after this; we hold the lock.
-        unsafe { ffi::rpmtsFree(ts) };
+        unsafe { api().rpmtsFree(ts) };
         return Err(open_error(detail));
     }
     drop(session);
@@ -150,7 +151,7 @@ impl RpmDatabase {
                 | ffi::RPMVSF_NODSA
                 | ffi::RPMVSF_NORSA;
             // SAFETY: `ts` is valid; this only stores flags.
-            unsafe { ffi::rpmtsSetVSFlags(ts, no_checks) };
+            unsafe { api().rpmtsSetVSFlags(ts, no_checks) };
             Ok(())
         })?;
         tracing::debug!(root = %root.display(), dbpath = %location.dbpath, backend = %location.backend, "opened rpm database");
@@ -244,7 +245,7 @@ impl Drop for RpmDatabase {
         let _guard = LIBRPM.lock().unwrap_or_else(PoisonError::into_inner);
         // SAFETY: `ts` is valid and owned by `self`, never used again; we hold the librpm lock.
         // rpmtsFree also closes the database.
-        unsafe { ffi::rpmtsFree(self.ts) };
+        unsafe { api().rpmtsFree(self.ts) };
         drain_messages();
     }
 }
@@ -262,7 +263,7 @@ impl MatchIterator<'static> {
         // SAFETY: `ts` is a valid transaction set with an open database, and the caller holds the
         // librpm lock; a null key with length 0 iterates over every package.
         let mi = unsafe {
-            ffi::rpmtsInitIterator(
+            api().rpmtsInitIterator(
                 ts,
                 ffi::RPMDBI_PACKAGES as ffi::rpmDbiTagVal,
                 ptr::null(),
@@ -283,7 +284,7 @@ impl<'key> MatchIterator<'key> {
         // SAFETY: `ts` is valid with an open database and the caller holds the lock; librpm reads
         // a label key of length 0 as a C string, which `label` is, alive as long as the iterator.
         let mi = unsafe {
-            ffi::rpmtsInitIterator(
+            api().rpmtsInitIterator(
                 ts,
                 ffi::RPMDBI_LABEL as ffi::rpmDbiTagVal,
                 label.as_ptr().cast(),
@@ -301,7 +302,7 @@ impl<'key> MatchIterator<'key> {
         // SAFETY: `ts` is valid with an open database and the caller holds the lock; the key is
         // exactly the 4 bytes of `instance`, alive as long as the iterator.
         let mi = unsafe {
-            ffi::rpmtsInitIterator(
+            api().rpmtsInitIterator(
                 ts,
                 ffi::RPMDBI_PACKAGES as ffi::rpmDbiTagVal,
                 ptr::from_ref(instance).cast(),
@@ -320,7 +321,7 @@ impl<'key> MatchIterator<'key> {
             return None;
         }
         // SAFETY: the iterator is valid (non-null, not yet freed); the caller holds the lock.
-        let header = unsafe { ffi::rpmdbNextIterator(self.mi) };
+        let header = unsafe { api().rpmdbNextIterator(self.mi) };
         (!header.is_null()).then_some(header)
     }
 }
@@ -329,7 +330,7 @@ impl Drop for MatchIterator<'_> {
     fn drop(&mut self) {
         if !self.mi.is_null() {
             // SAFETY: the iterator is valid and freed exactly once; the caller holds the lock.
-            unsafe { ffi::rpmdbFreeIterator(self.mi) };
+            unsafe { api().rpmdbFreeIterator(self.mi) };
         }
     }
 }

@@ -67,6 +67,13 @@ pub enum RpmError {
         source: io::Error,
     },
 
+    /// No usable librpm: none found, too old, lacking a function, or another one chosen.
+    #[error("librpm: {detail}")]
+    Librpm {
+        /// What is wrong, naming the library.
+        detail: String,
+    },
+
     /// `rpmReadConfigFiles` failed.
     #[error("cannot read the rpm configuration: {detail}")]
     Config {

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{RpmError, join_messages};
 use crate::ffi;
+use crate::librpm::api;
 use crate::librpm::{Session, errors_only};
 use crate::location::{DbBackend, DbLocation};
 use crate::package::{InstalledPackage, header_format};
@@ -152,14 +153,14 @@ impl RpmFd {
     /// Opens `path` with an rpmio mode (`r.ufdio`, `a.ufdio`); the caller holds the librpm lock.
     pub(crate) fn open_mode(path: &CStr, mode: &CStr) -> Option<Self> {
         // SAFETY: both strings are NUL-terminated; Fopen returns null or a new FD we own.
-        let fd = unsafe { ffi::Fopen(path.as_ptr(), mode.as_ptr()) };
+        let fd = unsafe { api().Fopen(path.as_ptr(), mode.as_ptr()) };
         if fd.is_null() {
             return None;
         }
         // SAFETY: `fd` is a valid FD just returned by Fopen.
-        if unsafe { ffi::Ferror(fd) } != 0 {
+        if unsafe { api().Ferror(fd) } != 0 {
             // SAFETY: `fd` is valid and closed exactly once here.
-            unsafe { ffi::Fclose(fd) };
+            unsafe { api().Fclose(fd) };
             return None;
         }
         Some(Self(fd))
@@ -169,7 +170,7 @@ impl RpmFd {
 impl Drop for RpmFd {
     fn drop(&mut self) {
         // SAFETY: the FD is valid and owned by `self`, closed exactly once.
-        unsafe { ffi::Fclose(self.0) };
+        unsafe { api().Fclose(self.0) };
     }
 }
 
@@ -179,7 +180,7 @@ pub(crate) struct OwnedHeader(pub(crate) ffi::Header);
 impl Drop for OwnedHeader {
     fn drop(&mut self) {
         // SAFETY: we own one reference to the header (from rpmReadPackageFile), dropped once.
-        unsafe { ffi::headerFree(self.0) };
+        unsafe { api().headerFree(self.0) };
     }
 }
 
@@ -204,7 +205,7 @@ pub(crate) fn read_header(
     let mut header: ffi::Header = ptr::null_mut();
     // SAFETY: `ts` is valid, `fd` is an open FD, `c_path` is NUL-terminated and `header` is a
     // valid out-pointer; we hold the librpm lock.
-    let rc = unsafe { ffi::rpmReadPackageFile(ts, fd.0, c_path.as_ptr(), &mut header) };
+    let rc = unsafe { api().rpmReadPackageFile(ts, fd.0, c_path.as_ptr(), &mut header) };
     let messages = session.take_messages();
     let ok = rc == ffi::RPMRC_OK || rc == ffi::RPMRC_NOKEY || rc == ffi::RPMRC_NOTTRUSTED;
     if !ok || header.is_null() {
@@ -236,7 +237,7 @@ pub fn read_package_file(path: &Path) -> Result<PackageHeader, RpmError> {
     let location = DbLocation::new("/var/lib/rpm", DbBackend::Sqlite);
     let session = Session::begin(&location)?;
     // SAFETY: we hold the librpm lock; rpmtsCreate has no preconditions.
-    let ts = unsafe { ffi::rpmtsCreate() };
+    let ts = unsafe { api().rpmtsCreate() };
     if ts.is_null() {
         return Err(RpmError::PackageFile {
             path,
@@ -244,7 +245,7 @@ pub fn read_package_file(path: &Path) -> Result<PackageHeader, RpmError> {
         });
     }
     // SAFETY: `ts` is valid; this only stores flags.
-    unsafe { ffi::rpmtsSetVSFlags(ts, NO_SIGNATURES) };
+    unsafe { api().rpmtsSetVSFlags(ts, NO_SIGNATURES) };
     let header = read_header(&session, ts, &path);
     // SAFETY: `header` is a valid header we own (read just above) and we hold the lock.
     let result = header
@@ -254,7 +255,7 @@ pub fn read_package_file(path: &Path) -> Result<PackageHeader, RpmError> {
             detail,
         });
     // SAFETY: `ts` is valid, owned here and not used after this; the header was freed above.
-    unsafe { ffi::rpmtsFree(ts) };
+    unsafe { api().rpmtsFree(ts) };
     drop(session);
     result
 }

@@ -46,6 +46,9 @@
 //!    `progress` (the notify callback); and `set`, the transaction set itself, on top.
 //! 8. [`verify`]: package signatures and digests against a private keyring.
 
+#[path = "../api_list.rs"]
+mod api_list;
+mod compat;
 mod db;
 mod error;
 mod header;
@@ -59,10 +62,13 @@ pub mod verify;
 // librpm, see build.rs), with the lint allowances of generated code (build_common.rs).
 include!(concat!(env!("OUT_DIR"), "/ffi.rs"));
 
+pub use compat::RpmVersion;
 pub use db::RpmDatabase;
 pub use error::RpmError;
 pub use header::{FileEntry, PackageHeader, read_package_file};
-pub use librpm::{librpm_version, with_db_macros};
+pub use librpm::{
+    HOST_SONAMES, LibrpmInfo, LibrpmSource, librpm, librpm_version, use_librpm, with_db_macros,
+};
 pub use location::{DbBackend, DbLocation};
 pub use package::{
     InstalledPackage, PackageDetails, parse_key_id, parse_signature_algorithm, vercmp,

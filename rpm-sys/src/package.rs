@@ -7,6 +7,7 @@ use std::ptr;
 use serde::{Deserialize, Serialize};
 
 use crate::ffi;
+use crate::librpm::api;
 
 /// One package installed in an rpm database.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -184,7 +185,7 @@ pub fn vercmp(a: &str, b: &str) -> Ordering {
     let b = c_string_lossy(b);
     // SAFETY: both pointers are valid NUL-terminated strings for the duration of the call;
     // rpmvercmp is a pure function that touches no global state, so it needs no lock.
-    let result = unsafe { ffi::rpmvercmp(a.as_ptr(), b.as_ptr()) };
+    let result = unsafe { api().rpmvercmp(a.as_ptr(), b.as_ptr()) };
     result.cmp(&0)
 }
 
@@ -216,7 +217,7 @@ pub(crate) unsafe fn owned_string(ptr: *const c_char) -> Option<String> {
 pub(crate) unsafe fn header_string(header: ffi::Header, tag: ffi::rpmTag_e) -> Option<String> {
     // SAFETY: `header` is valid per the contract; headerGetString returns null or a string owned
     // by the header, which stays alive while we copy it.
-    unsafe { owned_string(ffi::headerGetString(header, tag)) }
+    unsafe { owned_string(api().headerGetString(header, tag)) }
 }
 
 /// A numeric tag of a header, `None` when absent.
@@ -226,9 +227,9 @@ pub(crate) unsafe fn header_string(header: ffi::Header, tag: ffi::rpmTag_e) -> O
 /// See [`InstalledPackage::from_header`].
 pub(crate) unsafe fn header_number(header: ffi::Header, tag: ffi::rpmTag_e) -> Option<u64> {
     // SAFETY: `header` is valid per the contract.
-    let present = unsafe { ffi::headerIsEntry(header, tag) } != 0;
+    let present = unsafe { api().headerIsEntry(header, tag) } != 0;
     // SAFETY: as above; headerGetNumber only reads the header.
-    present.then(|| unsafe { ffi::headerGetNumber(header, tag) })
+    present.then(|| unsafe { api().headerGetNumber(header, tag) })
 }
 
 /// Renders a query format against a header; `None` when librpm rejects it.
@@ -240,7 +241,7 @@ pub(crate) unsafe fn header_format(header: ffi::Header, format: &CStr) -> Option
     let mut errmsg: ffi::errmsg_t = ptr::null();
     // SAFETY: `header` is valid per the contract, `format` is NUL-terminated, and `errmsg` is a
     // valid out-pointer (librpm stores a pointer to a static message there, which we don't free).
-    let rendered = unsafe { ffi::headerFormat(header, format.as_ptr(), &mut errmsg) };
+    let rendered = unsafe { api().headerFormat(header, format.as_ptr(), &mut errmsg) };
     if rendered.is_null() {
         // SAFETY: errmsg is null or a static NUL-terminated string set by headerFormat.
         let reason = unsafe { owned_string(errmsg) };
@@ -251,7 +252,7 @@ pub(crate) unsafe fn header_format(header: ffi::Header, format: &CStr) -> Option
     let text = unsafe { owned_string(rendered) };
     // SAFETY: `rendered` was allocated with malloc by librpm and is freed exactly once, after the
     // copy above.
-    unsafe { ffi::free(rendered.cast()) };
+    unsafe { libc::free(rendered.cast()) };
     text
 }
 

@@ -27,9 +27,10 @@ use std::ptr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::compat::VerifyLevel;
 use crate::error::RpmError;
 use crate::ffi;
-use crate::librpm::{drain_messages, lock_configured};
+use crate::librpm::{api, compat, drain_messages, lock_configured};
 
 const ARMOR_BEGIN: &str = "-----BEGIN PGP PUBLIC KEY BLOCK-----";
 
@@ -179,14 +180,14 @@ impl Keyring {
             let mut pktlen: usize = 0;
             // SAFETY: we hold the librpm lock; `c_block` is NUL-terminated; librpm parses the
             // first armor block and mallocs `pkt` on success, which we free below.
-            let kind = unsafe { ffi::pgpParsePkts(c_block.as_ptr(), &mut pkt, &mut pktlen) };
+            let kind = unsafe { api().pgpParsePkts(c_block.as_ptr(), &mut pkt, &mut pktlen) };
             let packet = if pkt.is_null() {
                 Vec::new()
             } else {
                 // SAFETY: librpm returned a buffer of `pktlen` bytes.
                 let bytes = unsafe { std::slice::from_raw_parts(pkt, pktlen) }.to_vec();
                 // SAFETY: `pkt` was malloc'ed by librpm and is not used after this.
-                unsafe { ffi::free(pkt.cast()) };
+                unsafe { libc::free(pkt.cast()) };
                 bytes
             };
             drain_messages();
@@ -198,13 +199,13 @@ impl Keyring {
             // Check now that librpm can build a key from it, so that a bad key is reported here
             // and not as an unknown key on every package.
             // SAFETY: we hold the lock; `packet` is a valid buffer of its length.
-            let pubkey = unsafe { ffi::rpmPubkeyNew(packet.as_ptr(), packet.len()) };
+            let pubkey = unsafe { api().rpmPubkeyNew(packet.as_ptr(), packet.len()) };
             drain_messages();
             if pubkey.is_null() {
                 return Err(bad("librpm rejects the public key".into()));
             }
             // SAFETY: `pubkey` is a valid key we own; freed once.
-            unsafe { ffi::rpmPubkeyFree(pubkey) };
+            unsafe { api().rpmPubkeyFree(pubkey) };
             added.push(Key {
                 source: source.to_path_buf(),
                 packet,
@@ -288,45 +289,50 @@ fn run_check(path: &Path, keyring: &Keyring, level: Level) -> Result<SigCheck, V
 
     let _guard = lock_configured()?;
     // SAFETY: we hold the librpm lock; rpmtsCreate has no preconditions.
-    let ts = unsafe { ffi::rpmtsCreate() };
+    let ts = unsafe { api().rpmtsCreate() };
     if ts.is_null() {
         return Err(VerifyError::Rpm(RpmError::Config {
             detail: "rpmtsCreate failed".into(),
         }));
     }
     // SAFETY: we hold the lock; rpmKeyringNew has no preconditions.
-    let kr = unsafe { ffi::rpmKeyringNew() };
+    let kr = unsafe { api().rpmKeyringNew() };
     for key in &keyring.keys {
         // SAFETY: the packet is a valid buffer of its length (checked by `add_armored`).
-        let pubkey = unsafe { ffi::rpmPubkeyNew(key.packet.as_ptr(), key.packet.len()) };
+        let pubkey = unsafe { api().rpmPubkeyNew(key.packet.as_ptr(), key.packet.len()) };
         if pubkey.is_null() {
             continue;
         }
         // SAFETY: `kr` and `pubkey` are valid; the keyring takes its own reference.
-        unsafe { ffi::rpmKeyringAddKey(kr, pubkey) };
+        unsafe { api().rpmKeyringAddKey(kr, pubkey) };
         let mut count: c_int = 0;
-        // SAFETY: `pubkey` is valid; librpm returns a malloc'ed array of `count` keys (or null).
-        let subkeys = unsafe { ffi::rpmGetSubkeys(pubkey, &mut count) };
+        let subkeys = if compat().has_subkeys() {
+            // SAFETY: `pubkey` is valid; librpm returns a malloc'ed array of `count` keys (or
+            // null). Only called where librpm has subkeys (not 4.11, see compat.rs).
+            unsafe { api().rpmGetSubkeys(pubkey, &mut count) }
+        } else {
+            ptr::null_mut()
+        };
         if !subkeys.is_null() {
             for i in 0..usize::try_from(count).unwrap_or(0) {
                 // SAFETY: `i < count`, so the element is inside the array.
                 let sub = unsafe { *subkeys.add(i) };
                 // SAFETY: `sub` is a valid key owned by the array; the keyring links it.
-                unsafe { ffi::rpmKeyringAddKey(kr, sub) };
+                unsafe { api().rpmKeyringAddKey(kr, sub) };
                 // SAFETY: our reference to `sub` is released exactly once.
-                unsafe { ffi::rpmPubkeyFree(sub) };
+                unsafe { api().rpmPubkeyFree(sub) };
             }
             // SAFETY: the array was malloc'ed by librpm; its elements were released above.
-            unsafe { ffi::free(subkeys.cast()) };
+            unsafe { libc::free(subkeys.cast()) };
         }
         // SAFETY: our reference to `pubkey` is released exactly once (the keyring keeps its own).
-        unsafe { ffi::rpmPubkeyFree(pubkey) };
+        unsafe { api().rpmPubkeyFree(pubkey) };
     }
     // SAFETY: `ts` and `kr` are valid; the transaction set links the keyring (so it never loads
     // keys from an rpm database), then we drop our reference.
     unsafe {
-        ffi::rpmtsSetKeyring(ts, kr);
-        ffi::rpmKeyringFree(kr);
+        api().rpmtsSetKeyring(ts, kr);
+        api().rpmKeyringFree(kr);
     }
     let digest = ffi::RPMSIG_DIGEST_TYPE as c_int;
     let signature = ffi::RPMSIG_SIGNATURE_TYPE as c_int;
@@ -340,25 +346,28 @@ fn run_check(path: &Path, keyring: &Keyring, level: Level) -> Result<SigCheck, V
             digest,
         ),
     };
-    // SAFETY: `ts` is valid; these only store flags.
-    unsafe {
-        ffi::rpmtsSetVfyFlags(ts, vfyflags);
-        ffi::rpmtsSetVfyLevel(ts, vfylevel);
+    let selectable = compat().verify_level() == VerifyLevel::Selectable;
+    if selectable {
+        // SAFETY: `ts` is valid; these only store flags (the functions exist: compat.rs).
+        unsafe {
+            api().rpmtsSetVfyFlags(ts, vfyflags);
+            api().rpmtsSetVfyLevel(ts, vfylevel);
+        }
     }
     let argv: [*const c_char; 2] = [c_path.as_ptr(), ptr::null()];
     drain_messages();
     // SAFETY: we hold the lock; 0 only queries the mask.
-    let old_mask = unsafe { ffi::rpmlogSetMask(0) };
+    let old_mask = unsafe { api().rpmlogSetMask(0) };
     // SAFETY: as above; sets the verbosity of `rpm -v` for this call only.
-    unsafe { ffi::rpmlogSetMask(verbose_mask()) };
+    unsafe { api().rpmlogSetMask(verbose_mask()) };
     // SAFETY: `ts` is valid; `argv` is a NULL-terminated array of NUL-terminated strings that
     // outlive the call (librpm's ARGV_const_t).
-    let failures = unsafe { ffi::rpmcliVerifySignatures(ts, argv.as_ptr().cast_mut().cast()) };
+    let failures = unsafe { api().rpmcliVerifySignatures(ts, argv.as_ptr().cast_mut().cast()) };
     // SAFETY: restores the previous mask (never 0, which would only query).
-    unsafe { ffi::rpmlogSetMask(if old_mask == 0 { 0xff } else { old_mask }) };
+    unsafe { api().rpmlogSetMask(if old_mask == 0 { 0xff } else { old_mask }) };
     let messages = drain_messages();
     // SAFETY: `ts` is valid, owned by us, not used afterwards.
-    unsafe { ffi::rpmtsFree(ts) };
+    unsafe { api().rpmtsFree(ts) };
 
     let lines: Vec<String> = messages
         .into_iter()
@@ -366,11 +375,23 @@ fn run_check(path: &Path, keyring: &Keyring, level: Level) -> Result<SigCheck, V
         .map(|l| l.trim().to_owned())
         .filter(|l| !l.is_empty())
         .collect();
-    Ok(classify(path, failures, lines))
+    Ok(classify(path, failures, lines, level, selectable))
 }
 
 /// Turns `rpmcliVerifySignatures`' result and verbose lines into a verdict.
-fn classify(path: &Path, failures: c_int, lines: Vec<String>) -> SigCheck {
+///
+/// `selectable` says whether librpm was told the level (4.14+). Without it (4.11) librpm checks
+/// signatures even for [`Level::Digests`], and a package with no signature passes: so a
+/// signature verdict (`NOKEY`, `NOTTRUSTED`) does not count at the digest level, and at the
+/// signature level a package passes only with a signature by a key of the keyring (at least one
+/// key id): the same verdicts as with 4.14+.
+fn classify(
+    path: &Path,
+    failures: c_int,
+    lines: Vec<String>,
+    level: Level,
+    selectable: bool,
+) -> SigCheck {
     let prefix = format!("{}:", path.display());
     let detail: Vec<String> = lines
         .into_iter()
@@ -388,7 +409,22 @@ fn classify(path: &Path, failures: c_int, lines: Vec<String>) -> SigCheck {
             (!id.is_empty()).then(|| id.to_ascii_lowercase())
         })
         .collect();
-    let status = if failures == 0 {
+    let signature_verdict_only = |l: &String| {
+        l.contains("Signature") && (l.ends_with(": NOKEY") || l.ends_with(": NOTTRUSTED"))
+    };
+    let failures = if !selectable && level == Level::Digests {
+        // 4.11 counted a package whose only failures are signature verdicts as failed.
+        let real = detail
+            .iter()
+            .any(|l| (l.ends_with("NOT OK") || l.contains(": BAD")) && !signature_verdict_only(l));
+        let only_sig = detail.iter().any(signature_verdict_only) && !real;
+        if only_sig { 0 } else { failures }
+    } else {
+        failures
+    };
+    let status = if failures == 0 && level == Level::Signature && key_ids.is_empty() {
+        SigStatus::Unsigned
+    } else if failures == 0 {
         SigStatus::Ok
     } else if detail
         .iter()
@@ -432,6 +468,8 @@ mod tests {
             lines(
                 "/x/a.rpm:\nHeader V4 RSA/SHA256 Signature, key ID 284ddd4b: OK\nPayload SHA256 digest: OK",
             ),
+            Level::Signature,
+            true,
         );
         assert_eq!(ok.status, SigStatus::Ok);
         assert_eq!(ok.key_ids, ["284ddd4b"]);
@@ -441,6 +479,8 @@ mod tests {
             lines(
                 "Header V4 RSA/SHA256 Signature, key ID aba6a6cb: NOKEY\nHeader SHA256 digest: OK",
             ),
+            Level::Signature,
+            true,
         );
         assert_eq!(nokey.status, SigStatus::UnknownKey);
         let unsigned = classify(
@@ -449,6 +489,8 @@ mod tests {
             lines(
                 "Header RSA signature: NOTFOUND\nHeader SHA256 digest: OK\nRSA signature: NOTFOUND",
             ),
+            Level::Signature,
+            true,
         );
         assert_eq!(unsigned.status, SigStatus::Unsigned);
         let bad = classify(
@@ -457,9 +499,52 @@ mod tests {
             lines(
                 "Header V4 RSA/SHA256 Signature, key ID 284ddd4b: OK\nPayload SHA256 digest: BAD (Expected 1 != 2)",
             ),
+            Level::Signature,
+            true,
         );
         assert_eq!(bad.status, SigStatus::Bad);
-        assert_eq!(classify(p, 1, Vec::new()).status, SigStatus::Bad);
+        assert_eq!(
+            classify(p, 1, Vec::new(), Level::Signature, true).status,
+            SigStatus::Bad
+        );
+    }
+
+    /// librpm 4.11 (no verification level): the same verdicts as 4.14+ from its own lines.
+    #[test]
+    fn classifies_rpm_4_11_output_without_a_verification_level() {
+        let p = Path::new("/x/a.rpm");
+        let digests_only = lines("Header SHA1 digest: OK (abc)\nMD5 digest: OK (def)");
+        // No signature at all: 4.11 reports success, which is not a signature check.
+        let unsigned = classify(p, 0, digests_only.clone(), Level::Signature, false);
+        assert_eq!(unsigned.status, SigStatus::Unsigned);
+        assert_eq!(
+            classify(p, 0, digests_only, Level::Digests, false).status,
+            SigStatus::Ok
+        );
+        // Signed by an unknown key: a failure at the signature level, not at the digest level.
+        let nokey = lines(
+            "Header V3 RSA/SHA256 Signature, key ID f4a80eb5: NOKEY\nHeader SHA1 digest: OK (abc)\nMD5 digest: OK (def)",
+        );
+        assert_eq!(
+            classify(p, 1, nokey.clone(), Level::Signature, false).status,
+            SigStatus::UnknownKey
+        );
+        assert_eq!(
+            classify(p, 1, nokey, Level::Digests, false).status,
+            SigStatus::Ok
+        );
+        // A bad digest fails at both levels.
+        let bad = lines(
+            "Header V3 RSA/SHA256 Signature, key ID f4a80eb5: NOKEY\nMD5 digest: BAD (Expected 1 != 2)",
+        );
+        assert_eq!(
+            classify(p, 1, bad.clone(), Level::Digests, false).status,
+            SigStatus::Bad
+        );
+        assert_eq!(
+            classify(p, 1, bad, Level::Signature, false).status,
+            SigStatus::Bad
+        );
     }
 
     #[test]

@@ -45,7 +45,9 @@ impl TransactionFlags {
             (self.justdb, ffi::RPMTRANS_FLAG_JUSTDB),
             (
                 self.noscripts,
-                ffi::RPMTRANS_FLAG_NOPRE
+                // NOSCRIPTS as well: 4.11 has no NOPRETRANS/NOPOSTTRANS bits (compat.rs).
+                ffi::RPMTRANS_FLAG_NOSCRIPTS
+                    | ffi::RPMTRANS_FLAG_NOPRE
                     | ffi::RPMTRANS_FLAG_NOPOST
                     | ffi::RPMTRANS_FLAG_NOPREUN
                     | ffi::RPMTRANS_FLAG_NOPOSTUN
@@ -89,6 +91,10 @@ mod tests {
         assert_ne!(bits & (ffi::RPMTRANS_FLAG_NOPOST as ffi::rpmtransFlags), 0);
         assert_ne!(
             bits & (ffi::RPMTRANS_FLAG_NOPRETRANS as ffi::rpmtransFlags),
+            0
+        );
+        assert_ne!(
+            bits & (ffi::RPMTRANS_FLAG_NOSCRIPTS as ffi::rpmtransFlags),
             0
         );
         assert_eq!(bits & (ffi::RPMTRANS_FLAG_TEST as ffi::rpmtransFlags), 0);

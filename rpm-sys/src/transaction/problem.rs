@@ -6,6 +6,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::ffi;
+use crate::librpm::api;
 use crate::package::owned_string;
 
 /// One problem rpm reports for a transaction, with the packages involved as `name-[e:]v-r.arch`.
@@ -132,17 +133,17 @@ impl fmt::Display for TransactionProblem {
 pub(super) unsafe fn problems(ts: ffi::rpmts) -> Vec<TransactionProblem> {
     // SAFETY: `ts` is valid per the contract; rpmtsProblems returns a new reference we free
     // below.
-    let ps = unsafe { ffi::rpmtsProblems(ts) };
+    let ps = unsafe { api().rpmtsProblems(ts) };
     if ps.is_null() {
         return Vec::new();
     }
     let mut problems = Vec::new();
     // SAFETY: `ps` is a valid problem set.
-    let psi = unsafe { ffi::rpmpsInitIterator(ps) };
+    let psi = unsafe { api().rpmpsInitIterator(ps) };
     if !psi.is_null() {
         loop {
             // SAFETY: `psi` is a valid iterator; the problem it returns is owned by `ps`.
-            let prob = unsafe { ffi::rpmpsiNext(psi) };
+            let prob = unsafe { api().rpmpsiNext(psi) };
             if prob.is_null() {
                 break;
             }
@@ -150,10 +151,10 @@ pub(super) unsafe fn problems(ts: ffi::rpmts) -> Vec<TransactionProblem> {
             problems.push(unsafe { convert_problem(prob) });
         }
         // SAFETY: `psi` is valid and freed once.
-        unsafe { ffi::rpmpsFreeIterator(psi) };
+        unsafe { api().rpmpsFreeIterator(psi) };
     }
     // SAFETY: we own this reference to `ps` and drop it once, after the last use.
-    unsafe { ffi::rpmpsFree(ps) };
+    unsafe { api().rpmpsFree(ps) };
     problems
 }
 
@@ -166,11 +167,11 @@ unsafe fn convert_problem(prob: ffi::rpmProblem) -> TransactionProblem {
     // SAFETY: `prob` is valid per the contract; the strings are owned by it and copied.
     let (kind, package, alt, text, number) = unsafe {
         (
-            ffi::rpmProblemGetType(prob),
-            owned_string(ffi::rpmProblemGetPkgNEVR(prob)).unwrap_or_default(),
-            owned_string(ffi::rpmProblemGetAltNEVR(prob)),
-            owned_string(ffi::rpmProblemGetStr(prob)).unwrap_or_default(),
-            ffi::rpmProblemGetDiskNeed(prob),
+            api().rpmProblemGetType(prob),
+            owned_string(api().rpmProblemGetPkgNEVR(prob)).unwrap_or_default(),
+            owned_string(api().rpmProblemGetAltNEVR(prob)),
+            owned_string(api().rpmProblemGetStr(prob)).unwrap_or_default(),
+            api().rpmProblemGetDiskNeed(prob),
         )
     };
     match kind {
@@ -205,10 +206,10 @@ unsafe fn convert_problem(prob: ffi::rpmProblem) -> TransactionProblem {
         other => {
             // SAFETY: `prob` is valid; rpmProblemString returns a malloc'ed string we free.
             let message = unsafe {
-                let raw = ffi::rpmProblemString(prob);
+                let raw = api().rpmProblemString(prob);
                 let text = owned_string(raw).unwrap_or_default();
                 if !raw.is_null() {
-                    ffi::free(raw.cast());
+                    libc::free(raw.cast());
                 }
                 text
             };

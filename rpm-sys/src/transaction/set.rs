@@ -19,6 +19,7 @@ use crate::db::{MatchIterator, open_read_only};
 use crate::error::join_messages;
 use crate::ffi;
 use crate::header::{NO_SIGNATURES, OwnedHeader, PackageHeader, RpmFd, read_header};
+use crate::librpm::api;
 use crate::librpm::{LIBRPM, Session, drain_messages, errors_only};
 use crate::location::{DbBackend, DbLocation};
 use crate::package::owned_string;
@@ -92,14 +93,14 @@ impl Transaction {
         let opened = open_read_only(root, location, |ts| {
             // SAFETY: `ts` is valid; these only store flags.
             unsafe {
-                ffi::rpmtsSetVSFlags(ts, NO_SIGNATURES);
-                ffi::rpmtsSetVfyFlags(ts, NO_SIGNATURES);
-                ffi::rpmtsSetVfyLevel(ts, ffi::RPMSIG_DIGEST_TYPE as c_int);
+                api().rpmtsSetVSFlags(ts, NO_SIGNATURES);
+                api().rpmtsSetVfyFlags(ts, NO_SIGNATURES);
+                api().rpmtsSetVfyLevel(ts, ffi::RPMSIG_DIGEST_TYPE as c_int);
             }
             // SAFETY: `ts` is valid; `notify` is a valid callback for the life of the process and
             // `callback` stays valid until after `ts` is freed (by `open_read_only` on error, in
             // Drop otherwise).
-            let rc = unsafe { ffi::rpmtsSetNotifyCallback(ts, Some(notify), callback.cast()) };
+            let rc = unsafe { api().rpmtsSetNotifyCallback(ts, Some(notify), callback.cast()) };
             if rc != 0 {
                 return Err("rpmtsSetNotifyCallback failed".to_owned());
             }
@@ -164,7 +165,7 @@ impl Transaction {
         })?;
         // SAFETY: `ts` and `fd` are valid; librpm takes its own reference to the descriptor
         // (fdLink) and drops it in rpmtsFree, before `self.script_fd` is closed in Drop.
-        unsafe { ffi::rpmtsSetScriptFd(self.ts, fd.0) };
+        unsafe { api().rpmtsSetScriptFd(self.ts, fd.0) };
         drop(session);
         self.script_fd = Some(fd);
         Ok(())
@@ -213,7 +214,7 @@ impl Transaction {
         // SAFETY: `ts` and `header.0` are valid; the key is an opaque non-null value librpm hands
         // back to the callback; no relocations.
         let rc = unsafe {
-            ffi::rpmtsAddInstallElement(
+            api().rpmtsAddInstallElement(
                 self.ts,
                 header.0,
                 ptr::without_provenance::<c_void>(key),
@@ -280,12 +281,12 @@ impl Transaction {
             while let Some(header) = iterator.next_header() {
                 // SAFETY: `header` was just returned by the iterator (valid until the next call)
                 // and we hold the lock.
-                let instance = unsafe { ffi::headerGetInstance(header) };
+                let instance = unsafe { api().headerGetInstance(header) };
                 // SAFETY: as above.
                 let info = unsafe { PackageHeader::from_header(header) };
                 // SAFETY: `ts` and `header` are valid; the instance comes from the header itself.
                 let rc = unsafe {
-                    ffi::rpmtsAddEraseElement(
+                    api().rpmtsAddEraseElement(
                         self.ts,
                         header,
                         c_int::try_from(instance).unwrap_or(-1),
@@ -332,9 +333,9 @@ impl Transaction {
         let session = self.session()?;
         // Problems stay attached to the elements from earlier checks and runs: start afresh.
         // SAFETY: `ts` is valid; we hold the lock.
-        unsafe { ffi::rpmtsCleanProblems(self.ts) };
+        unsafe { api().rpmtsCleanProblems(self.ts) };
         // SAFETY: `ts` is valid; we hold the lock.
-        let rc = unsafe { ffi::rpmtsCheck(self.ts) };
+        let rc = unsafe { api().rpmtsCheck(self.ts) };
         let messages = session.take_messages();
         if rc != 0 {
             return Err(TransactionError::Librpm {
@@ -355,7 +356,7 @@ impl Transaction {
     pub fn order(&mut self) -> Result<Vec<OrderedElement>, TransactionError> {
         let session = self.session()?;
         // SAFETY: `ts` is valid; we hold the lock.
-        let rc = unsafe { ffi::rpmtsOrder(self.ts) };
+        let rc = unsafe { api().rpmtsOrder(self.ts) };
         let messages = session.take_messages();
         if rc != 0 {
             return Err(TransactionError::Librpm {
@@ -368,17 +369,17 @@ impl Transaction {
         }
         let mut ordered = Vec::new();
         // SAFETY: `ts` is valid; we hold the lock.
-        let count = unsafe { ffi::rpmtsNElements(self.ts) };
+        let count = unsafe { api().rpmtsNElements(self.ts) };
         for i in 0..count {
             // SAFETY: `i` is within 0..rpmtsNElements; the element is owned by `ts`.
-            let te = unsafe { ffi::rpmtsElement(self.ts, i) };
+            let te = unsafe { api().rpmtsElement(self.ts, i) };
             if te.is_null() {
                 continue;
             }
             // SAFETY: `te` is a valid element; the NEVRA string is owned by it and copied.
-            let nevra = unsafe { owned_string(ffi::rpmteNEVRA(te)) }.unwrap_or_default();
+            let nevra = unsafe { owned_string(api().rpmteNEVRA(te)) }.unwrap_or_default();
             // SAFETY: as above.
-            let kind = if unsafe { ffi::rpmteType(te) } == ffi::TR_ADDED {
+            let kind = if unsafe { api().rpmteType(te) } == ffi::TR_ADDED {
                 ElementKind::Install
             } else {
                 ElementKind::Erase
@@ -436,10 +437,10 @@ impl Transaction {
         };
         let session = self.session()?;
         // SAFETY: `ts` is valid; this only stores flags.
-        unsafe { ffi::rpmtsSetFlags(self.ts, flags.bits()) };
+        unsafe { api().rpmtsSetFlags(self.ts, flags.bits()) };
         // SAFETY: `ts` is valid with its elements added and ordered; no problems are ignored; the
         // callback state is valid and not otherwise borrowed during the call; we hold the lock.
-        let rc = unsafe { ffi::rpmtsRun(self.ts, ptr::null_mut(), ignore) };
+        let rc = unsafe { api().rpmtsRun(self.ts, ptr::null_mut(), ignore) };
         let messages = session.take_messages();
         let logged: Vec<String> = messages
             .iter()
@@ -499,7 +500,7 @@ impl Drop for Transaction {
         let _guard = LIBRPM.lock().unwrap_or_else(PoisonError::into_inner);
         // SAFETY: `ts` is valid, owned by `self` and never used again; we hold the lock.
         // rpmtsFree closes the database.
-        unsafe { ffi::rpmtsFree(self.ts) };
+        unsafe { api().rpmtsFree(self.ts) };
         // Our reference to the scriptlet output, after librpm dropped its own.
         self.script_fd = None;
         // SAFETY: `callback` came from Box::into_raw in `new`, the transaction set that referred
