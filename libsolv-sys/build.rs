@@ -101,8 +101,14 @@ const TYPES: &[&str] = &[
 
 fn main() {
     let install = "`libsolv-dev libsolvext-dev` (Debian/Ubuntu) or `libsolv-devel` (EL/Fedora)";
-    let mut include_paths = build_common::probe("libsolv", "0.7", install);
-    include_paths.extend(build_common::probe("libsolvext", "0.7", install));
+    let mut include_paths =
+        build_common::probe("libsolv", "0.7", install, build_common::Linkage::Link);
+    include_paths.extend(build_common::probe(
+        "libsolvext",
+        "0.7",
+        install,
+        build_common::Linkage::Link,
+    ));
     build_common::generate(
         "libsolv",
         &include_paths,
@@ -111,5 +117,6 @@ fn main() {
             vars: VARS,
             types: TYPES,
         },
+        None,
     );
 }
