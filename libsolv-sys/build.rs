@@ -1,9 +1,25 @@
-//! Finds the system libsolv and libsolvext with pkg-config and generates bindings for the small
-//! part of their API that this crate uses (see `wrapper.h` and the allowlists below) into
+//! Builds libsolv from source as static libraries with RPM semantics and generates bindings for
+//! the small part of its API that this crate uses (see `wrapper.h` and the allowlists below) into
 //! `$OUT_DIR/ffi.rs`.
+//!
+//! Why not the host's libsolv: Debian's `libsolvext.so` links Debian's librpm, which would pin
+//! leapfrog to one librpm at build time, and EL7 hosts have libsolv 0.6. Built here, libsolv is
+//! part of the binary, configured as EL's own (`FEDORA`: RPM semantics only, rich dependencies,
+//! the rpm database read through librpm), and its librpm calls resolve to `rpm-sys`'s forwarding
+//! functions (rpm-sys `src/exports.rs`) into the librpm opened at run time.
+//!
+//! The source is Debian 12's libsolv 0.7.23 release tarball (the version leapfrog was developed
+//! against), fetched and checked by `scripts/fetch-libsolv` into
+//! `~/.cache/leapfrog/src/libsolv-0.7.23`, or wherever `LEAPFROG_LIBSOLV_SRC` points.
+
+use std::env;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
 // Shared with rpm-sys's build script (this crate depends on rpm-sys anyway).
 #[path = "../rpm-sys/build_common.rs"]
+#[allow(dead_code)] // `probe` is rpm-sys's
 mod build_common;
 
 use build_common::Allowlist;
@@ -99,19 +115,111 @@ const TYPES: &[&str] = &[
     "Map",
 ];
 
+/// The libsolv release this crate is built with.
+const LIBSOLV_VERSION: &str = "0.7.23";
+
+/// Where the libsolv source tree is.
+fn source_dir() -> PathBuf {
+    println!("cargo:rerun-if-env-changed=LEAPFROG_LIBSOLV_SRC");
+    if let Some(dir) = env::var_os("LEAPFROG_LIBSOLV_SRC") {
+        return PathBuf::from(dir);
+    }
+    let home = env::var_os("HOME").unwrap_or_default();
+    Path::new(&home)
+        .join(".cache/leapfrog/src")
+        .join(format!("libsolv-{LIBSOLV_VERSION}"))
+}
+
+/// Configures and builds `libsolv.a` and `libsolvext.a`; returns the build directory.
+fn build_static(source: &Path) -> PathBuf {
+    let build = cmake::Config::new(source)
+        .profile("Release")
+        // EL's configuration: RPM semantics (no MULTI_SEMANTICS), rich dependencies, rpm-md
+        // repositories, compressed metadata of every kind EL repositories use.
+        .define("FEDORA", "ON")
+        .define("ENABLE_RPMDB", "ON")
+        .define("ENABLE_RPMMD", "ON")
+        .define("ENABLE_COMPLEX_DEPS", "ON")
+        .define("ENABLE_LZMA_COMPRESSION", "ON")
+        .define("ENABLE_BZIP2_COMPRESSION", "ON")
+        .define("ENABLE_ZSTD_COMPRESSION", "ON")
+        .define("ENABLE_STATIC", "ON")
+        .define("DISABLE_SHARED", "ON")
+        // The rpm database is read with the calls every librpm from 4.11 on has: never the
+        // 4.16+ header-blob iterator or rpmdbFStat, whatever the build machine's librpm has.
+        .define("HAVE_RPMDBNEXTITERATORHEADERBLOB", "OFF")
+        .define("HAVE_RPMDBFSTAT", "OFF")
+        .define("CMAKE_POSITION_INDEPENDENT_CODE", "ON")
+        .build_target("libsolvext")
+        .build()
+        .join("build");
+    // The cmake crate builds one target; libsolvext.a does not pull libsolv.a in.
+    let jobs = env::var("NUM_JOBS").unwrap_or_else(|_| "2".into());
+    let status = Command::new("cmake")
+        .args(["--build"])
+        .arg(&build)
+        .args(["--target", "libsolv", "--parallel", &jobs])
+        .status()
+        .expect("run cmake --build for libsolv");
+    assert!(status.success(), "building libsolv.a failed");
+    build
+}
+
+/// Gathers the public headers as `<out>/include/solv/*.h` (how `wrapper.h` includes them).
+fn stage_headers(source: &Path, build: &Path, out: &Path) -> PathBuf {
+    let include = out.join("include");
+    let solv = include.join("solv");
+    fs::create_dir_all(&solv).expect("create the include directory in OUT_DIR");
+    let dirs = [source.join("src"), source.join("ext"), build.join("src")];
+    for dir in &dirs {
+        for entry in fs::read_dir(dir).unwrap_or_else(|err| panic!("{}: {err}", dir.display())) {
+            let path = entry.expect("read a directory entry").path();
+            if path.extension().is_some_and(|e| e == "h") {
+                let name = path.file_name().expect("a file name");
+                fs::copy(&path, solv.join(name))
+                    .unwrap_or_else(|err| panic!("copy {}: {err}", path.display()));
+            }
+        }
+    }
+    include
+}
+
 fn main() {
-    let install = "`libsolv-dev libsolvext-dev` (Debian/Ubuntu) or `libsolv-devel` (EL/Fedora)";
-    let mut include_paths =
-        build_common::probe("libsolv", "0.7", install, build_common::Linkage::Link);
-    include_paths.extend(build_common::probe(
-        "libsolvext",
-        "0.7",
-        install,
-        build_common::Linkage::Link,
-    ));
+    let source = source_dir();
+    if !source.join("CMakeLists.txt").is_file() {
+        panic!(
+            "libsolv-sys builds libsolv {LIBSOLV_VERSION} from source, which is not at {}: run \
+             scripts/fetch-libsolv (or set LEAPFROG_LIBSOLV_SRC to a libsolv source tree)",
+            source.display()
+        );
+    }
+    println!(
+        "cargo:rerun-if-changed={}",
+        source.join("CMakeLists.txt").display()
+    );
+    let build = build_static(&source);
+    let out = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
+    let include = stage_headers(&source, &build, &out);
+
+    println!(
+        "cargo:rustc-link-search=native={}",
+        build.join("ext").display()
+    );
+    println!(
+        "cargo:rustc-link-search=native={}",
+        build.join("src").display()
+    );
+    println!("cargo:rustc-link-lib=static=solvext");
+    println!("cargo:rustc-link-lib=static=solv");
+    // What libsolvext reads repository metadata with (librpm is not linked: rpm-sys provides
+    // the functions libsolv calls, forwarding to the librpm opened at run time).
+    for lib in ["expat", "z", "lzma", "bz2", "zstd"] {
+        println!("cargo:rustc-link-lib={lib}");
+    }
+
     build_common::generate(
         "libsolv",
-        &include_paths,
+        &[include],
         &Allowlist {
             functions: FUNCTIONS,
             vars: VARS,

@@ -70,6 +70,19 @@ pub const FUNCTIONS: &[&str] = &[
     "Fclose",
     "Ferror",
     "Fstrerror",
+    // exports.rs: what libsolv's rpm database reader calls (rpmExpand, variadic, is resolved by
+    // compat.rs)
+    "headerExport",
+    "rpmDefineMacro",
+    "rpmtsGetRdb",
+    "rpmdbInitIterator",
+    "rpmdbGetIteratorCount",
+    "rpmdbGetIteratorOffset",
+    "rpmdbIndexIteratorInit",
+    "rpmdbIndexIteratorNext",
+    "rpmdbIndexIteratorNumPkgs",
+    "rpmdbIndexIteratorPkgOffset",
+    "rpmdbIndexIteratorFree",
 ];
 
 /// Functions of [`FUNCTIONS`] that some supported librpm does not export; `src/compat.rs` says

@@ -29,6 +29,8 @@ pub struct Inventory {
     pub redhat_release: Option<String>,
     /// Where the rpm database is.
     pub rpmdb: RpmDbInfo,
+    /// The librpm that read it.
+    pub librpm: rpm_sys::LibrpmInfo,
     /// How many packages are installed (`gpg-pubkey` entries included).
     pub package_count: usize,
     /// Installed packages per signing key, most first (`gpg-pubkey` entries excluded).
@@ -121,6 +123,7 @@ impl Inventory {
         let packages = RpmDatabase::open(rootfs.path(), &rpmdb.location())
             .and_then(|db| db.installed_packages())
             .map_err(InventoryError::Packages)?;
+        let librpm = rpm_sys::librpm().map_err(InventoryError::Packages)?;
 
         let boot_entries = kernels::read_boot_entries(&rootfs, &mut problems);
         let kernels = kernels::installed_kernels(&packages, &boot_entries);
@@ -143,6 +146,7 @@ impl Inventory {
             os_release,
             redhat_release,
             rpmdb,
+            librpm,
             package_count: packages.len(),
             signature_keys,
             vendors,

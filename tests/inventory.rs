@@ -179,6 +179,16 @@ fn json_inventory_of_a_synthetic_root() {
 
     assert_eq!(inv["rpmdb"]["dbpath"], DBPATH);
     assert_eq!(inv["rpmdb"]["backend"], "sqlite");
+    // No LEAPFROG_LIBRPM: the host's librpm, opened by soname.
+    let opened = inv["librpm"]["opened"].as_str().unwrap();
+    assert!(opened.starts_with("librpm.so."), "{opened}");
+    assert!(
+        inv["librpm"]["version_text"]
+            .as_str()
+            .unwrap()
+            .starts_with("4."),
+        "{inv}"
+    );
 
     let nevras: Vec<String> = inv["packages"]
         .as_array()
@@ -344,6 +354,41 @@ fn corrupt_rpm_database_fails_with_exit_code_1() {
         stderr.contains("cannot open the sqlite rpm database at /var/lib/rpm"),
         "{stderr}"
     );
+}
+
+/// `LEAPFROG_LIBRPM` naming a missing file, or a library that is no librpm: exit 1, the file
+/// named, and never a fallback to the host's librpm.
+#[test]
+fn a_librpm_that_cannot_be_opened_is_an_error_naming_it() {
+    let fixture = fixture();
+    let root = fixture.root.to_str().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("librpm.so.3");
+    let not_rpm = dir.path().join("libnot.so");
+    // Any shared library of the host that is not librpm (the test binary's libc).
+    let libc = [
+        "/lib/x86_64-linux-gnu/libc.so.6",
+        "/lib/aarch64-linux-gnu/libc.so.6",
+    ]
+    .into_iter()
+    .find(|p| Path::new(p).exists())
+    .expect("a libc.so.6 on this machine");
+    fs::copy(libc, &not_rpm).unwrap();
+    for (library, expected) in [
+        (&missing, "cannot open"),
+        (&not_rpm, "is no librpm (no RPMVERSION"),
+    ] {
+        let output = common::leapfrog()
+            .env("HOME", fixture.home())
+            .env("LEAPFROG_LIBRPM", library)
+            .args(["--root", root, "inventory"])
+            .output()
+            .expect("run leapfrog");
+        assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+        let stderr = stderr(&output);
+        assert!(stderr.contains(expected), "{stderr}");
+        assert!(stderr.contains(library.to_str().unwrap()), "{stderr}");
+    }
 }
 
 #[test]

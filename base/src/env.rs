@@ -11,6 +11,11 @@ pub const LOG: &str = "LEAPFROG_LOG";
 pub const FAILPOINTS: &str = "LEAPFROG_FAILPOINTS";
 /// The dracut that builds the upgrade initramfs (default `dracut` from `PATH`).
 pub const DRACUT: &str = "LEAPFROG_DRACUT";
+/// The librpm file a process opens instead of the host's (`.../librpm.so.N`).
+pub const LIBRPM: &str = "LEAPFROG_LIBRPM";
+/// Building leapfrog: the libsolv source tree libsolv-sys builds (default
+/// `~/.cache/leapfrog/src/libsolv-0.7.23`, fetched by `scripts/fetch-libsolv`).
+pub const LIBSOLV_SRC: &str = "LEAPFROG_LIBSOLV_SRC";
 /// Set by leapfrog for dracut: the leapfrog binary the `90leapfrog` module installs.
 pub const BINARY: &str = "LEAPFROG_BINARY";
 /// Tests only: marks the child process a crash test re-executes (value: what the child needs,
@@ -28,6 +33,8 @@ pub enum Audience {
     Internal,
     /// The test suite.
     Tests,
+    /// Building leapfrog.
+    Build,
 }
 
 /// One variable.
@@ -52,6 +59,16 @@ pub const ALL: &[EnvVar] = &[
         name: LOG,
         audience: Audience::Operator,
         doc: "A `tracing` filter for the log on stderr (`info`, `leapfrog=debug`, ...); overrides `-v`.",
+    },
+    EnvVar {
+        name: LIBRPM,
+        audience: Audience::Operator,
+        doc: "The librpm file (`.../librpm.so.N`, its `librpmio.so.N` beside it) leapfrog opens instead of the host's, which is the first of `librpm.so.10`, `.so.9`, `.so.8`, `.so.3` the dynamic loader finds. Any rpm from 4.11 (EL7) on; the test matrix runs each release's with it.",
+    },
+    EnvVar {
+        name: LIBSOLV_SRC,
+        audience: Audience::Build,
+        doc: "The libsolv source tree `libsolv-sys` builds into leapfrog (default `~/.cache/leapfrog/src/libsolv-0.7.23`, which `scripts/fetch-libsolv` fills).",
     },
     EnvVar {
         name: DRACUT,
@@ -88,6 +105,7 @@ pub fn markdown_table() -> String {
             Audience::Operator => "operators",
             Audience::Internal => "leapfrog itself",
             Audience::Tests => "tests",
+            Audience::Build => "building leapfrog",
         };
         out.push_str(&format!("| `{}` | {who} | {} |\n", v.name, v.doc));
     }

@@ -33,7 +33,9 @@ use crate::ffi;
 use crate::location::DbBackend;
 
 /// A librpm version (`RPMVERSION`, e.g. `4.11.3`, `4.16.1.3`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct RpmVersion {
     /// 4.
     pub major: u32,
@@ -87,6 +89,9 @@ type AddMacroFn =
 /// 4.11's `delMacro`: `rpmPopMacro` without a result.
 type DelMacroFn = unsafe extern "C" fn(ffi::rpmMacroContext, *const c_char);
 
+/// `rpmExpand`: variadic, so resolved by hand rather than through the bindings.
+type ExpandFn = unsafe extern "C" fn(*const c_char, ...) -> *mut c_char;
+
 /// How macros are pushed and popped in this librpm.
 #[derive(Clone, Copy)]
 enum MacroCalls {
@@ -113,6 +118,7 @@ pub(crate) struct Compat {
     macros: MacroCalls,
     verify_level: VerifyLevel,
     subkeys: bool,
+    expand: ExpandFn,
 }
 
 impl fmt::Debug for Compat {
@@ -165,11 +171,16 @@ impl Compat {
         } else {
             VerifyLevel::Fixed
         };
+        // SAFETY: librpm's `char *rpmExpand(const char *arg, ...)` in every version.
+        let expand = unsafe { lib.get::<ExpandFn>(b"rpmExpand\0") }
+            .map(|s| *s)
+            .map_err(|err| format!("it has no rpmExpand: {err}"))?;
         Ok(Self {
             version,
             macros,
             verify_level,
             subkeys: has("rpmGetSubkeys"),
+            expand,
         })
     }
 
@@ -222,6 +233,38 @@ impl Compat {
             // SAFETY: per this function's contract, through 4.11's `delMacro`.
             MacroCalls::Add { del, .. } => unsafe { del(std::ptr::null_mut(), name.as_ptr()) },
         }
+    }
+
+    /// [`Self::pop_macro`] for a context and name given by C code (libsolv, `exports.rs`).
+    ///
+    /// # Safety
+    ///
+    /// The caller holds the librpm lock; `mc` is a macro context (null: the global one) and
+    /// `name` a NUL-terminated macro name defined in it.
+    pub(crate) unsafe fn pop_macro_raw(
+        &self,
+        api: &ffi::LibrpmApi,
+        mc: ffi::rpmMacroContext,
+        name: *const c_char,
+    ) {
+        match self.macros {
+            // SAFETY: per this function's contract.
+            MacroCalls::Push => unsafe {
+                api.rpmPopMacro(mc, name);
+            },
+            // SAFETY: per this function's contract.
+            MacroCalls::Add { del, .. } => unsafe { del(mc, name) },
+        }
+    }
+
+    /// `rpmExpand(arg, NULL)`: a malloc'ed expansion of `arg`.
+    ///
+    /// # Safety
+    ///
+    /// The caller holds the librpm lock; `arg` is NUL-terminated.
+    pub(crate) unsafe fn expand(&self, arg: *const c_char) -> *mut c_char {
+        // SAFETY: per this function's contract, with the terminating null argument.
+        unsafe { (self.expand)(arg, std::ptr::null::<c_char>()) }
     }
 
     /// How `rpmcliVerifySignatures` can be told what to check.

@@ -51,6 +51,7 @@ mod api_list;
 mod compat;
 mod db;
 mod error;
+mod exports;
 mod header;
 mod librpm;
 mod location;

@@ -38,7 +38,7 @@ pub enum LibrpmSource {
 }
 
 /// The librpm the process opened.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct LibrpmInfo {
     /// What was opened: a soname the loader resolved, or the file given.
     pub opened: PathBuf,
@@ -217,6 +217,9 @@ fn finish(
             missing.join(", ")
         ));
     }
+    // SAFETY: we are inside the OnceLock that opens librpm, before anything can call libsolv;
+    // the string is the library's own and it is never closed.
+    unsafe { crate::exports::set_rpmversion(version_ptr) };
     let compat = Compat::resolve(version, &lib).map_err(|err| format!("{what}: {err}"))?;
     // SAFETY: `from_library` resolves each bound function by name; with the check above every
     // required one exists, and the types are those of librpm's headers. The bindings keep the

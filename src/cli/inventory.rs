@@ -69,6 +69,13 @@ pub fn render(inv: &Inventory, packages: bool, out: &mut impl Write) -> io::Resu
         location.push_str(&format!(", really {}", db.resolved_dbpath));
     }
     writeln!(out, "{:<LABEL$}{location}", "RPM database")?;
+    writeln!(
+        out,
+        "{:<LABEL$}rpm {} ({})",
+        "read with",
+        inv.librpm.version_text,
+        inv.librpm.opened.display()
+    )?;
 
     writeln!(out, "{:<LABEL$}{} installed", "Packages", inv.package_count)?;
     let key_label = |key: &crate::inventory::KeyCount| match &key.key_id {

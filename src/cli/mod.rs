@@ -152,7 +152,17 @@ pub fn run() -> anyhow::Result<ExitCode> {
         }
     };
     crate::logging::init(cli.global.verbose);
+    choose_librpm()?;
     run_command(&cli)
+}
+
+/// Opens the librpm `LEAPFROG_LIBRPM` names instead of the host's (when it is set).
+fn choose_librpm() -> anyhow::Result<()> {
+    let Some(path) = std::env::var_os(leapfrog_base::env::LIBRPM) else {
+        return Ok(());
+    };
+    rpm_sys::use_librpm(rpm_sys::LibrpmSource::File(path.into()))
+        .with_context(|| format!("{} is set", leapfrog_base::env::LIBRPM))
 }
 
 /// Runs an already parsed command line.
