@@ -130,9 +130,151 @@ fn source_dir() -> PathBuf {
         .join(format!("libsolv-{LIBSOLV_VERSION}"))
 }
 
+/// A C library libsolv reads metadata with: its headers, the CMake variables that name it, and
+/// how leapfrog links it.
+struct Dep {
+    /// Headers (files or directories) to stage, relative to an include directory.
+    headers: &'static [&'static str],
+    /// CMake's variable for the include directory.
+    include_var: &'static str,
+    /// CMake's variable for the library.
+    library_var: &'static str,
+    /// The library file in the build machine's library directory.
+    file: &'static str,
+    /// `-l` name.
+    name: &'static str,
+    /// Linked statically: zstd, which EL7 does not have, and bzip2, whose library is
+    /// `libbz2.so.1.0` on Debian but `libbz2.so.1` on EL (every EL release has expat, zlib and
+    /// xz under the same sonames as Debian).
+    statically: bool,
+}
+
+const DEPS: &[Dep] = &[
+    Dep {
+        headers: &["expat.h", "expat_external.h"],
+        include_var: "EXPAT_INCLUDE_DIR",
+        library_var: "EXPAT_LIBRARY",
+        file: "libexpat.so",
+        name: "expat",
+        statically: false,
+    },
+    Dep {
+        headers: &["zlib.h", "zconf.h"],
+        include_var: "ZLIB_INCLUDE_DIR",
+        library_var: "ZLIB_LIBRARY",
+        file: "libz.so",
+        name: "z",
+        statically: false,
+    },
+    Dep {
+        headers: &["lzma.h", "lzma"],
+        include_var: "LZMA_INCLUDE_DIR",
+        library_var: "LZMA_LIBRARY",
+        file: "liblzma.so",
+        name: "lzma",
+        statically: false,
+    },
+    Dep {
+        headers: &["bzlib.h"],
+        include_var: "BZIP2_INCLUDE_DIR",
+        library_var: "BZIP2_LIBRARIES",
+        file: "libbz2.a",
+        name: "bz2",
+        statically: true,
+    },
+    Dep {
+        headers: &["zstd.h", "zstd_errors.h"],
+        include_var: "ZSTD_INCLUDE_DIRS",
+        library_var: "ZSTD_LIBRARY",
+        file: "libzstd.a",
+        name: "zstd",
+        statically: true,
+    },
+];
+
+/// The build machine's include and library directories for the target (Debian's multiarch
+/// layout: `/usr/include/<triplet>` before `/usr/include`, `/usr/lib/<triplet>`).
+fn system_dirs() -> (Vec<PathBuf>, PathBuf) {
+    let arch = env::var("CARGO_CFG_TARGET_ARCH").expect("cargo sets CARGO_CFG_TARGET_ARCH");
+    let triplet = format!("{arch}-linux-gnu");
+    let includes = vec![
+        PathBuf::from("/usr/include").join(&triplet),
+        PathBuf::from("/usr/include"),
+    ];
+    let libdir = [PathBuf::from("/usr/lib").join(&triplet), "/usr/lib64".into()]
+        .into_iter()
+        .find(|d| d.join("libz.so").exists())
+        .unwrap_or_else(|| PathBuf::from("/usr/lib").join(&triplet));
+    (includes, libdir)
+}
+
+/// Copies `name` (a file or a directory of headers) from the first include directory that has
+/// it into `to`.
+fn stage(name: &str, includes: &[PathBuf], to: &Path) {
+    let found = includes
+        .iter()
+        .map(|dir| dir.join(name))
+        .find(|p| p.exists())
+        .unwrap_or_else(|| panic!("header {name} not found in {includes:?}: install the -dev package (scripts/setup)"));
+    copy_tree(&found, &to.join(name));
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    if from.is_dir() {
+        fs::create_dir_all(to).unwrap_or_else(|e| panic!("create {}: {e}", to.display()));
+        for entry in fs::read_dir(from).unwrap_or_else(|e| panic!("{}: {e}", from.display())) {
+            let path = entry.expect("read a directory entry").path();
+            copy_tree(&path, &to.join(path.file_name().expect("a file name")));
+        }
+    } else {
+        fs::copy(from, to).unwrap_or_else(|e| panic!("copy {}: {e}", from.display()));
+    }
+}
+
+/// Stages the headers libsolv compiles against (librpm's, popt's, and the metadata libraries')
+/// into `<out>/deps/include`, and links to the libraries into `<out>/deps/lib`.
+///
+/// Nothing is taken from `/usr/include` or `/usr/lib` wholesale: building for an older glibc
+/// (`cargo zigbuild --target x86_64-unknown-linux-gnu.2.17`) must see the target's C library
+/// headers and stubs, never the build machine's.
+fn stage_deps(out: &Path) -> (PathBuf, PathBuf) {
+    let (includes, libdir) = system_dirs();
+    let include = out.join("deps/include");
+    let lib = out.join("deps/lib");
+    let _ = fs::remove_dir_all(out.join("deps"));
+    fs::create_dir_all(&include).expect("create deps/include");
+    fs::create_dir_all(&lib).expect("create deps/lib");
+    for name in ["rpm", "popt.h"] {
+        stage(name, &includes, &include);
+    }
+    for dep in DEPS {
+        for header in dep.headers {
+            stage(header, &includes, &include);
+        }
+        let file = libdir.join(dep.file);
+        assert!(
+            file.exists(),
+            "{} not found: install its -dev package (scripts/setup)",
+            file.display()
+        );
+        std::os::unix::fs::symlink(&file, lib.join(dep.file))
+            .unwrap_or_else(|e| panic!("link {}: {e}", file.display()));
+    }
+    (include, lib)
+}
+
 /// Configures and builds `libsolv.a` and `libsolvext.a`; returns the build directory.
-fn build_static(source: &Path) -> PathBuf {
-    let build = cmake::Config::new(source)
+fn build_static(source: &Path, include: &Path, lib: &Path) -> PathBuf {
+    let mut config = cmake::Config::new(source);
+    for dep in DEPS {
+        config.define(dep.include_var, include);
+        config.define(dep.library_var, lib.join(dep.file));
+    }
+    let build = config
+        // librpm's headers (for the rpm database reader); the library is never linked.
+        .define("RPM_INCLUDE_DIR", include)
+        .define("RPMDB_LIBRARY", "rpm-is-opened-at-run-time")
+        .define("RPMIO_LIBRARY", "rpmio-is-opened-at-run-time")
         .profile("Release")
         // EL's configuration: RPM semantics (no MULTI_SEMANTICS), rich dependencies, rpm-md
         // repositories, compressed metadata of every kind EL repositories use.
@@ -197,8 +339,9 @@ fn main() {
         "cargo:rerun-if-changed={}",
         source.join("CMakeLists.txt").display()
     );
-    let build = build_static(&source);
     let out = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
+    let (deps_include, deps_lib) = stage_deps(&out);
+    let build = build_static(&source, &deps_include, &deps_lib);
     let include = stage_headers(&source, &build, &out);
 
     println!(
@@ -213,8 +356,10 @@ fn main() {
     println!("cargo:rustc-link-lib=static=solv");
     // What libsolvext reads repository metadata with (librpm is not linked: rpm-sys provides
     // the functions libsolv calls, forwarding to the librpm opened at run time).
-    for lib in ["expat", "z", "lzma", "bz2", "zstd"] {
-        println!("cargo:rustc-link-lib={lib}");
+    println!("cargo:rustc-link-search=native={}", deps_lib.display());
+    for dep in DEPS {
+        let kind = if dep.statically { "static" } else { "dylib" };
+        println!("cargo:rustc-link-lib={kind}={}", dep.name);
     }
 
     build_common::generate(

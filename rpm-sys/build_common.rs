@@ -22,6 +22,7 @@ pub struct Allowlist<'a> {
 
 /// The lints generated code is exempt from (C names, unused items, no `SAFETY:` comments).
 const FFI_LINTS: &str = "#[allow(
+    unnecessary_transmutes,
     unsafe_op_in_unsafe_fn,
     non_upper_case_globals,
     non_camel_case_types,
