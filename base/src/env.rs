@@ -23,6 +23,8 @@ pub const BINARY: &str = "LEAPFROG_BINARY";
 pub const TEST_CHILD: &str = "LEAPFROG_TEST_CHILD";
 /// Tests only: a second value for the child process of a crash test (a file list or record).
 pub const TEST_CHILD_ARG: &str = "LEAPFROG_TEST_CHILD_ARG";
+/// Tests only: where `scripts/build-rpm-matrix` installs the librpm of every EL release.
+pub const RPM_MATRIX: &str = "LEAPFROG_RPM_MATRIX";
 
 /// Who a variable is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,6 +96,11 @@ pub const ALL: &[EnvVar] = &[
         name: TEST_CHILD_ARG,
         audience: Audience::Tests,
         doc: "A second value for a crash test's child process (a package list, a snapshot record).",
+    },
+    EnvVar {
+        name: RPM_MATRIX,
+        audience: Audience::Tests,
+        doc: "Where `scripts/build-rpm-matrix` installs upstream rpm 4.11.3, 4.14.3, 4.16.1.3 and 4.19.1.1 (one prefix per version, `<dir>/<version>/lib/librpm.so.N`; default `~/.cache/leapfrog/rpm-matrix`; see docs/testkit.md).",
     },
 ];
 

@@ -5,13 +5,17 @@ use std::path::{Path, PathBuf};
 use rpm::{CompressionWithLevel, Dependency, FileMode, FileOptions, PackageBuilder, Scriptlet};
 
 use crate::payload;
-use crate::spec::{Content, Dep, DepOp, DepWhen, FileKind, PackageSpec, Signing};
+use crate::spec::{
+    Content, Dep, DepOp, DepWhen, FileKind, PackageSpec, PayloadCompression, Signing,
+};
 
 /// Build time and file mtimes of every synthetic package: 2024-01-01T00:00:00Z.
 pub const SOURCE_DATE: u32 = 1_704_067_200;
 
 /// zstd level for payloads: level 3 is about 15x faster than the crate's default of 19.
 const ZSTD_LEVEL: i32 = 3;
+/// gzip level for payloads (EL7): zlib's default.
+const GZIP_LEVEL: u32 = 6;
 
 /// Errors while building a package.
 #[derive(Debug, thiserror::Error)]
@@ -78,8 +82,12 @@ pub fn build(
         nvra: nvra.clone(),
         source,
     };
+    let compression = match spec.payload {
+        PayloadCompression::Gzip => CompressionWithLevel::Gzip(GZIP_LEVEL),
+        PayloadCompression::Zstd => CompressionWithLevel::Zstd(ZSTD_LEVEL),
+    };
     let config = rpm::BuildConfig::default()
-        .compression(CompressionWithLevel::Zstd(ZSTD_LEVEL))
+        .compression(compression)
         .source_date(SOURCE_DATE)
         .reserved_space(None);
     let mut b = PackageBuilder::new(

@@ -4,6 +4,8 @@
 
 use serde::Serialize;
 
+use crate::spec::PayloadCompression;
+
 /// Where and how a release keeps its rpm database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum RpmdbBackend {
@@ -81,6 +83,9 @@ pub struct Release {
     pub dbpath: &'static str,
     /// What the real release uses for its rpmdb.
     pub native_rpmdb: RpmdbBackend,
+    /// How its packages' payloads are compressed: gzip where the release's rpm cannot unpack
+    /// zstd (EL7's rpm 4.11), zstd (fast to write) from EL8 on.
+    pub payload_compression: PayloadCompression,
 }
 
 impl Release {
@@ -207,6 +212,8 @@ fn centos_7() -> Release {
         ],
         dbpath: "/var/lib/rpm",
         native_rpmdb: RpmdbBackend::BerkeleyDb,
+        // real EL7 packages are xz or gzip; rpm 4.11 cannot unpack zstd
+        payload_compression: PayloadCompression::Gzip,
     }
 }
 
@@ -317,6 +324,7 @@ fn almalinux(major: u32) -> Release {
         } else {
             RpmdbBackend::BerkeleyDb
         },
+        payload_compression: PayloadCompression::Zstd,
     }
 }
 
@@ -412,6 +420,7 @@ fn rocky(major: u32) -> Release {
         } else {
             RpmdbBackend::BerkeleyDb
         },
+        payload_compression: PayloadCompression::Zstd,
     }
 }
 
@@ -465,6 +474,7 @@ fn oraclelinux_8() -> Release {
         ],
         dbpath: "/var/lib/rpm",
         native_rpmdb: RpmdbBackend::BerkeleyDb,
+        payload_compression: PayloadCompression::Zstd,
     }
 }
 

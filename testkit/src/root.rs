@@ -516,7 +516,10 @@ fn synthesise_list(
             paths.push(p);
             continue;
         }
-        to_build.push(synthesised_spec(rel, specs, n, &busybox));
+        to_build.push(crate::world::release_spec(
+            rel,
+            &synthesised_spec(rel, specs, n, &busybox),
+        ));
     }
     // sign with the release key (keys are deterministic), like the distribution packages they stand for
     let key = crate::keys::generate(

@@ -233,6 +233,16 @@ pub enum Signing {
     Unsigned,
 }
 
+/// How a package's payload (the cpio archive) is compressed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub enum PayloadCompression {
+    /// gzip: readable by every rpm, including EL7's 4.11, which cannot unpack zstd.
+    Gzip,
+    /// zstd: readable from rpm 4.14 (EL8) on, and the fastest to write.
+    #[default]
+    Zstd,
+}
+
 /// A module stream a package belongs to (EL8/EL9 modularity).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct ModuleStream {
@@ -279,6 +289,9 @@ pub struct PackageSpec {
     pub repo: String,
     /// Module stream, for modular packages.
     pub module: Option<ModuleStream>,
+    /// Payload compression; a world sets its release's
+    /// ([`crate::release::Release::payload_compression`]).
+    pub payload: PayloadCompression,
 }
 
 impl PackageSpec {
@@ -302,6 +315,7 @@ impl PackageSpec {
             signing: Signing::Unsigned,
             repo: String::new(),
             module: None,
+            payload: PayloadCompression::default(),
         }
     }
 

@@ -261,6 +261,14 @@ pub fn release_packages(rel: &Release, cx: &CatalogContext, scale: Scale) -> Vec
     specs
 }
 
+/// `spec` as `rel` publishes it: with the release's payload compression (gzip on EL7, whose
+/// rpm 4.11 cannot unpack zstd). Every package a world or a root builds goes through here.
+pub fn release_spec(rel: &Release, spec: &PackageSpec) -> PackageSpec {
+    let mut s = spec.clone();
+    s.payload = rel.payload_compression;
+    s
+}
+
 /// The catalogue context for a set of keys and a busybox binary.
 pub fn catalog_context(keys: &BTreeMap<String, KeyPair>, busybox: Arc<Vec<u8>>) -> CatalogContext {
     CatalogContext {
@@ -391,7 +399,7 @@ pub fn build_world_from(
                 distribution: rel.repo(repo_id).is_some(),
             });
             for p in pkgs {
-                jobs.push((pkg_dir.clone(), (*p).clone()));
+                jobs.push((pkg_dir.clone(), release_spec(rel, p)));
             }
         }
         infos.push(ReleaseInfo {
@@ -457,4 +465,58 @@ pub fn build_world_from(
         repodata_seconds,
         total_seconds: t0.elapsed().as_secs_f64(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::PayloadCompression;
+
+    /// Builds `name` of release `id` as a world would (unsigned) and reads it back.
+    fn built(id: &str, name: &str) -> rpm::Package {
+        let rel = release::by_id(id).unwrap();
+        let cx = CatalogContext {
+            busybox: Arc::new(b"#!busybox".to_vec()),
+            world_var: WORLD_VAR,
+            public_keys: BTreeMap::new(),
+        };
+        let spec = release_packages(&rel, &cx, Scale::Small)
+            .into_iter()
+            .find(|p| p.name == name)
+            .unwrap();
+        let mut spec = release_spec(&rel, &spec);
+        spec.signing = Signing::Unsigned;
+        let dir = tempfile::tempdir().unwrap();
+        let path = package_build::build_to_dir(&spec, dir.path(), &|_| None).unwrap();
+        rpm::Package::open(path).unwrap()
+    }
+
+    #[test]
+    fn el7_packages_have_gzip_payloads_and_later_ones_zstd() {
+        let c7 = built("centos-7.9", "bash");
+        assert_eq!(
+            c7.metadata.get_payload_compressor().unwrap(),
+            rpm::CompressionType::Gzip
+        );
+        assert_eq!(&c7.payload[..2], &[0x1f, 0x8b], "gzip magic");
+        // the payload decompresses to the package's files
+        let busybox = c7
+            .files()
+            .unwrap()
+            .map(Result::unwrap)
+            .find(|f| f.metadata.path().ends_with("usr/bin/busybox"))
+            .expect("bash carries busybox");
+        assert_eq!(busybox.content(), Some(&b"#!busybox"[..]));
+
+        let a8 = built("almalinux-8.10", "bash");
+        assert_eq!(
+            a8.metadata.get_payload_compressor().unwrap(),
+            rpm::CompressionType::Zstd
+        );
+        assert_eq!(&a8.payload[..4], &[0x28, 0xb5, 0x2f, 0xfd], "zstd magic");
+        assert_eq!(
+            release::by_id("centos-7.9").unwrap().payload_compression,
+            PayloadCompression::Gzip
+        );
+    }
 }
