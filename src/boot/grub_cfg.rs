@@ -67,10 +67,15 @@ pub fn entry_text(cfg: &GrubCfg, default: &MenuEntry, entry: &UpgradeEntry<'_>) 
         let indent = &line[..line.len() - line.trim_start().len()];
         match words.first().map(String::as_str) {
             Some(c) if LINUX_COMMANDS.contains(&c) => {
-                out.push_str(&format!("{indent}{c} {} {}\n", entry.kernel, entry.options));
+                let options: Vec<String> = entry.options.split_whitespace().map(quote).collect();
+                out.push_str(&format!(
+                    "{indent}{c} {} {}\n",
+                    quote(entry.kernel),
+                    options.join(" ")
+                ));
             }
             Some(c) if INITRD_COMMANDS.contains(&c) => {
-                out.push_str(&format!("{indent}{c} {}\n", entry.initrd));
+                out.push_str(&format!("{indent}{c} {}\n", quote(entry.initrd)));
             }
             // the upgrade entry must never become the saved default
             Some("savedefault") => {}
@@ -82,6 +87,18 @@ pub fn entry_text(cfg: &GrubCfg, default: &MenuEntry, entry: &UpgradeEntry<'_>) 
     }
     out.push_str("}\n");
     out
+}
+
+/// A word for GRUB's script: as it is when it has only characters GRUB takes literally, else in
+/// single quotes (a `'` inside closes, escapes and reopens them), so that a kernel argument can
+/// never become a command or a variable of `grub.cfg`.
+pub fn quote(word: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "_-.,/=:+@%^~".contains(c);
+    if !word.is_empty() && word.chars().all(plain) {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
 }
 
 /// `text` with the block holding `entry` appended (an earlier block of leapfrog replaced).
@@ -220,6 +237,31 @@ mod tests {
         assert!(text.starts_with("menuentry 'leapfrog offline upgrade' --class gnu-linux --class os --id 'leapfrog-upgrade' {\n"), "{text}");
         assert!(text.contains("\tlinuxefi /leapfrog/vmlinuz-upgrade "));
         assert!(text.contains("\tinitrdefi /leapfrog/initramfs-upgrade.img\n"));
+    }
+
+    #[test]
+    fn kernel_arguments_cannot_become_grub_script() {
+        assert_eq!(quote("root=UUID=1a-2b"), "root=UUID=1a-2b");
+        assert_eq!(
+            quote("crashkernel=1G-4G:192M,4G-:256M"),
+            "crashkernel=1G-4G:192M,4G-:256M"
+        );
+        assert_eq!(quote("a;reboot"), "'a;reboot'");
+        assert_eq!(quote("x=$y"), "'x=$y'");
+        assert_eq!(quote("it's"), "'it'\\''s'");
+        assert_eq!(quote(""), "''");
+        let cfg = GrubCfg::parse(&el7_cfg());
+        let mut up = upgrade();
+        up.options = "root=/dev/sda1 foo;reboot x=$y";
+        let text = entry_text(&cfg, cfg.default_entry(None).unwrap(), &up);
+        // parsed back as GRUB splits words: the arguments are words, not commands
+        let back = GrubCfg::parse(&insert("", &text).unwrap());
+        let linux = back.entries[0].linux.as_ref().unwrap();
+        assert_eq!(linux.path, "/leapfrog/vmlinuz-upgrade");
+        assert!(
+            text.contains(" root=/dev/sda1 'foo;reboot' 'x=$y'\n"),
+            "{text}"
+        );
     }
 
     #[test]

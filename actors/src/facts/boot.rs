@@ -169,6 +169,15 @@ pub enum LayoutError {
         /// What is missing.
         detail: String,
     },
+    /// UEFI firmware, but no `grub.cfg` on the EFI system partition: the only menu-entry
+    /// configuration is the BIOS one, which GRUB on UEFI (EL7) never reads.
+    #[error(
+        "the machine boots with UEFI, but there is no grub.cfg in {ESP_EFI_DIR}/<vendor>/ (is the EFI system partition mounted at /boot/efi?); {path} is the BIOS configuration, which GRUB on UEFI does not read"
+    )]
+    NoEspConfig {
+        /// The BIOS configuration found instead.
+        path: String,
+    },
     /// Neither a `grub.cfg` nor BLS.
     #[error(
         "the root has no grub.cfg ({BIOS_GRUB_CFG}, {ESP_EFI_DIR}/<vendor>/grub.cfg) and does not use BLS entries (/boot/loader/entries, GRUB_ENABLE_BLSCFG=true): there is nothing GRUB reads that an upgrade entry could be added to"
@@ -197,6 +206,10 @@ pub fn read_setup(fs: &RootFs, efi: Option<bool>) -> Result<BootSetup, LayoutErr
     let grubenv = grubenv_location(fs, config.as_ref().map(|(p, _)| p.as_str()))?;
     let layout = match &config {
         Some((_, cfg)) if cfg.blscfg => BootLayout::Bls,
+        // EL7's GRUB on UEFI reads its grub.cfg from its own ESP directory only
+        Some((path, _)) if firmware == Firmware::Uefi && path == BIOS_GRUB_CFG => {
+            return Err(LayoutError::NoEspConfig { path: path.clone() });
+        }
         Some((path, cfg)) => {
             check_grub_cfg(fs, path, cfg, &grubenv)?;
             BootLayout::GrubCfg { path: path.clone() }
@@ -612,6 +625,29 @@ mod tests {
                 .contains("no GRUB environment block at /boot/grub2/grubenv"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn el7_on_uefi_without_the_esp_config_is_refused() {
+        // the ESP not mounted: only the BIOS grub.cfg is there, GRUB on UEFI never reads it
+        let d = tempfile::tempdir().unwrap();
+        write(
+            d.path(),
+            BIOS_GRUB_CFG,
+            el7_cfg(El7Firmware::Uefi).as_bytes(),
+        );
+        write(d.path(), GRUBENV, &block(""));
+        let fs = RootFs::new(d.path()).unwrap();
+        let e = read_setup(&fs, Some(true)).unwrap_err();
+        assert!(matches!(e, LayoutError::NoEspConfig { .. }), "{e}");
+        assert!(
+            e.to_string()
+                .contains("is the EFI system partition mounted"),
+            "{e}"
+        );
+        // the same root on BIOS is fine
+        read_setup(&fs, Some(false)).unwrap();
+        read_setup(&fs, None).unwrap();
     }
 
     #[test]
