@@ -3,7 +3,9 @@
 //! (written for the testkit, not copied), whose preamble loads grubenv from the
 //! configuration's directory, boots `next_entry` once and clears it, else `saved_entry`, and
 //! whose entries carry an id through `$menuentry_id_option` and select their filesystem with
-//! `set root` and `search --fs-uuid` before the kernel line.
+//! `set root` and `search --fs-uuid` before the kernel line. The menu waits `GRUB_TIMEOUT` (5 s,
+//! the testkit's `/etc/default/grub`) before it boots the default: `vm-tests/run grub-bios`
+//! boots this `grub.cfg` with a real GRUB.
 
 /// The preamble of an EL7 `grub.cfg`.
 pub const EL7_GRUB_CFG_HEAD: &str = "\
@@ -25,6 +27,7 @@ else
   menuentry_id_option=\"\"
 fi
 export menuentry_id_option
+set timeout=5
 ### END /etc/grub.d/00_header ###
 ";
 
