@@ -9,6 +9,7 @@ use rpm_sys::{InstalledPackage, RpmDatabase, RpmError};
 use serde::{Deserialize, Serialize};
 
 use leapfrog_actors::facts::ReadProblem;
+use leapfrog_actors::facts::boot::BootSetup;
 use leapfrog_actors::facts::kernels::{self, BootEntry, Kernel};
 use leapfrog_actors::facts::os_release::{self, OsRelease, OsReleaseError};
 use leapfrog_actors::facts::repos::{self, Repository};
@@ -43,6 +44,14 @@ pub struct Inventory {
     pub kernels: Vec<Kernel>,
     /// Boot Loader Specification entries.
     pub boot_entries: Vec<BootEntry>,
+    /// The boot layout: BLS or an EL7 `grub.cfg` of menu entries, the firmware, the grubenv GRUB
+    /// loads ([`crate::boot::layout::detect`]); `None` when it cannot carry the one-shot boot of
+    /// the upgrade ([`Inventory::boot_layout_error`] says why).
+    #[serde(default)]
+    pub boot_layout: Option<BootSetup>,
+    /// Why the boot layout cannot carry the one-shot boot of the upgrade.
+    #[serde(default)]
+    pub boot_layout_error: Option<String>,
     /// The dnf variables used to expand repository definitions.
     pub variables: BTreeMap<String, String>,
     /// Configured repositories.
@@ -127,6 +136,10 @@ impl Inventory {
 
         let boot_entries = kernels::read_boot_entries(&rootfs, &mut problems);
         let kernels = kernels::installed_kernels(&packages, &boot_entries);
+        let (boot_layout, boot_layout_error) = match crate::boot::layout::detect(ws) {
+            Ok(setup) => (Some(setup), None),
+            Err(e) => (None, Some(e.to_string())),
+        };
 
         let basearch = basearch(&packages);
         let variables = repos::read_variables(
@@ -153,6 +166,8 @@ impl Inventory {
             imported_keys,
             kernels,
             boot_entries,
+            boot_layout,
+            boot_layout_error,
             variables,
             repositories,
             problems,

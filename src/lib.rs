@@ -9,7 +9,7 @@
 //! |---|---|---|
 //! | 0 | [`workspace`], [`document`], [`exit`], [`logging`] | the root's paths, the documents' trait, exit codes, logging |
 //! | 1 | [`rpmdb`], [`fetch`], [`snapshot`], [`manifest`] | the rpm database's location and fingerprint, downloads, snapshot backends, manifests |
-//! | 2 | [`boot`] | the boot loader: BLS entries, grubenv, the upgrade environment, first boot |
+//! | 2 | [`boot`] | the boot loader: the boot layout, BLS entries, the EL7 `grub.cfg` entry, grubenv, the upgrade environment, first boot |
 //! | 3 | [`assess`], [`plan`], [`inventory`], [`data_check`] | the assessment, the planner, the inventory, migration data checks |
 //! | 4 | [`transaction`], [`download`] | the RPM transaction of a plan, `download` |
 //! | 5 | [`apply`] | the executor: snapshot, transaction, post-steps, verification, rollback, commit |

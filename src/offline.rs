@@ -176,15 +176,10 @@ fn run_staged(
     let give_up = attempt > boot::MAX_ATTEMPTS;
     if give_up {
         // no more tries through this entry: the next boot is the old default entry
-        boot::grubenv::write_var(
-            ws,
-            "next_entry",
-            staged.previous_next_entry.as_deref(),
-            None,
-        )?;
+        boot::disarm(ws, staged)?;
     } else {
         // a power cut from here on boots the upgrade environment again
-        boot::arm(ws)?;
+        boot::arm(ws, staged)?;
     }
     sink.emit(Event::Step {
         step: "offline".into(),

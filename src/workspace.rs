@@ -230,8 +230,6 @@ impl Workspace {
         merge_keep_dir = boot_dir / "leapfrog-merge";
         /// The BLS entries directory.
         bls_entries_dir = boot_dir / "loader/entries";
-        /// The GRUB environment block.
-        grubenv_path = boot_dir / "grub2/grubenv";
         /// The waiver file: one finding key per line.
         waivers_path = config_dir / "waivers";
         /// Target repository definitions given by the operator.

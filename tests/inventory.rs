@@ -139,6 +139,17 @@ fn fixture() -> &'static Fixture {
                  options root=/dev/vda1 ro\n"
             ),
         );
+        // an EL9+ BIOS layout: grub.cfg with blscfg, grubenv beside it
+        write(
+            &root,
+            "boot/grub2/grub.cfg",
+            "load_env\nset default=\"${saved_entry}\"\ninsmod blscfg\nblscfg\n",
+        );
+        write(
+            &root,
+            "boot/grub2/grubenv",
+            &format!("{:#<1024}", "# GRUB Environment Block\nsaved_entry=x\n"),
+        );
         Fixture { dir, root }
     })
 }
@@ -233,6 +244,11 @@ fn json_inventory_of_a_synthetic_root() {
     assert_eq!(entry["file"], entry_file);
     assert_eq!(entry["title"], format!("AlmaLinux ({KERNEL}.{arch}) 10.0"));
     assert_eq!(entry["linux"], format!("/vmlinuz-{KERNEL}.{arch}"));
+    assert_eq!(inv["boot_layout"]["layout"]["kind"], "bls");
+    assert_eq!(inv["boot_layout"]["firmware"], "bios");
+    assert_eq!(inv["boot_layout"]["grub_cfg"], "/boot/grub2/grub.cfg");
+    assert_eq!(inv["boot_layout"]["grubenv"], "/boot/grub2/grubenv");
+    assert!(inv["boot_layout_error"].is_null());
 
     assert_eq!(inv["variables"]["releasever"], "10");
     assert_eq!(inv["variables"]["contentdir"], "almalinux");
@@ -282,6 +298,7 @@ fn human_inventory_summarises_and_lists_packages() {
         "2 (1 enabled)",
         "disabled  crb",
         "hello-1:2.0-3.el10.noarch",
+        "Boot layout     BLS entries, BIOS (from the root's files), grubenv /boot/grub2/grubenv",
     ] {
         assert!(
             text.contains(expected),
@@ -291,6 +308,35 @@ fn human_inventory_summarises_and_lists_packages() {
     // Without --packages there is no package list.
     let output = leapfrog(&fixture.home(), &["inventory", "--root", root]);
     assert!(!stdout(&output).contains("hello-1:2.0"));
+}
+
+#[test]
+fn a_root_without_a_usable_boot_layout_says_why() {
+    let fixture = fixture();
+    let copy = fixture.dir.path().join("root-without-grubenv");
+    run_ok(
+        "cp -a",
+        Command::new("cp").arg("-a").arg(&fixture.root).arg(&copy),
+    );
+    fs::remove_file(copy.join("boot/grub2/grubenv")).unwrap();
+    let root = copy.to_str().unwrap();
+    let output = leapfrog(&fixture.home(), &["--root", root, "--json", "inventory"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let inv = json(&output);
+    assert!(inv["boot_layout"].is_null());
+    let why = inv["boot_layout_error"].as_str().unwrap();
+    assert!(
+        why.contains("no GRUB environment block at /boot/grub2/grubenv"),
+        "{why}"
+    );
+    let output = leapfrog(&fixture.home(), &["--root", root, "inventory"]);
+    assert!(
+        stdout(&output).contains(
+            "Boot layout     not usable for the upgrade: there is no GRUB environment block"
+        ),
+        "{}",
+        stdout(&output)
+    );
 }
 
 #[test]

@@ -306,6 +306,76 @@ fn efi_host_with_esp_mounted_or_in_fstab_passes() {
     assert!(with_key(&a, "boot.efi-unknown-layout").is_empty());
 }
 
+// --- boot_layout_check
+
+#[test]
+fn el7_grub_cfg_without_next_entry_or_kernel_entry_is_an_inhibitor() {
+    let release = "centos-7.9";
+    // the pristine EL7 root is a grub.cfg layout leapfrog can stage (no finding: see above)
+    let root = sandbox(release);
+    let cfg = std::fs::read_to_string(root.join("boot/grub2/grub.cfg")).unwrap();
+    let entries = &cfg[cfg.find("menuentry").unwrap()..];
+    // a hand-written grub.cfg that never loads grubenv
+    write(&root, "/boot/grub2/grub.cfg", entries);
+    let a = assess(&root, release);
+    let f = one(&a, "boot.layout-unsupported", &[]);
+    assert!(f.blocks());
+    assert!(
+        f.summary
+            .contains("/boot/grub2/grub.cfg does not read grubenv's one-shot next_entry"),
+        "{}",
+        f.summary
+    );
+    assert!(
+        f.remediation
+            .as_ref()
+            .unwrap()
+            .hint
+            .contains("grub2-mkconfig -o /boot/grub2/grub.cfg")
+    );
+    // no grub.cfg at all on EL7
+    std::fs::remove_file(root.join("boot/grub2/grub.cfg")).unwrap();
+    let a = assess(&root, release);
+    assert!(
+        one(&a, "boot.layout-unsupported", &[])
+            .summary
+            .contains("no grub.cfg")
+    );
+}
+
+#[test]
+fn grubenv_link_inside_the_root_passes_and_out_of_it_is_an_inhibitor() {
+    let release = "almalinux-8.10";
+    let root = sandbox(release);
+    // EL8 UEFI: /boot/grub2/grubenv links to the EFI system partition's block
+    let esp = root.join("boot/efi/EFI/almalinux");
+    std::fs::create_dir_all(&esp).unwrap();
+    std::fs::rename(root.join("boot/grub2/grubenv"), esp.join("grubenv")).unwrap();
+    std::os::unix::fs::symlink(
+        "../efi/EFI/almalinux/grubenv",
+        root.join("boot/grub2/grubenv"),
+    )
+    .unwrap();
+    let a = assess(&root, release);
+    assert!(
+        with_key(&a, "boot.layout-unsupported").is_empty(),
+        "{:?}",
+        keys(&a)
+    );
+    // the grubenv facts come through the link
+    assert!(with_key(&a, "boot.default-entry-missing").is_empty());
+    // a link that climbs out of the root
+    std::fs::remove_file(root.join("boot/grub2/grubenv")).unwrap();
+    std::os::unix::fs::symlink(
+        "../../../../../../../../../../tmp/grubenv",
+        root.join("boot/grub2/grubenv"),
+    )
+    .unwrap();
+    let a = assess(&root, release);
+    let f = one(&a, "boot.layout-unsupported", &[]);
+    assert!(f.summary.contains("leads out of the root"), "{}", f.summary);
+}
+
 // --- unknown host facts
 
 #[test]

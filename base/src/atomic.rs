@@ -5,6 +5,7 @@
 
 use std::fs;
 use std::io::{self, Write as _};
+use std::os::unix::fs::PermissionsExt as _;
 use std::path::Path;
 
 use crate::failpoints;
@@ -36,6 +37,24 @@ impl Failpoints {
 /// Any I/O error, or a failpoint that fired (as an [`io::Error`] whose inner error is the
 /// [`failpoints::FailpointError`]).
 pub fn write_atomic(path: &Path, bytes: &[u8], failpoints: Failpoints) -> io::Result<()> {
+    write(path, bytes, None, failpoints)
+}
+
+/// [`write_atomic`] for a file of the system that leapfrog changes in place (`grub.cfg`,
+/// grubenv): the new file keeps the permission bits of the one it replaces (a `grub.cfg` of
+/// mode 0600 stays 0600, from the first byte on).
+///
+/// # Errors
+///
+/// As [`write_atomic`].
+pub fn replace_atomic(path: &Path, bytes: &[u8], failpoints: Failpoints) -> io::Result<()> {
+    let mode = fs::metadata(path)
+        .ok()
+        .map(|m| m.permissions().mode() & 0o7777);
+    write(path, bytes, mode, failpoints)
+}
+
+fn write(path: &Path, bytes: &[u8], mode: Option<u32>, failpoints: Failpoints) -> io::Result<()> {
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -62,6 +81,11 @@ pub fn write_atomic(path: &Path, bytes: &[u8], failpoints: Failpoints) -> io::Re
     w.write_all(bytes)?;
     w.flush()?;
     drop(w);
+    if let Some(mode) = mode
+        && f.metadata()?.permissions().mode() & 0o7777 != mode
+    {
+        f.set_permissions(fs::Permissions::from_mode(mode))?;
+    }
     f.sync_all()?;
     drop(f);
     fire(failpoints.before_rename)?;
@@ -103,6 +127,28 @@ mod tests {
         write_atomic(&dir.join("doc.json"), b"new", Failpoints::NONE).unwrap();
         assert_eq!(fs::read(&outside).unwrap(), b"keep");
         assert_eq!(fs::read(dir.join("doc.json")).unwrap(), b"new");
+    }
+
+    #[test]
+    fn replacing_keeps_the_mode_of_the_old_file() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("grub.cfg");
+        fs::write(&p, b"old").unwrap();
+        fs::set_permissions(&p, fs::Permissions::from_mode(0o600)).unwrap();
+        replace_atomic(&p, b"new", Failpoints::NONE).unwrap();
+        assert_eq!(fs::read(&p).unwrap(), b"new");
+        assert_eq!(
+            fs::metadata(&p).unwrap().permissions().mode() & 0o7777,
+            0o600
+        );
+        fs::set_permissions(&p, fs::Permissions::from_mode(0o640)).unwrap();
+        replace_atomic(&p, b"newer", Failpoints::NONE).unwrap();
+        assert_eq!(
+            fs::metadata(&p).unwrap().permissions().mode() & 0o7777,
+            0o640
+        );
+        // a new file: like write_atomic
+        replace_atomic(&d.path().join("new"), b"n", Failpoints::NONE).unwrap();
     }
 
     #[test]

@@ -68,6 +68,14 @@ pub const KNOWN: &[(&str, &str)] = &[
     ),
     ("post-selinux", "before /.autorelabel is created"),
     (
+        "stage-grub-cfg",
+        "upgrade: before leapfrog's menu entry is written into an EL7 grub.cfg",
+    ),
+    (
+        "unstage-grub-cfg",
+        "cancel/offline/rollback: before leapfrog's menu entry is cut out of an EL7 grub.cfg",
+    ),
+    (
         "verify-before",
         "before the verification of the upgraded root",
     ),

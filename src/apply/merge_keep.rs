@@ -284,6 +284,7 @@ mod tests {
             previous_next_entry: None,
             attempts: 1,
             finished: Some("t2".into()),
+            boot: None,
         }
         .save(&ws)
         .unwrap();

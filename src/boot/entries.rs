@@ -30,14 +30,15 @@ pub fn boot_is_separate(ws: &Workspace) -> bool {
         .is_ok_and(|t| fstab::parse(&t).entries.iter().any(|e| e.target == "/boot"))
 }
 
-/// The kernel command line of the installed system: grubenv `kernelopts` (EL8), else
+/// The kernel command line of the installed system (for a BLS layout; on EL7 the `grub.cfg`'s
+/// default entry has it): grubenv `kernelopts` (EL8), else
 /// `/etc/kernel/cmdline` (EL9+), else `root=` from the device holding the root.
 ///
 /// # Errors
 ///
 /// When none of them gives a `root=`.
 pub fn installed_cmdline(ws: &Workspace) -> Result<String, BootError> {
-    let block = fs::read(ws.grubenv_path()).unwrap_or_default();
+    let block = grubenv::read(ws).unwrap_or_default();
     if let Some(k) = grubenv::get(&block, "kernelopts").filter(|k| k.contains("root=")) {
         return Ok(k.trim().to_string());
     }

@@ -1,12 +1,16 @@
-//! The GRUB environment block (`/boot/grub2/grubenv`): 1024 bytes, a header line, `key=value`
-//! lines, `#` padding. [`set`], [`unset`] and [`get`] work on the block; [`write_var`] changes
-//! one variable of the root's block with the one atomic writer.
+//! The GRUB environment block: 1024 bytes, a header line, `key=value` lines, `#` padding.
+//! [`set`], [`unset`] and [`get`] work on the block; [`read`] and [`write_var`] work on the
+//! block GRUB loads ([`super::layout::grubenv_path`]: beside the `grub.cfg` GRUB reads, on UEFI
+//! hosts on the EFI system partition; `/boot/grub2/grubenv` is often a symbolic link to it).
+//! A link is followed inside the root only, and the file it leads to is replaced in its own
+//! directory with the one atomic writer: the link stays a link.
 
 use std::fs;
+use std::path::Path;
 
-use leapfrog_base::atomic::{Failpoints, write_atomic};
+use leapfrog_base::atomic::{Failpoints, replace_atomic};
 
-use super::{BootError, io_err};
+use super::{BootError, io_err, layout};
 use crate::workspace::Workspace;
 
 /// The first line of a block.
@@ -97,30 +101,63 @@ pub fn get(block: &[u8], key: &str) -> Option<String> {
         .find_map(|l| l.strip_prefix(&format!("{key}=")).map(String::from))
 }
 
-/// The root's block.
+/// The root's block (the one GRUB loads).
+///
+/// # Errors
+///
+/// When there is none, it cannot be read, or a link leads out of the root or nowhere.
+pub fn read(ws: &Workspace) -> Result<Vec<u8>, BootError> {
+    read_at(&layout::grubenv_path(ws)?)
+}
+
+/// A block at a host path.
 ///
 /// # Errors
 ///
 /// When it cannot be read.
-pub fn read(ws: &Workspace) -> Result<Vec<u8>, BootError> {
-    let path = ws.grubenv_path();
-    fs::read(&path).map_err(io_err("read", &path))
+pub fn read_at(path: &Path) -> Result<Vec<u8>, BootError> {
+    fs::read(path).map_err(io_err("read", path))
 }
 
-/// Sets (`Some`) or removes (`None`) one variable of the root's block, atomically; `failpoint`
-/// fires after the new block is computed, before it is written.
+/// Sets (`Some`) or removes (`None`) one variable of the root's block (the one GRUB loads),
+/// atomically; `failpoint` fires after the new block is computed, before it is written.
 ///
 /// # Errors
 ///
-/// No usable grubenv, or the failpoint.
+/// No usable grubenv, a link out of the root or to nothing, or the failpoint.
 pub fn write_var(
     ws: &Workspace,
     key: &str,
     value: Option<&str>,
     failpoint: Option<&'static str>,
 ) -> Result<(), BootError> {
-    let path = ws.grubenv_path();
-    let block = read(ws)?;
+    write_var_at(&layout::grubenv_path(ws)?, key, value, failpoint)
+}
+
+/// [`write_var`] on the block at `path` (inside the root, as [`super::BootSetup::grubenv`]
+/// records it), resolved again strictly before the write.
+///
+/// # Errors
+///
+/// As [`write_var`].
+pub fn write_var_in(
+    ws: &Workspace,
+    inside: &str,
+    key: &str,
+    value: Option<&str>,
+    failpoint: Option<&'static str>,
+) -> Result<(), BootError> {
+    write_var_at(&layout::resolve(ws, inside)?, key, value, failpoint)
+}
+
+/// [`write_var`] on the block at a host path whose links are already resolved.
+fn write_var_at(
+    path: &Path,
+    key: &str,
+    value: Option<&str>,
+    failpoint: Option<&'static str>,
+) -> Result<(), BootError> {
+    let block = read_at(path)?;
     let new = match value {
         Some(v) => set(&block, key, v),
         None => unset(&block, key),
@@ -129,7 +166,7 @@ pub fn write_var(
     if let Some(name) = failpoint {
         leapfrog_base::failpoints::fail_point(name)?;
     }
-    write_atomic(&path, &new, Failpoints::NONE).map_err(io_err("write", &path))
+    replace_atomic(path, &new, Failpoints::NONE).map_err(io_err("write", path))
 }
 
 #[cfg(test)]
@@ -190,5 +227,97 @@ mod tests {
         );
         assert_eq!(unset(&armed, "next_entry").unwrap(), plain);
         assert_eq!(get(&plain, "next_entry"), None);
+    }
+}
+
+#[cfg(test)]
+mod link_tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    /// An EL8 UEFI root: the block on the EFI system partition, `/boot/grub2/grubenv` a link
+    /// (`target`) to it.
+    fn uefi_root(target: &str) -> tempfile::TempDir {
+        let d = tempfile::tempdir().unwrap();
+        let r = d.path();
+        fs::create_dir_all(r.join("boot/efi/EFI/almalinux")).unwrap();
+        fs::create_dir_all(r.join("boot/grub2")).unwrap();
+        fs::create_dir_all(r.join("etc/default")).unwrap();
+        fs::write(r.join("etc/default/grub"), "GRUB_ENABLE_BLSCFG=true\n").unwrap();
+        fs::write(
+            r.join("boot/efi/EFI/almalinux/grubenv"),
+            block("saved_entry=abc-4.18\n"),
+        )
+        .unwrap();
+        symlink(target, r.join("boot/grub2/grubenv")).unwrap();
+        d
+    }
+
+    #[test]
+    fn a_symlinked_grubenv_stays_a_link_and_the_esp_block_gets_the_variable() {
+        for target in [
+            "../efi/EFI/almalinux/grubenv",
+            "/boot/efi/EFI/almalinux/grubenv",
+        ] {
+            let d = uefi_root(target);
+            let r = d.path();
+            let ws = Workspace::open(r).unwrap();
+            write_var(&ws, "next_entry", Some("leapfrog-upgrade"), None).unwrap();
+            let link = r.join("boot/grub2/grubenv");
+            assert!(
+                fs::symlink_metadata(&link)
+                    .unwrap()
+                    .file_type()
+                    .is_symlink(),
+                "{target}: the link was replaced"
+            );
+            assert_eq!(fs::read_link(&link).unwrap(), Path::new(target));
+            let esp = fs::read(r.join("boot/efi/EFI/almalinux/grubenv")).unwrap();
+            assert_eq!(esp.len(), SIZE);
+            assert_eq!(get(&esp, "next_entry").as_deref(), Some("leapfrog-upgrade"));
+            assert_eq!(get(&esp, "saved_entry").as_deref(), Some("abc-4.18"));
+            assert_eq!(read(&ws).unwrap(), esp);
+            // no temporary file left beside the link or the block
+            assert!(!r.join("boot/grub2/grubenv.tmp").exists());
+            assert!(!r.join("boot/efi/EFI/almalinux/grubenv.tmp").exists());
+            write_var(&ws, "next_entry", None, None).unwrap();
+            assert_eq!(
+                fs::read(r.join("boot/efi/EFI/almalinux/grubenv")).unwrap(),
+                block("saved_entry=abc-4.18\n")
+            );
+        }
+    }
+
+    #[test]
+    fn a_link_out_of_the_root_is_refused_and_nothing_is_written() {
+        let outer = tempfile::tempdir().unwrap();
+        let root = outer.path().join("root");
+        fs::create_dir_all(root.join("boot/grub2")).unwrap();
+        let outside = outer.path().join("grubenv");
+        let original = block("saved_entry=host\n");
+        fs::write(&outside, &original).unwrap();
+        symlink("../../../grubenv", root.join("boot/grub2/grubenv")).unwrap();
+        let ws = Workspace::open(&root).unwrap();
+        let e = write_var(&ws, "next_entry", Some("leapfrog-upgrade"), None).unwrap_err();
+        assert!(
+            e.to_string().contains(
+                "/boot/grub2/grubenv is a symbolic link to ../../../grubenv, which leads out of the root"
+            ),
+            "{e}"
+        );
+        assert!(read(&ws).is_err());
+        assert_eq!(fs::read(&outside).unwrap(), original);
+        assert_eq!(
+            fs::read_link(root.join("boot/grub2/grubenv")).unwrap(),
+            Path::new("../../../grubenv")
+        );
+        assert!(!outer.path().join("grubenv.tmp").exists());
+        // a dangling link (the EFI system partition not mounted) is refused too
+        let d = uefi_root("../efi/EFI/almalinux/grubenv");
+        fs::remove_file(d.path().join("boot/efi/EFI/almalinux/grubenv")).unwrap();
+        let ws = Workspace::open(d.path()).unwrap();
+        let e = write_var(&ws, "next_entry", Some("x"), None).unwrap_err();
+        assert!(e.to_string().contains("which does not exist"), "{e}");
+        assert!(!d.path().join("boot/efi/EFI/almalinux/grubenv").exists());
     }
 }

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::layout::{BootLayout, BootSetup};
 use crate::workspace::Workspace;
 
 /// The schema identifier of the record.
@@ -23,7 +24,8 @@ pub struct Staged {
     pub kernel: String,
     /// The initramfs, inside the root.
     pub initramfs: String,
-    /// The BLS entry file, inside the root.
+    /// Where the entry is, inside the root: the BLS entry file, or the `grub.cfg` holding
+    /// leapfrog's block ([`Staged::boot`] tells which).
     pub entry: String,
     /// The entry's kernel command line.
     pub options: String,
@@ -41,6 +43,11 @@ pub struct Staged {
     /// When the offline stage finished (done or rolled back).
     #[serde(default)]
     pub finished: Option<String>,
+    /// The boot layout the entry was written for: BLS or a `grub.cfg`, the firmware, and the
+    /// grubenv holding `next_entry` (records of older versions: none, meaning BLS and
+    /// `/boot/grub2/grubenv`).
+    #[serde(default)]
+    pub boot: Option<BootSetup>,
 }
 
 crate::json_document!(
@@ -52,10 +59,30 @@ crate::json_document!(
 );
 
 impl Staged {
+    /// The entry for people: `BLS entry /boot/loader/entries/leapfrog-upgrade.conf` or `menu
+    /// entry leapfrog-upgrade in /boot/grub2/grub.cfg`, and the grubenv selecting it.
+    pub fn entry_description(&self) -> String {
+        let entry = match self.boot.as_ref().map(|b| &b.layout) {
+            Some(BootLayout::GrubCfg { path }) => {
+                format!("menu entry {} in {path}", crate::workspace::ENTRY_ID)
+            }
+            Some(BootLayout::Bls) | None => format!("BLS entry {}", self.entry),
+        };
+        match &self.boot {
+            Some(b) => format!("{entry}, selected once in {}", b.grubenv),
+            None => entry,
+        }
+    }
+
     /// Whether the staged files are still in place and the offline stage has not finished.
     pub fn pending_in(&self, ws: &Workspace) -> bool {
-        self.finished.is_none()
-            && ws.in_root(&self.entry).is_file()
-            && ws.in_root(&self.initramfs).is_file()
+        let entry = match self.boot.as_ref().map(|b| &b.layout) {
+            Some(BootLayout::GrubCfg { .. }) => super::layout::resolve(ws, &self.entry)
+                .ok()
+                .and_then(|f| std::fs::read_to_string(f).ok())
+                .is_some_and(|t| super::grub_cfg::contains(&t)),
+            Some(BootLayout::Bls) | None => ws.in_root(&self.entry).is_file(),
+        };
+        self.finished.is_none() && entry && ws.in_root(&self.initramfs).is_file()
     }
 }

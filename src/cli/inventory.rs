@@ -125,6 +125,13 @@ pub fn render(inv: &Inventory, packages: bool, out: &mut impl Write) -> io::Resu
         )?;
     }
 
+    let layout = match (&inv.boot_layout, &inv.boot_layout_error) {
+        (Some(setup), _) => setup.summary(),
+        (None, Some(why)) => format!("not usable for the upgrade: {why}"),
+        (None, None) => "unknown".to_owned(),
+    };
+    writeln!(out, "{:<LABEL$}{layout}", "Boot layout")?;
+
     let enabled = inv.repositories.iter().filter(|r| r.enabled).count();
     writeln!(
         out,

@@ -41,7 +41,9 @@ pub fn run(global: &GlobalArgs, _args: &StatusArgs) -> anyhow::Result<ExitCode> 
             writeln!(
                 out,
                 "staged: {} (kernel {}, {} boot(s) of the upgrade environment so far)",
-                s.entry, s.kver, s.attempts
+                s.entry_description(),
+                s.kver,
+                s.attempts
             )?;
         }
         if let Some(e) = &status.last_error {

@@ -1,8 +1,8 @@
 //! `leapfrog upgrade`: everything before the reboot, in one idempotent command
 //! ([`crate::upgrade::upgrade`]): the assessment (exit 2 on inhibitors), the plan, the download
 //! and its test transaction, the snapshot backend check, the upgrade boot environment (kernel,
-//! initramfs built by the system's dracut with the leapfrog module, BLS entry) and the one-shot
-//! selection of that entry. Then it reboots (`--reboot`) or exits 3 ("reboot required"). With
+//! initramfs built by the system's dracut with the leapfrog module, its boot entry: a BLS file,
+//! or a menu entry of the EL7 `grub.cfg`) and the one-shot selection of that entry. Then it reboots (`--reboot`) or exits 3 ("reboot required"). With
 //! `--json` it prints one document for the whole run. See `docs/offline.md`.
 
 use std::fmt::Write as _;
@@ -100,7 +100,7 @@ fn render(out: &mut String, r: &UpgradeReport, reboot: bool) -> std::fmt::Result
             };
             writeln!(
                 out,
-                "{}: the next boot runs the offline upgrade ({} with {}, entry {}). {}",
+                "{}: the next boot runs the offline upgrade ({} with {}, {}). {}",
                 if r.outcome == UpgradeOutcome::AlreadyStaged {
                     "Already staged"
                 } else {
@@ -108,7 +108,7 @@ fn render(out: &mut String, r: &UpgradeReport, reboot: bool) -> std::fmt::Result
                 },
                 staged.kernel,
                 staged.initramfs,
-                staged.entry,
+                staged.entry_description(),
                 if reboot {
                     "Rebooting now."
                 } else {

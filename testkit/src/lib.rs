@@ -13,6 +13,7 @@ pub mod catalog;
 pub mod clone;
 pub mod cmd;
 pub mod fixture;
+pub mod grub;
 pub mod keys;
 pub mod nevra;
 pub mod package_build;

@@ -319,6 +319,12 @@ fn prepare_root(root: &Path, rel: &Release) -> Result<(), RootError> {
     );
     w("etc/machine-id", &format!("{machine_id}\n"))?;
     w("var/log/testkit-scriptlets.log", "")?;
+    if rel.major == 7 {
+        // what an installed EL7 has before its kernels' entries are appended (they come from
+        // the kernel packages' scriptlets): the preamble that loads grubenv, boots
+        // `next_entry` once, else `saved_entry`, and defines `$menuentry_id_option`
+        w("boot/grub2/grub.cfg", crate::grub::EL7_GRUB_CFG_HEAD)?;
+    }
     let dev = root.join("dev");
     std::fs::create_dir_all(&dev).map_err(io_err("creating", &dev))?;
     // /dev/null for scriptlets' redirections; needs root (CAP_MKNOD), harmless to skip otherwise.

@@ -129,6 +129,9 @@ fn scriptlets_ran_and_kernels_wrote_boot_entries() {
     root::build_root(&RootOptions::new(w, "centos-7.9", &c7)).unwrap();
     let cfg = std::fs::read_to_string(c7.join("boot/grub2/grub.cfg")).unwrap();
     assert_eq!(cfg.matches("menuentry 'CentOS Linux (3.10.0-").count(), 2);
+    // after the preamble that reads grubenv's next_entry, as grub2-mkconfig writes it
+    let head = cfg.find("set default=\"${next_entry}\"").unwrap();
+    assert!(cfg.find("load_env").unwrap() < head && head < cfg.find("menuentry").unwrap());
     assert!(std::fs::read_to_string(c7.join("etc/yum/vars/testkit_world")).is_ok());
 }
 

@@ -172,6 +172,127 @@ fn upgrade_stages_status_reports_cancel_removes() {
     );
 }
 
+/// The testkit's fstab names a `/boot` filesystem that does not exist here: drop it.
+fn without_boot_mount(dir: &Path) {
+    let fstab = fs::read_to_string(dir.join("etc/fstab")).unwrap();
+    fs::write(
+        dir.join("etc/fstab"),
+        fstab
+            .lines()
+            .filter(|l| !l.contains(" /boot "))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    )
+    .unwrap();
+}
+
+#[test]
+fn el7_upgrade_writes_a_grub_cfg_entry_that_cancel_and_offline_remove_byte_for_byte() {
+    // CentOS 7: GRUB has no BLS, the entry goes into grub.cfg, selected by next_entry
+    let dir = install_root(
+        &world(),
+        "stage-c7",
+        "centos-7.9",
+        Some("almalinux-8.10"),
+        false,
+    );
+    without_boot_mount(&dir);
+    let cfg_path = dir.join("boot/grub2/grub.cfg");
+    let cfg_before = fs::read(&cfg_path).unwrap();
+    let env_before = fs::read(dir.join("boot/grub2/grubenv")).unwrap();
+    let inventory = json(&ok(&dir, &["--json", "inventory"]));
+    assert_eq!(
+        inventory["boot_layout"]["layout"],
+        serde_json::json!({"kind": "grub-cfg", "path": "/boot/grub2/grub.cfg"})
+    );
+
+    let o = upgrade(&dir, &["--json"]);
+    assert_eq!(o.status.code(), Some(3), "reboot required: {}", text(&o));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["staged"]["entry"], "/boot/grub2/grub.cfg");
+    assert_eq!(doc["staged"]["boot"]["layout"]["kind"], "grub-cfg");
+    assert_eq!(doc["staged"]["boot"]["grubenv"], "/boot/grub2/grubenv");
+    assert!(
+        !dir.join("boot/loader/entries/leapfrog-upgrade.conf")
+            .exists()
+    );
+    let cfg = fs::read_to_string(&cfg_path).unwrap();
+    let parsed = leapfrog_actors::facts::grub_cfg::GrubCfg::parse(&cfg);
+    // what GRUB boots once next_entry names leapfrog's entry
+    let entry = parsed.default_entry(Some("leapfrog-upgrade")).unwrap();
+    assert_eq!(entry.id.as_deref(), Some("leapfrog-upgrade"));
+    let linux = entry.linux.as_ref().unwrap();
+    assert_eq!(
+        (linux.command.as_str(), linux.path.as_str()),
+        ("linux16", "/leapfrog/vmlinuz-upgrade")
+    );
+    for want in [
+        "root=/dev/mapper/centos-root",
+        " rw ",
+        "leapfrog.upgrade=1",
+        "console=ttyS0",
+    ] {
+        assert!(
+            format!(" {} ", linux.args).contains(want),
+            "{want}: {}",
+            linux.args
+        );
+    }
+    assert!(
+        !format!(" {} ", linux.args).contains(" rhgb "),
+        "{}",
+        linux.args
+    );
+    assert_eq!(
+        entry.initrd.as_ref().unwrap().paths,
+        ["/leapfrog/initramfs-upgrade.img"]
+    );
+    assert_eq!(
+        grubenv_var(&dir, "next_entry").as_deref(),
+        Some("leapfrog-upgrade")
+    );
+    // without next_entry GRUB boots the old default
+    let saved = grubenv_var(&dir, "saved_entry");
+    assert_eq!(
+        parsed.default_entry(saved.as_deref()).unwrap().title,
+        saved.clone().unwrap()
+    );
+    assert_eq!(status_of(&dir)["stage"], "staged");
+    let o = upgrade(&dir, &[]);
+    assert!(stdout(&o).contains("Already staged"), "{}", text(&o));
+
+    // cancel: grub.cfg and grubenv are byte for byte what they were
+    ok(&dir, &["cancel"]);
+    assert_eq!(
+        fs::read(&cfg_path).unwrap(),
+        cfg_before,
+        "grub.cfg after cancel"
+    );
+    assert_eq!(
+        fs::read(dir.join("boot/grub2/grubenv")).unwrap(),
+        env_before
+    );
+
+    // staged again and run offline: upgraded, the entry gone, grub.cfg as before
+    let o = upgrade(&dir, &[]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    assert_ne!(fs::read(&cfg_path).unwrap(), cfg_before);
+    let o = ok(&dir, &["offline"]);
+    assert!(
+        stdout(&o).contains("the upgrade is complete"),
+        "{}",
+        text(&o)
+    );
+    assert_new_root(&dir, "offline CentOS 7 -> AlmaLinux 8");
+    assert_eq!(
+        fs::read(&cfg_path).unwrap(),
+        cfg_before,
+        "grub.cfg after offline"
+    );
+    assert_eq!(grubenv_var(&dir, "next_entry"), None);
+    assert_eq!(status_of(&dir)["stage"], "done");
+}
+
 /// `upgrade` plans from local repositories (`--local-repo`, as `plan` does) when the root has
 /// no target repository definitions, and downloads from them with `--offline`.
 #[test]
@@ -244,17 +365,7 @@ fn staged_root(name: &str, failing_post: bool) -> (PathBuf, Picture) {
     if failing_post {
         with_failing_post(&dir);
     }
-    // the testkit's fstab names a /boot filesystem that does not exist here
-    let fstab = fs::read_to_string(dir.join("etc/fstab")).unwrap();
-    fs::write(
-        dir.join("etc/fstab"),
-        fstab
-            .lines()
-            .filter(|l| !l.contains(" /boot "))
-            .collect::<Vec<_>>()
-            .join("\n"),
-    )
-    .unwrap();
+    without_boot_mount(&dir);
     let before = picture(&dir);
     let o = upgrade(&dir, &[]);
     assert_eq!(o.status.code(), Some(3), "{}", text(&o));

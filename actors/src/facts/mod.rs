@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 pub mod boot;
 pub mod config;
 pub mod fstab;
+pub mod grub_cfg;
 pub mod hardware;
 pub mod kernels;
 pub mod kv;

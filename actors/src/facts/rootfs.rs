@@ -14,6 +14,40 @@ use std::path::{Component, Path, PathBuf};
 /// How many symlinks one lookup may follow (Linux's limit).
 const MAX_SYMLINKS: usize = 40;
 
+/// Why [`RootFs::resolve_existing`] refused a path (paths as seen inside the root).
+#[derive(Debug, thiserror::Error)]
+pub enum ResolveError {
+    /// A symbolic link's relative target climbs above the root.
+    #[error(
+        "{} is a symbolic link to {}, which leads out of the root: leapfrog never follows a link out of the root",
+        link.display(),
+        target.display()
+    )]
+    Escapes {
+        /// The link.
+        link: PathBuf,
+        /// Its target, as written.
+        target: PathBuf,
+    },
+    /// A symbolic link leads to nothing.
+    #[error("{} is a symbolic link to {}, which does not exist", link.display(), target.display())]
+    Dangling {
+        /// The link.
+        link: PathBuf,
+        /// Its target, as written.
+        target: PathBuf,
+    },
+    /// The file does not exist.
+    #[error("{} does not exist", path.display())]
+    Missing {
+        /// The path.
+        path: PathBuf,
+    },
+    /// Another I/O error, or a symlink loop.
+    #[error(transparent)]
+    Io(#[from] io::Error),
+}
+
 /// A directory tree treated as a root filesystem.
 #[derive(Debug, Clone)]
 pub struct RootFs {
@@ -56,13 +90,43 @@ impl RootFs {
     ///
     /// On I/O errors other than "not found", and on symlink loops.
     pub fn resolve(&self, path: impl AsRef<Path>) -> io::Result<PathBuf> {
+        self.walk(path.as_ref(), false).map_err(|e| match e {
+            ResolveError::Io(e) => e,
+            other => io::Error::other(other.to_string()),
+        })
+    }
+
+    /// Resolves `path` for a **write** of leapfrog: like [`RootFs::resolve`], an absolute link
+    /// target starts again from the root (`/boot/efi/EFI/centos/grubenv` of a link means that
+    /// file of the root), but nothing is guessed: a link whose relative target climbs above the
+    /// root, a link leading to nothing and a missing file are errors, so a write can never be
+    /// led outside the root or create a file where a dangling link points.
+    ///
+    /// # Errors
+    ///
+    /// [`ResolveError`].
+    pub fn resolve_existing(&self, path: impl AsRef<Path>) -> Result<PathBuf, ResolveError> {
+        self.walk(path.as_ref(), true)
+    }
+
+    /// The lookup behind [`RootFs::resolve`] (`strict` false: missing components kept, `..`
+    /// stops at the root) and [`RootFs::resolve_existing`] (`strict`: both are errors).
+    fn walk(&self, path: &Path, strict: bool) -> Result<PathBuf, ResolveError> {
         let mut pending: Vec<OsString> = Vec::new();
-        push_components(&mut pending, path.as_ref());
+        push_components(&mut pending, path);
         let mut resolved: Vec<OsString> = Vec::new();
         let mut followed = 0;
+        // the last link followed, and its target: what an error names
+        let mut last_link: Option<(PathBuf, PathBuf)> = None;
+        let inside = |parts: &[OsString]| Path::new("/").join(parts.iter().collect::<PathBuf>());
         while let Some(component) = pending.pop() {
             if component == ".." {
-                resolved.pop();
+                if resolved.pop().is_none() && strict {
+                    let (link, target) = last_link
+                        .clone()
+                        .unwrap_or_else(|| (path.to_path_buf(), path.to_path_buf()));
+                    return Err(ResolveError::Escapes { link, target });
+                }
                 continue;
             }
             let candidate = self
@@ -73,23 +137,35 @@ impl RootFs {
                 Ok(meta) if meta.file_type().is_symlink() => {
                     followed += 1;
                     if followed > MAX_SYMLINKS {
-                        return Err(io::Error::other(format!(
+                        return Err(ResolveError::Io(io::Error::other(format!(
                             "too many levels of symbolic links resolving {}",
-                            path.as_ref().display()
-                        )));
+                            path.display()
+                        ))));
                     }
                     let target = fs::read_link(&candidate)?;
+                    let mut link = resolved.clone();
+                    link.push(component);
+                    last_link = Some((inside(&link), target.clone()));
                     if target.is_absolute() {
                         resolved.clear();
                     }
                     push_components(&mut pending, &target);
                 }
                 Ok(_) => resolved.push(component),
-                Err(err) if is_missing(&err) => resolved.push(component),
-                Err(err) => return Err(err),
+                Err(err) if is_missing(&err) && !strict => resolved.push(component),
+                Err(err) if is_missing(&err) => {
+                    resolved.push(component);
+                    return Err(match last_link {
+                        Some((link, target)) => ResolveError::Dangling { link, target },
+                        None => ResolveError::Missing {
+                            path: inside(&resolved),
+                        },
+                    });
+                }
+                Err(err) => return Err(ResolveError::Io(err)),
             }
         }
-        Ok(Path::new("/").join(resolved.iter().collect::<PathBuf>()))
+        Ok(inside(&resolved))
     }
 
     /// The host path `path` (inside the root) designates, symlinks resolved inside the root.
@@ -219,6 +295,61 @@ mod tests {
             [Path::new("/etc/os-release")]
         );
         assert!(fs_.files_in("/nope", |_| true).unwrap().is_empty());
+    }
+
+    #[test]
+    fn strict_resolution_follows_links_inside_and_refuses_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let outer = dir.path();
+        let root = outer.join("root");
+        fs::create_dir_all(root.join("boot/grub2")).unwrap();
+        fs::create_dir_all(root.join("boot/efi/EFI/centos")).unwrap();
+        fs::write(root.join("boot/efi/EFI/centos/grubenv"), "env").unwrap();
+        fs::write(outer.join("grubenv"), "outside").unwrap();
+        let fs_ = RootFs::new(&root).unwrap();
+        let link = root.join("boot/grub2/grubenv");
+        let esp = Path::new("/boot/efi/EFI/centos/grubenv");
+        // relative and absolute (root-relative) links
+        for target in ["../efi/EFI/centos/grubenv", "/boot/efi/EFI/centos/grubenv"] {
+            let _ = fs::remove_file(&link);
+            symlink(target, &link).unwrap();
+            assert_eq!(fs_.resolve_existing("/boot/grub2/grubenv").unwrap(), esp);
+        }
+        // out of the root
+        fs::remove_file(&link).unwrap();
+        symlink("../../../grubenv", &link).unwrap();
+        let e = fs_.resolve_existing("/boot/grub2/grubenv").unwrap_err();
+        assert!(matches!(e, ResolveError::Escapes { .. }), "{e}");
+        assert!(
+            e.to_string().contains(
+                "/boot/grub2/grubenv is a symbolic link to ../../../grubenv, which leads out of the root"
+            ),
+            "{e}"
+        );
+        // the lenient lookup stays inside instead (chroot semantics)
+        assert_eq!(
+            fs_.resolve("/boot/grub2/grubenv").unwrap(),
+            Path::new("/grubenv")
+        );
+        // dangling, and a missing plain file
+        fs::remove_file(&link).unwrap();
+        symlink("../efi/EFI/almalinux/grubenv", &link).unwrap();
+        let e = fs_.resolve_existing("/boot/grub2/grubenv").unwrap_err();
+        assert!(matches!(e, ResolveError::Dangling { .. }), "{e}");
+        assert!(e.to_string().contains("which does not exist"), "{e}");
+        let e = fs_.resolve_existing("/boot/grub2/grub.cfg").unwrap_err();
+        assert!(
+            matches!(&e, ResolveError::Missing { path } if path == Path::new("/boot/grub2/grub.cfg")),
+            "{e}"
+        );
+        assert!(fs_.resolve_existing("/../boot").is_err());
+        // a link through a directory
+        symlink("efi/EFI", root.join("boot/efi-dirs")).unwrap();
+        assert_eq!(
+            fs_.resolve_existing("/boot/efi-dirs/centos/grubenv")
+                .unwrap(),
+            esp
+        );
     }
 
     #[test]

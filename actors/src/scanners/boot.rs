@@ -1,7 +1,8 @@
-//! `boot_scanner`: BLS boot entries, grubenv, `/etc/default/grub` and the kernel images in
-//! `/boot`.
+//! `boot_scanner`: BLS boot entries, the boot layout (BLS or a `grub.cfg` of menu entries, the
+//! firmware, the GRUB environment block GRUB loads), grubenv, `/etc/default/grub` and the kernel
+//! images in `/boot`.
 
-use crate::facts::boot::BootFacts;
+use crate::facts::boot::{self, BootFacts};
 use crate::facts::kernels;
 use crate::facts::kv;
 use crate::model::{Env, Facts};
@@ -12,10 +13,12 @@ use super::{list, read_text};
 /// The scanner.
 pub const SCANNER: Scanner = Scanner::new(
     "boot_scanner",
-    "Reads BLS boot entries, grubenv, /etc/default/grub and the kernel images in /boot.",
+    "Reads BLS boot entries, the boot layout (grub.cfg or BLS, firmware, the grubenv GRUB loads), grubenv, /etc/default/grub and the kernel images in /boot.",
     &[
         "/boot/loader/entries",
         "/boot/grub2/grubenv",
+        "/boot/grub2/grub.cfg",
+        "/boot/efi/EFI",
         "/etc/default/grub",
         "/boot",
     ],
@@ -29,7 +32,14 @@ fn run(env: &Env, facts: &Facts) -> Result<(), String> {
     if let Some(p) = problems.first() {
         return Err(p.to_string());
     }
-    let grubenv = read_text(&env.root, "/boot/grub2/grubenv")?
+    // the firmware only when the host facts are this root's machine's
+    let efi = if env.host.known() { env.host.efi } else { None };
+    let setup = boot::read_setup(&env.root, efi);
+    let grubenv_path = match &setup {
+        Ok(s) => s.grubenv.clone(),
+        Err(_) => boot::GRUBENV.to_string(),
+    };
+    let grubenv = read_text(&env.root, &grubenv_path)?
         .map(|t| kv::parse(&t))
         .unwrap_or_default();
     let default_grub = read_text(&env.root, "/etc/default/grub")?
@@ -46,6 +56,8 @@ fn run(env: &Env, facts: &Facts) -> Result<(), String> {
         default_grub,
         grub_cfg,
         images,
+        setup_error: setup.as_ref().err().map(ToString::to_string),
+        setup: setup.ok(),
     });
     Ok(())
 }
