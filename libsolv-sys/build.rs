@@ -201,10 +201,13 @@ fn system_dirs() -> (Vec<PathBuf>, PathBuf) {
         PathBuf::from("/usr/include").join(&triplet),
         PathBuf::from("/usr/include"),
     ];
-    let libdir = [PathBuf::from("/usr/lib").join(&triplet), "/usr/lib64".into()]
-        .into_iter()
-        .find(|d| d.join("libz.so").exists())
-        .unwrap_or_else(|| PathBuf::from("/usr/lib").join(&triplet));
+    let libdir = [
+        PathBuf::from("/usr/lib").join(&triplet),
+        "/usr/lib64".into(),
+    ]
+    .into_iter()
+    .find(|d| d.join("libz.so").exists())
+    .unwrap_or_else(|| PathBuf::from("/usr/lib").join(&triplet));
     (includes, libdir)
 }
 
@@ -215,7 +218,11 @@ fn stage(name: &str, includes: &[PathBuf], to: &Path) {
         .iter()
         .map(|dir| dir.join(name))
         .find(|p| p.exists())
-        .unwrap_or_else(|| panic!("header {name} not found in {includes:?}: install the -dev package (scripts/setup)"));
+        .unwrap_or_else(|| {
+            panic!(
+                "header {name} not found in {includes:?}: install the -dev package (scripts/setup)"
+            )
+        });
     copy_tree(&found, &to.join(name));
 }
 
