@@ -45,6 +45,8 @@
 //! 7. `transaction`: [`Transaction`]; inside it `problem`, then `error`; `flags`, `element`,
 //!    `progress` (the notify callback); and `set`, the transaction set itself, on top.
 //! 8. [`verify`]: package signatures and digests against a private keyring.
+//! 9. `exports`: the librpm functions libsolv calls, forwarded to the opened librpm (`compat`
+//!    is the layer beside `librpm` that says what differs between librpm versions).
 
 #[path = "../api_list.rs"]
 mod api_list;
